@@ -1,0 +1,71 @@
+package dev.inferq.common.job;
+
+import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * JSON encoding of the job contract, shared by both sides so the wire format has one definition.
+ *
+ * <p>Field names are snake_case; unknown fields are ignored so that an older reader tolerates additive changes, while
+ * a newer {@code version} than this code understands is refused.
+ */
+public final class JobCodec {
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private JobCodec() {
+    }
+
+    /** The mapper behind the codec, for callers that embed contract types in their own JSON. */
+    public static JsonMapper mapper() {
+        return MAPPER;
+    }
+
+    public static byte[] encodeRequest(JobRequest request) {
+        return MAPPER.writeValueAsBytes(request);
+    }
+
+    public static JobRequest decodeRequest(byte[] json) {
+        JobRequest request = read(json, JobRequest.class);
+        requireSupported(request.version(), JobRequest.CURRENT_VERSION, "job request");
+        return request;
+    }
+
+    public static String encodeRecord(JobRecord record) {
+        return MAPPER.writeValueAsString(record);
+    }
+
+    public static JobRecord decodeRecord(String json) {
+        JobRecord record = read(json.getBytes(StandardCharsets.UTF_8), JobRecord.class);
+        requireSupported(record.version(), JobRecord.CURRENT_VERSION, "job record");
+        return record;
+    }
+
+    private static <T> T read(byte[] json, Class<T> type) {
+        try {
+            return MAPPER.readValue(json, type);
+        } catch (JacksonException | IllegalArgumentException | NullPointerException e) {
+            throw new MalformedJobException("cannot decode " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireSupported(int version, int supported, String what) {
+        if (version < 1 || version > supported) {
+            throw new MalformedJobException(
+                    what + " has version " + version + " but this build understands 1.." + supported, null);
+        }
+    }
+
+    /** A message or record that does not follow the contract; retrying it cannot help. */
+    public static final class MalformedJobException extends RuntimeException {
+        public MalformedJobException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

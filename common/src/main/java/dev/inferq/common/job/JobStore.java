@@ -1,0 +1,104 @@
+package dev.inferq.common.job;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveRedisTemplate;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.serializer.RedisSerializationContext;
+import org.springframework.data.redis.serializer.RedisSerializer;
+import reactor.core.publisher.Mono;
+
+/**
+ * Job state in Redis: the {@link JobRecord} under {@link JobNames#jobKey}, input bytes under
+ * {@link JobNames#inputKey}, every change published on {@link JobNames#eventsChannel}. Both keys expire after the
+ * configured time to live, counted from the job's last change.
+ */
+public class JobStore {
+
+    private static final RedisScript<String> TRANSITION =
+            RedisScript.of(new ClassPathResource("dev/inferq/common/job/transition.lua"), String.class);
+
+    private final ReactiveStringRedisTemplate records;
+    private final ReactiveRedisTemplate<String, byte[]> inputs;
+    private final Duration ttl;
+
+    public JobStore(ReactiveRedisConnectionFactory connectionFactory, Duration ttl) {
+        this.records = new ReactiveStringRedisTemplate(connectionFactory);
+        this.inputs = new ReactiveRedisTemplate<>(connectionFactory,
+                RedisSerializationContext.<String, byte[]>newSerializationContext(RedisSerializer.string())
+                        .value(RedisSerializer.byteArray())
+                        .build());
+        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        if (ttl.toSeconds() < 1) {
+            throw new IllegalArgumentException("job time to live must be at least one second, was " + ttl);
+        }
+    }
+
+    public Duration ttl() {
+        return ttl;
+    }
+
+    /** Stores a new job; false when a job with the same id already exists (ids are random, so that is a bug). */
+    public Mono<Boolean> create(JobRecord record) {
+        return records.opsForValue().setIfAbsent(JobNames.jobKey(record.id()), JobCodec.encodeRecord(record), ttl);
+    }
+
+    public Mono<JobRecord> find(JobId id) {
+        return records.opsForValue().get(JobNames.jobKey(id)).map(JobCodec::decodeRecord);
+    }
+
+    public Mono<Boolean> saveInput(JobId id, byte[] bytes) {
+        return inputs.opsForValue().set(JobNames.inputKey(id), bytes, ttl);
+    }
+
+    public Mono<byte[]> loadInput(JobId id) {
+        return inputs.opsForValue().get(JobNames.inputKey(id));
+    }
+
+    /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
+    public Mono<Long> delete(JobId id) {
+        return records.delete(JobNames.jobKey(id), JobNames.inputKey(id));
+    }
+
+    /**
+     * Stores {@code next} and publishes it, but only when the job's current status is one of {@code allowedFrom}.
+     * The check and the write are one atomic Redis script, so concurrent writers cannot undo a terminal state.
+     */
+    public Mono<Transition> transition(JobRecord next, JobStatus... allowedFrom) {
+        List<String> args = new ArrayList<>();
+        args.add(JobCodec.encodeRecord(next));
+        args.add(Long.toString(ttl.toSeconds()));
+        Arrays.stream(allowedFrom).map(JobStatus::name).forEach(args::add);
+        List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()));
+        return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
+    }
+
+    /** What a {@link #transition} did. {@code current} is the status the job had when the change was refused. */
+    public record Transition(Outcome outcome, JobStatus current) {
+
+        static Transition fromScriptReply(String reply) {
+            return switch (reply) {
+                case "APPLIED" -> new Transition(Outcome.APPLIED, null);
+                case "MISSING" -> new Transition(Outcome.MISSING, null);
+                default -> new Transition(Outcome.REFUSED, JobStatus.valueOf(reply));
+            };
+        }
+
+        public boolean applied() {
+            return outcome == Outcome.APPLIED;
+        }
+    }
+
+    /** Whether a transition was stored, refused because of the current status, or found no job at all. */
+    public enum Outcome {
+        APPLIED,
+        REFUSED,
+        MISSING
+    }
+}

@@ -1,0 +1,135 @@
+package dev.inferq.common.model;
+
+import dev.inferq.common.job.JobCodec;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The models in a models folder, one subfolder each in DJL's layout. Gateway and worker read the same folder: the
+ * gateway to validate requests and list models, the worker to load them, so both agree on names, tasks and labels.
+ *
+ * <p>Only metadata is read here ({@code serving.properties}, {@code config.json}, {@code synset.txt}); weights are
+ * the worker's business.
+ */
+public final class ModelCatalog {
+
+    /** The per-model file that marks a folder as a model. */
+    public static final String SERVING_PROPERTIES = "serving.properties";
+
+    private final Map<String, ModelDescriptor> models;
+
+    private ModelCatalog(Map<String, ModelDescriptor> models) {
+        this.models = Collections.unmodifiableMap(models);
+    }
+
+    /** Reads every model folder under {@code modelsDir}, sorted by name; fails naming the folder at fault. */
+    public static ModelCatalog scan(Path modelsDir) {
+        if (!Files.isDirectory(modelsDir)) {
+            throw new IllegalStateException("models folder " + modelsDir.toAbsolutePath() + " does not exist");
+        }
+        Map<String, ModelDescriptor> found = new TreeMap<>();
+        try (Stream<Path> children = Files.list(modelsDir)) {
+            children.filter(dir -> Files.isRegularFile(dir.resolve(SERVING_PROPERTIES)))
+                    .map(ModelCatalog::read)
+                    .forEach(model -> found.put(model.name(), model));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list models folder " + modelsDir.toAbsolutePath(), e);
+        }
+        if (found.isEmpty()) {
+            throw new IllegalStateException("models folder " + modelsDir.toAbsolutePath()
+                    + " holds no model (a model is a subfolder with " + SERVING_PROPERTIES + ")");
+        }
+        return new ModelCatalog(new LinkedHashMap<>(found));
+    }
+
+    /** The catalog restricted to {@code names}; an empty collection keeps every model. Unknown names fail. */
+    public ModelCatalog only(Collection<String> names) {
+        if (names.isEmpty()) {
+            return this;
+        }
+        Map<String, ModelDescriptor> selected = new LinkedHashMap<>();
+        for (String name : names) {
+            selected.put(name, find(name).orElseThrow(() -> new IllegalArgumentException(
+                    "model '" + name + "' is not in the models folder; available: " + models.keySet())));
+        }
+        return new ModelCatalog(selected);
+    }
+
+    public Optional<ModelDescriptor> find(String name) {
+        return Optional.ofNullable(models.get(name));
+    }
+
+    public Collection<ModelDescriptor> all() {
+        return models.values();
+    }
+
+    public List<String> names() {
+        return new ArrayList<>(models.keySet());
+    }
+
+    static ModelDescriptor read(Path dir) {
+        String name = dir.getFileName().toString();
+        Map<String, String> properties = readProperties(dir.resolve(SERVING_PROPERTIES));
+        String application = properties.get("application");
+        if (application == null) {
+            throw new IllegalStateException(dir.resolve(SERVING_PROPERTIES) + " has no 'application' setting");
+        }
+        ModelTask task;
+        try {
+            task = ModelTask.fromDjlApplication(application);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("model '" + name + "': " + e.getMessage(), e);
+        }
+        return new ModelDescriptor(name, task, readLabels(dir), dir.toAbsolutePath(), properties);
+    }
+
+    private static Map<String, String> readProperties(Path file) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            properties.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        Map<String, String> map = new HashMap<>();
+        properties.stringPropertyNames().forEach(key -> map.put(key, properties.getProperty(key).trim()));
+        return map;
+    }
+
+    /** Labels in class-index order: {@code config.json}'s {@code id2label} (Hugging Face), else {@code synset.txt}. */
+    private static List<String> readLabels(Path dir) {
+        Path config = dir.resolve("config.json");
+        if (Files.isRegularFile(config)) {
+            JsonNode id2label = JobCodec.mapper().readTree(config.toFile()).path("id2label");
+            if (id2label.isObject() && !id2label.isEmpty()) {
+                TreeMap<Integer, String> byIndex = new TreeMap<>();
+                id2label.properties().forEach(e -> byIndex.put(Integer.parseInt(e.getKey()), e.getValue().asString()));
+                return List.copyOf(byIndex.values());
+            }
+        }
+        Path synset = dir.resolve("synset.txt");
+        if (Files.isRegularFile(synset)) {
+            try {
+                return Files.readAllLines(synset).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + synset, e);
+            }
+        }
+        throw new IllegalStateException("model folder " + dir + " has no labels: expected config.json with id2label"
+                + " or synset.txt");
+    }
+}

@@ -1,0 +1,111 @@
+package dev.inferq.common.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferq.testsupport.RealInfrastructure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+import reactor.test.StepVerifier;
+
+/** JobStore against a real Redis server. */
+class JobStoreIT {
+
+    private static LettuceConnectionFactory connections;
+    private static JobStore store;
+
+    @BeforeAll
+    static void connect() {
+        RealInfrastructure infra = RealInfrastructure.shared();
+        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
+        connections.afterPropertiesSet();
+        connections.start();
+        store = new JobStore(connections, Duration.ofMinutes(5));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        connections.destroy();
+    }
+
+    private static JobRecord newJob() {
+        return JobRecord.queued(JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("x")), Instant.now()));
+    }
+
+    @Test
+    void createStoresOnceWithTheTimeToLive() {
+        JobRecord job = newJob();
+
+        assertThat(store.create(job).block()).isTrue();
+        assertThat(store.create(job).block()).isFalse();
+        assertThat(store.find(job.id()).block()).isEqualTo(job);
+        Duration ttl = new ReactiveStringRedisTemplate(connections).getExpire(JobNames.jobKey(job.id())).block();
+        assertThat(ttl).isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
+    }
+
+    @Test
+    void transitionAppliesOnlyFromAllowedStatusesAndNeverUndoesATerminalOne() {
+        JobRecord job = newJob();
+        store.create(job).block();
+        JobRecord running = job.running(Instant.now());
+        JobRecord failed = running.failed("boom", Instant.now());
+
+        assertThat(store.transition(running, JobStatus.QUEUED).block().applied()).isTrue();
+        assertThat(store.transition(failed, JobStatus.RUNNING).block().applied()).isTrue();
+        JobStore.Transition again = store.transition(running, JobStatus.QUEUED, JobStatus.RUNNING).block();
+
+        assertThat(again.outcome()).isEqualTo(JobStore.Outcome.REFUSED);
+        assertThat(again.current()).isEqualTo(JobStatus.FAILED);
+        assertThat(store.find(job.id()).block()).isEqualTo(failed);
+    }
+
+    @Test
+    void transitionOfAnUnknownJobReportsMissingAndWritesNothing() {
+        JobRecord ghost = newJob();
+
+        assertThat(store.transition(ghost.running(Instant.now()), JobStatus.QUEUED).block().outcome())
+                .isEqualTo(JobStore.Outcome.MISSING);
+        assertThat(store.find(ghost.id()).block()).isNull();
+    }
+
+    @Test
+    void everyAppliedTransitionIsPublishedOnTheJobChannel() {
+        JobRecord job = newJob();
+        store.create(job).block();
+        JobRecord running = job.running(Instant.now());
+        ReactiveRedisMessageListenerContainer listener = new ReactiveRedisMessageListenerContainer(connections);
+        try {
+            var messages = listener.receiveLater(ChannelTopic.of(JobNames.eventsChannel(job.id())))
+                    .block(Duration.ofSeconds(5));
+
+            StepVerifier.create(messages.map(m -> JobCodec.decodeRecord(m.getMessage())).take(1))
+                    .then(() -> store.transition(running, JobStatus.QUEUED).block())
+                    .expectNext(running)
+                    .expectComplete()
+                    .verify(Duration.ofSeconds(10));
+        } finally {
+            listener.destroy();
+        }
+    }
+
+    @Test
+    void inputBytesRoundTripAndDeleteRemovesEverything() {
+        JobRecord job = newJob();
+        byte[] bytes = {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2, (byte) 0xff};
+        store.create(job).block();
+        store.saveInput(job.id(), bytes).block();
+
+        assertThat(store.loadInput(job.id()).block()).containsExactly(bytes);
+        assertThat(store.delete(job.id()).block()).isEqualTo(2L);
+        assertThat(store.find(job.id()).block()).isNull();
+        assertThat(store.loadInput(job.id()).block()).isNull();
+    }
+}
