@@ -1,0 +1,38 @@
+package dev.inferq.gateway;
+
+import java.time.Clock;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.web.reactive.config.WebFluxConfigurer;
+
+/** Beans of the gateway that Spring Boot does not make on its own. */
+@Configuration(proxyBeanMethods = false)
+public class GatewayConfiguration {
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    /** One Redis connection multiplexes the pub/sub subscriptions of every open event stream. */
+    @Bean(destroyMethod = "destroy")
+    ReactiveRedisMessageListenerContainer jobEventListener(ReactiveRedisConnectionFactory connectionFactory) {
+        return new ReactiveRedisMessageListenerContainer(connectionFactory);
+    }
+
+    /** Request bodies are buffered up to what the largest accepted job needs, and refused with 413 beyond. */
+    @Bean
+    WebFluxConfigurer bodyLimits(GatewayProperties properties) {
+        long textBudget = (long) properties.maxInputs() * properties.maxTextChars() * 4 + 64 * 1024;
+        int limit = Math.toIntExact(Math.max(textBudget, properties.maxImageSize().toBytes() + 64 * 1024));
+        return new WebFluxConfigurer() {
+            @Override
+            public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {
+                configurer.defaultCodecs().maxInMemorySize(limit);
+            }
+        };
+    }
+}

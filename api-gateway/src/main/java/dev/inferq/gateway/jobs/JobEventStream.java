@@ -1,0 +1,61 @@
+package dev.inferq.gateway.jobs;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.GatewayProperties;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+
+/**
+ * The server-sent events of one job: its current state, then each later change, ending after the terminal one.
+ *
+ * <p>Changes travel through Redis pub/sub, so any gateway replica can serve any subscriber. The subscription to the
+ * job's channel is in place before the current state is read, so a change that lands in between arrives as a
+ * message; states are emitted only when they move the job forward, which drops that possible duplicate.
+ */
+@Component
+public class JobEventStream {
+
+    static final String EVENT_NAME = "status";
+
+    private final JobStore store;
+    private final ReactiveRedisMessageListenerContainer listener;
+    private final GatewayProperties properties;
+
+    public JobEventStream(JobStore store, ReactiveRedisMessageListenerContainer listener,
+            GatewayProperties properties) {
+        this.store = store;
+        this.listener = listener;
+        this.properties = properties;
+    }
+
+    public Flux<ServerSentEvent<JobRecord>> follow(JobId id) {
+        Flux<ServerSentEvent<JobRecord>> events = Flux.defer(() -> {
+                    AtomicInteger reached = new AtomicInteger(-1);
+                    return listener.receiveLater(ChannelTopic.of(JobNames.eventsChannel(id)))
+                            .flatMapMany(messages -> Flux.merge(
+                                    messages.map(message -> JobCodec.decodeRecord(message.getMessage())),
+                                    store.find(id)))
+                            .filter(job -> advances(reached, job));
+                })
+                .takeUntil(job -> job.status().isTerminal())
+                .map(job -> ServerSentEvent.builder(job).event(EVENT_NAME).id(job.status().name()).build())
+                .share();
+        Flux<ServerSentEvent<JobRecord>> heartbeats = Flux.interval(properties.sseHeartbeat())
+                .map(tick -> ServerSentEvent.<JobRecord>builder().comment("keep-alive").build())
+                .takeUntilOther(events.then());
+        return Flux.merge(events, heartbeats);
+    }
+
+    private static boolean advances(AtomicInteger reached, JobRecord job) {
+        int rank = job.status().isTerminal() ? 2 : job.status().ordinal();
+        return reached.getAndAccumulate(rank, Math::max) < rank;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.inferq.gateway.jobs;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.problems.ApiException;
+import java.time.Clock;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Service;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Accepts a job: stores its input and QUEUED record in Redis, then publishes it to the model's Kafka topic. A job
+ * counts as accepted only when both have succeeded; otherwise its traces are removed and the client gets a 503 to
+ * retry, so no half-created job is left behind.
+ */
+@Service
+public class JobSubmitter {
+
+    private final JobStore store;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final GatewayProperties properties;
+    private final Clock clock;
+
+    public JobSubmitter(JobStore store, KafkaTemplate<String, byte[]> kafka, GatewayProperties properties,
+            Clock clock) {
+        this.store = store;
+        this.kafka = kafka;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    /** Submits a job whose input travels inside the Kafka message (texts). */
+    public Mono<JobRecord> submit(String model, JobInput input) {
+        return submit(model, input, null);
+    }
+
+    /** Submits a job; {@code inputBytes}, when given, is stored beside the job and referenced by the message. */
+    public Mono<JobRecord> submit(String model, JobInput input, byte[] inputBytes) {
+        JobRequest request = JobRequest.of(JobId.random(), model, input, clock.instant());
+        JobRecord queued = JobRecord.queued(request);
+        Mono<Boolean> saveInput = inputBytes == null ? Mono.just(true) : store.saveInput(request.id(), inputBytes);
+        return saveInput
+                .then(store.create(queued))
+                .then(publish(request))
+                .thenReturn(queued)
+                .onErrorResume(e -> store.delete(request.id())
+                        .onErrorComplete()
+                        .then(Mono.error(ApiException.unavailable(
+                                "the job could not be queued (" + e.getMessage() + "); nothing was stored, retry later",
+                                properties.retryAfter(), e))));
+    }
+
+    private Mono<Void> publish(JobRequest request) {
+        // send() can block on metadata while the broker is away: keep that off the event loop.
+        return Mono.fromFuture(() -> kafka.send(JobNames.topic(request.model()), request.id().value(),
+                        JobCodec.encodeRequest(request)))
+                .subscribeOn(Schedulers.boundedElastic())
+                .timeout(properties.publishTimeout())
+                .then();
+    }
+}

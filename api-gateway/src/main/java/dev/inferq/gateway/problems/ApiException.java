@@ -1,0 +1,64 @@
+package dev.inferq.gateway.problems;
+
+import java.time.Duration;
+import org.springframework.http.HttpStatus;
+
+/**
+ * A request the gateway refuses, with the HTTP status and the readable detail of its RFC 9457 problem body.
+ * {@code retryAfter}, when set, becomes a {@code Retry-After} header.
+ */
+public class ApiException extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String title;
+    private final Duration retryAfter;
+
+    public ApiException(HttpStatus status, String title, String detail, Duration retryAfter, Throwable cause) {
+        super(detail, cause);
+        this.status = status;
+        this.title = title;
+        this.retryAfter = retryAfter;
+    }
+
+    public ApiException(HttpStatus status, String title, String detail) {
+        this(status, title, detail, null, null);
+    }
+
+    public static ApiException badRequest(String detail) {
+        return new ApiException(HttpStatus.BAD_REQUEST, "Invalid request", detail);
+    }
+
+    public static ApiException tooLarge(String detail) {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "Payload too large", detail);
+    }
+
+    public static ApiException unsupportedMediaType(String detail) {
+        return new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type", detail);
+    }
+
+    public static ApiException unknownModel(String model, Iterable<String> known) {
+        return new ApiException(HttpStatus.NOT_FOUND, "Unknown model",
+                "model '" + model + "' does not exist; available models: " + String.join(", ", known));
+    }
+
+    public static ApiException jobNotFound(String id) {
+        return new ApiException(HttpStatus.NOT_FOUND, "Job not found",
+                "job '" + id + "' does not exist or its result has expired");
+    }
+
+    public static ApiException unavailable(String detail, Duration retryAfter, Throwable cause) {
+        return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", detail, retryAfter, cause);
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}

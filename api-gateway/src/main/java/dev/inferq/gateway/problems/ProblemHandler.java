@@ -1,0 +1,85 @@
+package dev.inferq.gateway.problems;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.codec.DecodingException;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
+import reactor.core.publisher.Mono;
+
+/**
+ * Turns every refusal into an {@code application/problem+json} body (RFC 9457) whose {@code detail} says what to fix.
+ * Spring's own web errors (415, 405, 406 ...) come through {@link ResponseEntityExceptionHandler}; bad input found by
+ * the decoders becomes 400 or 413 here rather than a 500.
+ */
+@RestControllerAdvice
+public class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    public ResponseEntity<ProblemDetail> handleApi(ApiException e) {
+        if (e.status().is5xxServerError()) {
+            log.warn("{}: {}", e.title(), e.getMessage(), e.getCause());
+        }
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
+        problem.setTitle(e.title());
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
+        if (e.retryAfter() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        return response.body(problem);
+    }
+
+    @ExceptionHandler(DataBufferLimitException.class)
+    public ResponseEntity<ProblemDetail> handleTooLarge(DataBufferLimitException e) {
+        return handleApi(ApiException.tooLarge("request body is larger than this gateway accepts: " + e.getMessage()));
+    }
+
+    @Override
+    protected Mono<ResponseEntity<Object>> handleServerWebInputException(
+            ServerWebInputException e, HttpHeaders headers, HttpStatusCode status, ServerWebExchange exchange) {
+        if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
+            return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(handleTooLarge(tooLarge).getBody()));
+        }
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(e));
+        problem.setTitle("Malformed request");
+        return Mono.just(ResponseEntity.badRequest().body(problem));
+    }
+
+    private static String describe(ServerWebInputException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof DecodingException decoding) {
+            String message = decoding.getMostSpecificCause().getMessage();
+            return "request body is not valid JSON for this endpoint: " + firstLine(message);
+        }
+        // Spring's own reasons can name controller methods; clients get a statement about their request instead.
+        return e.getReason() != null && !e.getReason().contains("public ")
+                ? e.getReason() : "request body or parameters could not be read";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unreadable body";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+}

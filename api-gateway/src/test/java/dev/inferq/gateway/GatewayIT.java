@@ -1,0 +1,298 @@
+package dev.inferq.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.Prediction;
+import dev.inferq.testsupport.RealInfrastructure;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.reactive.function.BodyInserters;
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+
+/** The gateway against a real Kafka broker and a real Redis server; the worker's part is played by the test. */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+    "inferq.models-dir=../models/tiny",
+    "inferq.gateway.max-inputs=4",
+    "inferq.gateway.max-text-chars=100",
+    "inferq.gateway.max-image-size=64KB"
+})
+@AutoConfigureWebTestClient
+class GatewayIT {
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    @Autowired
+    WebTestClient http;
+
+    @Autowired
+    JobStore store;
+
+    @Test
+    void listsTheModelsWithTasksAndLabels() {
+        http.get().uri("/v1/models").exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.models[*].name").isEqualTo(List.of("disaster", "image", "sentiment"))
+                .jsonPath("$.models[0].task").isEqualTo("text-classification")
+                .jsonPath("$.models[0].labels").isEqualTo(List.of("not_disaster", "disaster"))
+                .jsonPath("$.models[1].task").isEqualTo("image-classification")
+                .jsonPath("$.models[1].labels.length()").isEqualTo(15);
+    }
+
+    @Test
+    void textJobIsAcceptedStoredAndPublishedOnItsModelTopic() {
+        try (KafkaConsumer<String, byte[]> consumer = consumerOf("sentiment")) {
+            Map<String, Object> accepted = submitText("sentiment", "{\"inputs\": [\"I loved it\", \"meh\"]}");
+
+            String id = (String) accepted.get("id");
+            assertThat(accepted).containsEntry("model", "sentiment").containsEntry("status", "QUEUED")
+                    .containsKey("created_at");
+            JobRecord stored = store.find(new JobId(id)).block(Duration.ofSeconds(5));
+            assertThat(stored.status()).isEqualTo(JobStatus.QUEUED);
+            assertThat(stored.inputCount()).isEqualTo(2);
+            JobRequest published = awaitPublished(consumer, id);
+            assertThat(published.model()).isEqualTo("sentiment");
+            assertThat(published.input()).isEqualTo(new JobInput.Texts(List.of("I loved it", "meh")));
+        }
+    }
+
+    @Test
+    void imageUploadIsStoredBesideTheJobAndReferencedByTheMessage() throws IOException {
+        byte[] png = png(40, 30);
+        try (KafkaConsumer<String, byte[]> consumer = consumerOf("image")) {
+            Map<String, Object> accepted = http.post().uri("/v1/models/image/jobs")
+                    .contentType(MediaType.MULTIPART_FORM_DATA)
+                    .body(BodyInserters.fromMultipartData(imageForm(png)))
+                    .exchange()
+                    .expectStatus().isAccepted()
+                    .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                    .returnResult().getResponseBody();
+
+            String id = (String) accepted.get("id");
+            assertThat(store.loadInput(new JobId(id)).block(Duration.ofSeconds(5))).containsExactly(png);
+            JobRequest published = awaitPublished(consumer, id);
+            assertThat(published.input()).isEqualTo(new JobInput.Image("image/png", png.length));
+        }
+    }
+
+    @Test
+    void pollingAnswersTheStoredStateAnd404ForUnknownJobs() {
+        String id = (String) submitText("disaster", "{\"inputs\": [\"fire\"]}").get("id");
+
+        http.get().uri("/v1/jobs/{id}", id).exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.id").isEqualTo(id)
+                .jsonPath("$.status").isEqualTo("QUEUED")
+                .jsonPath("$.input_count").isEqualTo(1);
+        expectProblem(http.get().uri("/v1/jobs/{id}", JobId.random().value()).exchange(), HttpStatus.NOT_FOUND,
+                "does not exist");
+        expectProblem(http.get().uri("/v1/jobs/not-an-id").exchange(), HttpStatus.NOT_FOUND, "does not exist");
+    }
+
+    @Test
+    void eventStreamShowsEveryChangeAndEndsAfterTheTerminalOne() {
+        JobRecord queued = newQueuedJob();
+
+        StepVerifier.create(eventsOf(queued.id()))
+                .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.QUEUED))
+                .then(() -> store.transition(queued.running(Instant.now()), JobStatus.QUEUED).block())
+                .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.RUNNING))
+                .then(() -> store.transition(succeeded(queued), JobStatus.RUNNING).block())
+                .assertNext(event -> {
+                    assertThat(event.event()).isEqualTo("status");
+                    assertThat(event.data().status()).isEqualTo(JobStatus.SUCCEEDED);
+                    assertThat(event.data().predictions().get(0).label()).isEqualTo("positive");
+                })
+                .expectComplete()
+                .verify(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void lateSubscriberGetsTheTerminalEventAtOnce() {
+        JobRecord queued = newQueuedJob();
+        store.transition(queued.running(Instant.now()), JobStatus.QUEUED).block();
+        store.transition(succeeded(queued), JobStatus.RUNNING).block();
+
+        StepVerifier.create(eventsOf(queued.id()))
+                .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.SUCCEEDED))
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void badRequestsGetProblemDetailsNeverA500() throws IOException {
+        expectProblem(postJson("/v1/models/nope/jobs", "{\"inputs\": [\"x\"]}"), HttpStatus.NOT_FOUND,
+                "model 'nope' does not exist");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": [\"x\""), HttpStatus.BAD_REQUEST,
+                "not valid JSON");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": \"x\"}"), HttpStatus.BAD_REQUEST,
+                "not valid JSON");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": []}"), HttpStatus.BAD_REQUEST,
+                "non-empty list");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{}"), HttpStatus.BAD_REQUEST, "non-empty list");
+        expectProblem(postJson("/v1/models/sentiment/jobs", ""), HttpStatus.BAD_REQUEST, "non-empty list");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": [\"ok\", \"  \"]}"),
+                HttpStatus.BAD_REQUEST, "inputs[1]");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}"),
+                HttpStatus.CONTENT_TOO_LARGE, "at most 4");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": [\"" + "x".repeat(101) + "\"]}"),
+                HttpStatus.CONTENT_TOO_LARGE, "at most 100 are accepted");
+        expectProblem(http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.TEXT_PLAIN)
+                .bodyValue("I loved it").exchange(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, null);
+        expectProblem(postJson("/v1/models/image/jobs", "{\"inputs\": [\"x\"]}"),
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "classifies images");
+        expectProblem(postImage("/v1/models/sentiment/jobs", png(8, 8)), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                "classifies text");
+        expectProblem(postImage("/v1/models/image/jobs", "plain text".getBytes()),
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "not a JPEG, PNG, GIF or BMP");
+        expectProblem(postImage("/v1/models/image/jobs", new byte[70 * 1024]), HttpStatus.CONTENT_TOO_LARGE, null);
+        MultipartBodyBuilder wrongField = new MultipartBodyBuilder();
+        wrongField.part("picture", new ByteArrayResource(png(8, 8)) {
+            @Override
+            public String getFilename() {
+                return "a.png";
+            }
+        });
+        expectProblem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(wrongField.build())).exchange(), HttpStatus.BAD_REQUEST, "file");
+    }
+
+    private Map<String, Object> submitText(String model, String json) {
+        return postJson("/v1/models/" + model + "/jobs", json)
+                .expectStatus().isAccepted()
+                .expectHeader().value("Location", location -> assertThat(location).startsWith("/v1/jobs/"))
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody();
+    }
+
+    private WebTestClient.ResponseSpec postJson(String path, String json) {
+        return http.post().uri(path).contentType(MediaType.APPLICATION_JSON).bodyValue(json).exchange();
+    }
+
+    private WebTestClient.ResponseSpec postImage(String path, byte[] bytes) {
+        return http.post().uri(path).contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(imageForm(bytes))).exchange();
+    }
+
+    private static void expectProblem(WebTestClient.ResponseSpec response, HttpStatus status, String detailPart) {
+        response.expectStatus().isEqualTo(status)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.status").isEqualTo(status.value())
+                .jsonPath("$.detail").value(String.class, detail -> {
+                    assertThat(detail).isNotBlank();
+                    if (detailPart != null) {
+                        assertThat(detail).contains(detailPart);
+                    }
+                });
+    }
+
+    private Flux<ServerSentEvent<JobRecord>> eventsOf(JobId id) {
+        return http.get().uri("/v1/jobs/{id}/events", id.value()).accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                .expectStatus().isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<JobRecord>>() { })
+                .getResponseBody()
+                .filter(event -> event.data() != null);
+    }
+
+    private JobRecord newQueuedJob() {
+        JobRecord queued = JobRecord.queued(JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("great")), Instant.now()));
+        store.create(queued).block(Duration.ofSeconds(5));
+        return queued;
+    }
+
+    private static JobRecord succeeded(JobRecord queued) {
+        Prediction prediction = Prediction.fromRanked(List.of(new Prediction.LabelScore("positive", 0.8),
+                new Prediction.LabelScore("negative", 0.2)));
+        return queued.running(Instant.now()).succeeded(List.of(prediction), Instant.now());
+    }
+
+    private static KafkaConsumer<String, byte[]> consumerOf(String model) {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "gateway-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(JobNames.topic(model)));
+        return consumer;
+    }
+
+    private static JobRequest awaitPublished(KafkaConsumer<String, byte[]> consumer, String id) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> seen = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                seen.add(record.key());
+                if (id.equals(record.key())) {
+                    JobRequest request = JobCodec.decodeRequest(record.value());
+                    assertThat(request.id().value()).isEqualTo(id);
+                    return request;
+                }
+            }
+        }
+        throw new AssertionError("job " + id + " was not published within 20 s; saw keys " + seen);
+    }
+
+    private static MultiValueMap<String, HttpEntity<?>> imageForm(
+            byte[] bytes) {
+        MultipartBodyBuilder form = new MultipartBodyBuilder();
+        form.part("file", new ByteArrayResource(bytes) {
+            @Override
+            public String getFilename() {
+                return "upload.png";
+            }
+        });
+        return form.build();
+    }
+
+    private static byte[] png(int width, int height) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(1, 1, 0xff8800);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}

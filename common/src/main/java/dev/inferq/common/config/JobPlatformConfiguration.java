@@ -1,0 +1,38 @@
+package dev.inferq.common.config;
+
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.common.model.ModelCatalog;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.kafka.core.KafkaAdmin;
+
+/**
+ * The beans both services build the same way: the model catalog, the job store and the per-model job topics (created
+ * at start by Spring's {@link KafkaAdmin} when missing, so neither side depends on the other having started first).
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(InferqProperties.class)
+public class JobPlatformConfiguration {
+
+    @Bean
+    ModelCatalog modelCatalog(InferqProperties properties) {
+        return ModelCatalog.scan(properties.modelsDir());
+    }
+
+    @Bean
+    JobStore jobStore(ReactiveRedisConnectionFactory connectionFactory, InferqProperties properties) {
+        return new JobStore(connectionFactory, properties.resultTtl());
+    }
+
+    @Bean
+    KafkaAdmin.NewTopics jobTopics(ModelCatalog catalog, InferqProperties properties) {
+        return new KafkaAdmin.NewTopics(catalog.names().stream()
+                .map(model -> new NewTopic(JobNames.topic(model), properties.topicPartitions(),
+                        properties.topicReplicas()))
+                .toArray(NewTopic[]::new));
+    }
+}
