@@ -1,0 +1,85 @@
+package dev.inferq.worker.inference;
+
+import ai.djl.engine.EngineException;
+import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import dev.inferq.common.job.Prediction;
+import dev.inferq.common.model.ModelDescriptor;
+import java.util.Deque;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** A {@link Classifier} backed by a DJL model whose translator answers {@link Classifications}. */
+abstract class DjlClassifier<I> implements Classifier<I> {
+
+    private final String name;
+    private final ZooModel<I, Classifications> model;
+    private final int topK;
+    // A DJL Predictor is not thread-safe (it keeps per-call state) while the model is. Each concurrent caller borrows
+    // a predictor of its own and returns it: there are never more than the consumer threads calling, they are reused
+    // from batch to batch, and no call waits on another's forward pass.
+    private final Deque<Predictor<I, Classifications>> idle = new ConcurrentLinkedDeque<>();
+    private final Queue<Predictor<I, Classifications>> created = new ConcurrentLinkedQueue<>();
+
+    DjlClassifier(String name, ZooModel<I, Classifications> model, int topK) {
+        this.name = name;
+        this.model = model;
+        this.topK = topK;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<Prediction> classify(List<I> inputs) {
+        if (inputs.isEmpty()) {
+            return List.of();
+        }
+        Predictor<I, Classifications> predictor = borrow();
+        try {
+            return predictor.batchPredict(inputs).stream().map(this::toPrediction).toList();
+        } catch (TranslateException | EngineException e) {
+            throw new InferenceException("model '" + name + "' could not classify " + inputs.size() + " input(s): "
+                    + e.getMessage(), e);
+        } finally {
+            idle.push(predictor);
+        }
+    }
+
+    @Override
+    public void close() {
+        created.forEach(Predictor::close);
+        model.close();
+    }
+
+    private Predictor<I, Classifications> borrow() {
+        Predictor<I, Classifications> predictor = idle.poll();
+        if (predictor == null) {
+            predictor = model.newPredictor();
+            created.add(predictor);
+        }
+        return predictor;
+    }
+
+    private Prediction toPrediction(Classifications classifications) {
+        List<Prediction.LabelScore> ranked = classifications.<Classifications.Classification>topK(topK).stream()
+                .map(c -> new Prediction.LabelScore(c.getClassName(), c.getProbability()))
+                .toList();
+        return Prediction.fromRanked(ranked);
+    }
+
+    /** The TorchScript file's name without {@code .pt}: {@code option.modelName}, else the folder name. */
+    static String modelFileName(ModelDescriptor descriptor) {
+        return descriptor.property("option.modelName").orElse(descriptor.name());
+    }
+
+    static String engine(ModelDescriptor descriptor) {
+        return descriptor.property("engine").orElse("PyTorch");
+    }
+}

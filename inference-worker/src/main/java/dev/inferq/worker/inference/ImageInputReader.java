@@ -1,0 +1,23 @@
+package dev.inferq.worker.inference;
+
+import ai.djl.modality.cv.Image;
+import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.JobRequest;
+import java.util.List;
+
+/** Reads an image job: its bytes were stored beside the job and are decoded here. */
+public final class ImageInputReader implements InputReader<Image> {
+
+    /** The reason a job fails with when its image bytes are gone from the store. */
+    public static final String INPUT_EXPIRED = "input bytes expired";
+
+    @Override
+    public List<Image> read(JobRequest request, StoredInputs stored) {
+        if (!(request.input() instanceof JobInput.Image)) {
+            throw new InvalidInputException("model '" + request.model() + "' classifies images, but the job's input "
+                    + "is not an image");
+        }
+        byte[] bytes = stored.load(request.id()).orElseThrow(() -> new InvalidInputException(INPUT_EXPIRED));
+        return List.of(ImageDecoder.decode(bytes));
+    }
+}

@@ -1,0 +1,19 @@
+package dev.inferq.worker.inference;
+
+import dev.inferq.common.job.JobRequest;
+import java.util.List;
+
+/**
+ * Turns a job's input into what its model takes, one item per expected prediction.
+ *
+ * @param <I> the model's input type
+ */
+public interface InputReader<I> {
+
+    /**
+     * Reads {@code request}'s input, loading bytes sent by reference from {@code stored}.
+     *
+     * @throws InvalidInputException when this model cannot classify the job's input
+     */
+    List<I> read(JobRequest request, StoredInputs stored);
+}

@@ -1,0 +1,13 @@
+package dev.inferq.worker.inference;
+
+/**
+ * A loaded model together with the reader that turns jobs into its inputs; the two agree on the input type.
+ *
+ * @param <I> the model's input type
+ */
+public record ServedModel<I>(Classifier<I> classifier, InputReader<I> inputs) {
+
+    public String name() {
+        return classifier.name();
+    }
+}

@@ -1,0 +1,133 @@
+package dev.inferq.worker.jobs;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobCodec.MalformedJobException;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.worker.inference.InputReader;
+import dev.inferq.worker.inference.InvalidInputException;
+import dev.inferq.worker.inference.ServedModel;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.listener.BatchMessageListener;
+
+/**
+ * Runs one poll's worth of one model's jobs: marks each RUNNING, classifies all their inputs together and stores
+ * each job's outcome. It returns only once every outcome is stored, and the container commits the offsets only then,
+ * so a crash re-delivers the batch.
+ *
+ * <p>Re-delivery is harmless: a job already finished (or whose record is gone) is skipped, so a stored result never
+ * changes; a job left RUNNING by a crashed worker runs again. Anything thrown from here is transient by contract
+ * (Redis unreachable, ...), and the container's error handler retries the whole batch.
+ *
+ * @param <I> the model's input type
+ */
+public final class BatchJobRunner<I> implements BatchMessageListener<String, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchJobRunner.class);
+
+    private final String model;
+    private final InputReader<I> inputs;
+    private final BatchedInference<I> inference;
+    private final BlockingJobStore store;
+
+    public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, int maxBatchSize) {
+        this.model = model.name();
+        this.inputs = model.inputs();
+        this.inference = new BatchedInference<>(model.classifier(), maxBatchSize);
+        this.store = store;
+    }
+
+    @Override
+    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
+        long start = System.nanoTime();
+        List<JobRecord> running = new ArrayList<>();
+        List<List<I>> runningInputs = new ArrayList<>();
+        for (JobRequest request : decode(records)) {
+            Optional<JobRecord> started = start(request);
+            if (started.isEmpty()) {
+                continue;
+            }
+            try {
+                runningInputs.add(inputs.read(request, store));
+                running.add(started.get());
+            } catch (InvalidInputException e) {
+                finish(started.get().failed(e.getMessage(), Instant.now()));
+            }
+        }
+        List<BatchedInference.Outcome> outcomes = inference.run(runningInputs);
+        for (int i = 0; i < running.size(); i++) {
+            BatchedInference.Outcome outcome = outcomes.get(i);
+            JobRecord job = running.get(i);
+            finish(outcome.isSuccess()
+                    ? job.succeeded(outcome.predictions(), Instant.now())
+                    : job.failed(outcome.error(), Instant.now()));
+        }
+        log.debug("Model '{}': {} message(s), {} job(s) classified in {} ms", model, records.size(), running.size(),
+                (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** The batch's well-formed requests for this model, each job once even if delivered twice in the batch. */
+    private Collection<JobRequest> decode(List<ConsumerRecord<String, byte[]>> records) {
+        Map<JobId, JobRequest> requests = new LinkedHashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            try {
+                JobRequest request = JobCodec.decodeRequest(record.value());
+                if (!request.model().equals(model)) {
+                    throw new MalformedJobException("job " + request.id() + " is for model '" + request.model()
+                            + "' but arrived on the topic of model '" + model + "'", null);
+                }
+                requests.putIfAbsent(request.id(), request);
+            } catch (MalformedJobException e) {
+                // It can never succeed, and retrying it would hold up every job behind it.
+                log.error("Skipping malformed message at {}-{}@{} (key {}): {}", record.topic(), record.partition(),
+                        record.offset(), record.key(), e.getMessage());
+            }
+        }
+        return requests.values();
+    }
+
+    /** Marks the job RUNNING; empty when it must not run (finished already, or no record). */
+    private Optional<JobRecord> start(JobRequest request) {
+        Optional<JobRecord> current = store.find(request.id());
+        if (current.isEmpty()) {
+            log.info("Skipping job {}: it has no record (expired, or never accepted)", request.id());
+            return Optional.empty();
+        }
+        if (current.get().status().isTerminal()) {
+            log.info("Skipping job {}: delivered again but already {}", request.id(), current.get().status());
+            return Optional.empty();
+        }
+        // From RUNNING too: a job whose worker died mid-batch is re-delivered and must run again.
+        JobRecord running = current.get().running(Instant.now());
+        Transition transition = store.transition(running, JobStatus.QUEUED, JobStatus.RUNNING);
+        if (!transition.applied()) {
+            log.info("Skipping job {}: it became {} meanwhile", request.id(), describe(transition));
+            return Optional.empty();
+        }
+        return Optional.of(running);
+    }
+
+    private void finish(JobRecord outcome) {
+        Transition transition = store.transition(outcome, JobStatus.RUNNING);
+        if (!transition.applied()) {
+            log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(), outcome.status(),
+                    describe(transition));
+        }
+    }
+
+    private static String describe(Transition transition) {
+        return transition.current() != null ? transition.current().name() : "missing";
+    }
+}

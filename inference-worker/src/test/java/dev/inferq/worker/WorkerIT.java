@@ -1,0 +1,296 @@
+package dev.inferq.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.Prediction;
+import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.worker.inference.ImageDecoder;
+import dev.inferq.worker.inference.ImageInputReader;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The worker against a real Kafka broker, a real Redis server and the tiny models run by libtorch; the gateway's part
+ * (QUEUED record in Redis, request on the model's topic) is played by the test, exactly as the gateway does it.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+    "inferq.models-dir=" + TinyModels.DIR,
+    "inferq.worker.max-batch-size=8",
+    "inferq.worker.retry-backoff=200ms",
+    "logging.level.kafka=WARN",
+    "logging.level.org.apache.kafka=WARN",
+    "logging.level.state.change.logger=WARN"
+})
+class WorkerIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration REDIS = Duration.ofSeconds(5);
+
+    static KafkaProducer<String, byte[]> producer;
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    @BeforeAll
+    static void connectProducer() {
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void closeProducer() {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    @Autowired
+    JobStore store;
+
+    @Value("${local.server.port}")
+    int port;
+
+    @Test
+    void classifiesTextJobsOfBothTextModelsWithOnePredictionPerInput() {
+        JobId disaster = submit("disaster", new JobInput.Texts(List.of("Forest fire near La Ronge", "nice day")));
+        JobId sentiment = submit("sentiment", new JobInput.Texts(List.of("I love it", "I hate it", "", "fine")));
+
+        JobRecord disasterDone = awaitFinished(disaster);
+        JobRecord sentimentDone = awaitFinished(sentiment);
+
+        assertSucceeded(disasterDone, 2, List.of("not_disaster", "disaster"));
+        assertSucceeded(sentimentDone, 4, List.of("negative", "positive"));
+        assertThat(sentimentDone.startedAt()).isNotNull();
+        assertThat(sentimentDone.finishedAt()).isAfterOrEqualTo(sentimentDone.startedAt());
+    }
+
+    @Test
+    void classifiesManyJobsArrivingTogether() {
+        List<JobId> ids = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            ids.add(submit("sentiment", new JobInput.Texts(List.of("review number " + i, "short"))));
+        }
+
+        for (JobId id : ids) {
+            assertSucceeded(awaitFinished(id), 2, List.of("negative", "positive"));
+        }
+    }
+
+    @Test
+    void classifiesAnImageStoredBesideItsJob() {
+        byte[] png = png(90, 60);
+        JobId id = submit("image", new JobInput.Image("image/png", png.length), png);
+
+        JobRecord done = awaitFinished(id);
+
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.predictions()).hasSize(1);
+        assertThat(done.predictions().get(0).scores()).hasSize(5);
+    }
+
+    @Test
+    void bytesThatAreNoImageFailTheJobWithAReadableReason() {
+        byte[] notAnImage = "definitely not a picture".getBytes(StandardCharsets.UTF_8);
+        JobId bad = submit("image", new JobInput.Image("image/png", notAnImage.length), notAnImage);
+        byte[] png = png(40, 40);
+        JobId good = submit("image", new JobInput.Image("image/png", png.length), png);
+
+        JobRecord failed = awaitFinished(bad);
+
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error()).isEqualTo(ImageDecoder.NOT_AN_IMAGE);
+        assertThat(failed.predictions()).isNull();
+        assertThat(awaitFinished(good).status()).isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void anImageJobWhoseBytesExpiredFails() {
+        JobId id = submit("image", new JobInput.Image("image/png", 1234), null);
+
+        JobRecord failed = awaitFinished(id);
+
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error()).isEqualTo(ImageInputReader.INPUT_EXPIRED);
+    }
+
+    @Test
+    void aFinishedJobDeliveredAgainKeepsItsResult() {
+        JobRequest request = JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("delivered twice")), Instant.now());
+        Prediction stored = Prediction.fromRanked(List.of(new Prediction.LabelScore("positive", 0.75),
+                new Prediction.LabelScore("negative", 0.25)));
+        JobRecord finished = JobRecord.queued(request).running(Instant.now()).succeeded(List.of(stored), Instant.now());
+        assertThat(store.create(finished).block(REDIS)).isTrue();
+
+        RecordMetadata sent = publish(request);
+        awaitCommittedPast(sent);
+
+        assertThat(store.find(request.id()).block(REDIS)).isEqualTo(finished);
+    }
+
+    @Test
+    void skipsGarbageAndJobsWithoutARecordAndRunsTheJobsAfterThem() {
+        int partition = 1;
+        RecordMetadata garbage = send(new ProducerRecord<>(JobNames.topic("disaster"), partition, "garbage",
+                new byte[] {(byte) 0xff, 0x00, 0x7b, 0x22}));
+        JobRequest neverAccepted = JobRequest.of(JobId.random(), "disaster",
+                new JobInput.Texts(List.of("no record for me")), Instant.now());
+        send(new ProducerRecord<>(JobNames.topic("disaster"), partition, neverAccepted.id().value(),
+                JobCodec.encodeRequest(neverAccepted)));
+        JobRequest after = JobRequest.of(JobId.random(), "disaster", new JobInput.Texts(List.of("flood")),
+                Instant.now());
+        assertThat(store.create(JobRecord.queued(after)).block(REDIS)).isTrue();
+        RecordMetadata last = send(new ProducerRecord<>(JobNames.topic("disaster"), partition, after.id().value(),
+                JobCodec.encodeRequest(after)));
+
+        assertSucceeded(awaitFinished(after.id()), 1, List.of("not_disaster", "disaster"));
+        awaitCommittedPast(last);
+        assertThat(last.offset()).isGreaterThan(garbage.offset());
+        assertThat(store.find(neverAccepted.id()).block(REDIS)).isNull();
+    }
+
+    @Test
+    void commitsTheOffsetsOfProcessedMessages() {
+        JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("commit me")),
+                Instant.now());
+        assertThat(store.create(JobRecord.queued(request)).block(REDIS)).isTrue();
+
+        RecordMetadata sent = publish(request);
+
+        awaitFinished(request.id());
+        awaitCommittedPast(sent);
+    }
+
+    @Test
+    void healthIsUpOnceModelsAreLoaded() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+                        .timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"status\":\"UP\"");
+    }
+
+    /** What the gateway does: input bytes (if any), then the QUEUED record, then the request on the topic. */
+    private JobId submit(String model, JobInput input) {
+        return submit(model, input, null);
+    }
+
+    private JobId submit(String model, JobInput input, byte[] bytes) {
+        JobRequest request = JobRequest.of(JobId.random(), model, input, Instant.now());
+        if (bytes != null) {
+            assertThat(store.saveInput(request.id(), bytes).block(REDIS)).isTrue();
+        }
+        assertThat(store.create(JobRecord.queued(request)).block(REDIS)).isTrue();
+        publish(request);
+        return request.id();
+    }
+
+    private RecordMetadata publish(JobRequest request) {
+        return send(new ProducerRecord<>(JobNames.topic(request.model()), request.id().value(),
+                JobCodec.encodeRequest(request)));
+    }
+
+    private static RecordMetadata send(ProducerRecord<String, byte[]> record) {
+        try {
+            return producer.send(record).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("cannot publish to " + record.topic(), e);
+        }
+    }
+
+    private JobRecord awaitFinished(JobId id) {
+        return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+                .until(() -> store.find(id).block(REDIS), job -> job != null && job.status().isTerminal());
+    }
+
+    /** Waits until the model's consumer group has committed an offset beyond {@code sent}. */
+    private static void awaitCommittedPast(RecordMetadata sent) {
+        String model = sent.topic().substring(JobNames.topic("").length());
+        TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                RealInfrastructure.shared().kafkaBootstrapServers()))) {
+            await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin
+                        .listConsumerGroupOffsets(JobNames.consumerGroup(model))
+                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+                OffsetAndMetadata offset = committed.get(partition);
+                return offset != null && offset.offset() > sent.offset();
+            });
+        }
+    }
+
+    private static void assertSucceeded(JobRecord job, int inputs, List<String> labels) {
+        assertThat(job.status()).as("job %s: %s", job.id(), job.error()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job.error()).isNull();
+        assertThat(job.predictions()).hasSize(inputs).allSatisfy(prediction -> {
+            assertThat(prediction.scores()).extracting(Prediction.LabelScore::label)
+                    .containsExactlyInAnyOrderElementsOf(labels);
+            assertThat(prediction.label()).isEqualTo(prediction.scores().get(0).label());
+        });
+    }
+
+    private static byte[] png(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(new Color(30, 140, 200));
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.ORANGE);
+        g.fillOval(width / 4, height / 4, width / 2, height / 2);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "png", out);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,62 @@
+package dev.inferq.worker.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.worker.TinyModels;
+import dev.inferq.worker.WorkerProperties;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading the served models at start-up, from the real tiny models folder. */
+class ModelRegistryTest {
+
+    @Test
+    void loadsOnlyTheModelsItIsToldToServe() {
+        try (ModelRegistry registry = new ModelRegistry(TinyModels.catalog(), serving(List.of("sentiment", "image")))) {
+            assertThat(registry.models()).extracting(ServedModel::name).containsExactly("sentiment", "image");
+            assertThat(registry.models().get(0).inputs()).isInstanceOf(TextInputReader.class);
+            assertThat(registry.models().get(1).inputs()).isInstanceOf(ImageInputReader.class);
+        }
+    }
+
+    @Test
+    void refusesAModelThatIsNotInTheFolder() {
+        assertThatThrownBy(() -> new ModelRegistry(TinyModels.catalog(), serving(List.of("weather"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'weather'")
+                .hasMessageContaining("[disaster, image, sentiment]");
+    }
+
+    @Test
+    void failsNamingTheFolderOfAModelThatCannotLoad(@TempDir Path models) throws IOException {
+        Path broken = models.resolve("sentiment");
+        copyFolder(Path.of(TinyModels.DIR, "sentiment"), broken);
+        Files.writeString(broken.resolve("sentiment.pt"), "not TorchScript", StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> new ModelRegistry(ModelCatalog.scan(models), serving(List.of())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot load model 'sentiment' from model folder " + broken.toAbsolutePath());
+    }
+
+    private static WorkerProperties serving(List<String> models) {
+        return new WorkerProperties(models, 32, 1, 0, Duration.ofSeconds(1), 5, Duration.ofSeconds(10));
+    }
+
+    private static void copyFolder(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(file.getFileName()));
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.inferq.worker.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferq.common.job.Prediction;
+import dev.inferq.worker.TinyModels;
+import dev.inferq.worker.inference.Classifier;
+import dev.inferq.worker.inference.InferenceException;
+import dev.inferq.worker.inference.TextClassifier;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Flattening jobs into forward passes and routing predictions back, on the real sentiment model. */
+class BatchedInferenceTest {
+
+    static TextClassifier sentiment;
+
+    @BeforeAll
+    static void load() throws Exception {
+        sentiment = TextClassifier.load(TinyModels.model("sentiment"));
+    }
+
+    @AfterAll
+    static void close() {
+        sentiment.close();
+    }
+
+    @Test
+    void eachJobGetsThePredictionsOfItsOwnInputsInOrder() {
+        List<List<String>> jobs = List.of(
+                List.of("great film"),
+                List.of("awful food", "the best day ever", "meh"),
+                List.of("storm damage everywhere", "lovely weather"));
+        CountingClassifier counting = new CountingClassifier(sentiment);
+
+        List<BatchedInference.Outcome> outcomes = new BatchedInference<>(counting, 32).run(jobs);
+
+        assertThat(counting.passSizes).containsExactly(6);
+        assertThat(outcomes).hasSize(3).allMatch(BatchedInference.Outcome::isSuccess);
+        for (int job = 0; job < jobs.size(); job++) {
+            assertThat(labels(outcomes.get(job).predictions())).isEqualTo(labels(sentiment.classify(jobs.get(job))));
+        }
+    }
+
+    @Test
+    void splitsInputsIntoPassesOfAtMostTheBatchLimitEvenAcrossJobs() {
+        List<List<String>> jobs = List.of(List.of("a", "b", "c"), List.of("d"), List.of("e", "f"));
+        CountingClassifier counting = new CountingClassifier(sentiment);
+
+        List<BatchedInference.Outcome> outcomes = new BatchedInference<>(counting, 4).run(jobs);
+
+        assertThat(counting.passSizes).containsExactly(4, 2);
+        assertThat(outcomes).extracting(outcome -> outcome.predictions().size()).containsExactly(3, 1, 2);
+    }
+
+    @Test
+    void aFailedPassFailsOnlyTheJobsWithInputsInIt() {
+        List<List<String>> jobs = List.of(List.of("fine"), List.of("fine", "boom"), List.of("fine"), List.of("ok"));
+        Classifier<String> failsOnBoom = new CountingClassifier(sentiment) {
+            @Override
+            public List<Prediction> classify(List<String> inputs) {
+                if (inputs.contains("boom")) {
+                    throw new InferenceException("model 'sentiment' could not classify: shape mismatch", null);
+                }
+                return super.classify(inputs);
+            }
+        };
+
+        // Passes of two: [fine, fine] [boom, fine] [ok]; the second job spans the first two passes.
+        List<BatchedInference.Outcome> outcomes = new BatchedInference<>(failsOnBoom, 2).run(jobs);
+
+        assertThat(outcomes).extracting(BatchedInference.Outcome::isSuccess).containsExactly(true, false, false, true);
+        assertThat(outcomes.get(1).error()).isEqualTo("model 'sentiment' could not classify: shape mismatch");
+    }
+
+    @Test
+    void noJobsNeedNoPass() {
+        CountingClassifier counting = new CountingClassifier(sentiment);
+
+        assertThat(new BatchedInference<>(counting, 8).run(List.of())).isEmpty();
+        assertThat(counting.passSizes).isEmpty();
+    }
+
+    private static List<String> labels(List<Prediction> predictions) {
+        return predictions.stream().map(Prediction::label).toList();
+    }
+
+    /** The real model, recording the size of each forward pass it is asked for. */
+    private static class CountingClassifier implements Classifier<String> {
+        final List<Integer> passSizes = new ArrayList<>();
+        private final Classifier<String> model;
+
+        CountingClassifier(Classifier<String> model) {
+            this.model = model;
+        }
+
+        @Override
+        public String name() {
+            return model.name();
+        }
+
+        @Override
+        public List<Prediction> classify(List<String> inputs) {
+            passSizes.add(inputs.size());
+            return model.classify(inputs);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
