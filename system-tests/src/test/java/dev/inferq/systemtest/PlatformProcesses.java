@@ -1,0 +1,77 @@
+package dev.inferq.systemtest;
+
+import dev.inferq.launcher.ManagedProcess;
+import dev.inferq.testsupport.RealInfrastructure;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The packaged gateway and worker, started as separate JVMs against the shared real Kafka and Redis. */
+final class PlatformProcesses implements AutoCloseable {
+
+    static final Path REPO = Path.of(System.getProperty("inferq.repo.dir", "..")).toAbsolutePath().normalize();
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+    private final RealInfrastructure infra = RealInfrastructure.shared();
+    private final Path logs;
+    private final ManagedProcess gateway;
+    private final int gatewayPort;
+
+    PlatformProcesses(String name) throws IOException {
+        logs = Files.createDirectories(REPO.resolve("system-tests/target/process-logs/" + name));
+        gatewayPort = freePort();
+        gateway = start("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"),
+                Map.of("GATEWAY_PORT", Integer.toString(gatewayPort)));
+        gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY_TIMEOUT);
+    }
+
+    String gatewayUrl() {
+        return "http://127.0.0.1:" + gatewayPort;
+    }
+
+    /** Starts a worker serving {@code models} (empty: all) and waits until its models are loaded. */
+    ManagedProcess startWorker(String name, List<String> models) {
+        int port = freePort();
+        ManagedProcess worker = start(name, REPO.resolve("inference-worker/target/inference-worker.jar"), Map.of(
+                "WORKER_PORT", Integer.toString(port),
+                "WORKER_MODELS", String.join(",", models)));
+        worker.awaitHealthUp(URI.create("http://127.0.0.1:" + port + "/actuator/health"), READY_TIMEOUT);
+        return worker;
+    }
+
+    private ManagedProcess start(String name, Path jar, Map<String, String> extraEnv) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests through Maven (./mvnw verify), which"
+                    + " packages the services first");
+        }
+        Map<String, String> env = new HashMap<>(infra.environment());
+        env.put("MODELS_DIR", REPO.resolve("models/tiny").toString());
+        env.putAll(extraEnv);
+        return ManagedProcess.builder(name)
+                .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), List.of())
+                .env(env)
+                .workDir(REPO)
+                .logFile(logs.resolve(name + ".log"))
+                .start();
+    }
+
+    @Override
+    public void close() {
+        gateway.stop(Duration.ofSeconds(10));
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
