@@ -47,12 +47,16 @@ import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
-/** The gateway against a real Kafka broker and a real Redis server; the worker's part is played by the test. */
+/**
+ * The gateway against a real Kafka broker and a real Redis server. No worker runs here: where a job must move on,
+ * the test writes the worker's transitions through the shared {@link JobStore}.
+ */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.models-dir=../models/tiny",
     "inferq.gateway.max-inputs=4",
     "inferq.gateway.max-text-chars=100",
-    "inferq.gateway.max-image-size=64KB"
+    "inferq.gateway.max-image-size=64KB",
+    "inferq.gateway.seed.result-wait=1s"
 })
 @AutoConfigureWebTestClient
 class GatewayIT {
@@ -114,6 +118,71 @@ class GatewayIT {
             JobRequest published = awaitPublished(consumer, id);
             assertThat(published.input()).isEqualTo(new JobInput.Image("image/png", png.length));
         }
+    }
+
+    @Test
+    void rawImageBodyIsAcceptedLikeAnUpload() throws IOException {
+        byte[] png = png(16, 16);
+
+        Map<String, Object> accepted = http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_PNG)
+                .bodyValue(png).exchange()
+                .expectStatus().isAccepted()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody();
+
+        assertThat(store.loadInput(new JobId((String) accepted.get("id"))).block(Duration.ofSeconds(5)))
+                .containsExactly(png);
+    }
+
+    @Test
+    void legacyEndpointAnswers202WithTheJobLinkWhenTheResultTakesTooLong() {
+        http.post().uri("/api/v1/sentiment_classification").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"user_id\": \"7\", \"text\": [\"slow\"]}").exchange()
+                .expectStatus().isAccepted()
+                .expectHeader().value("Location", location -> assertThat(location).startsWith("/v1/jobs/"))
+                .expectBody().jsonPath("$.status").isEqualTo("QUEUED");
+    }
+
+    @Test
+    void legacyEndpointAnswers202AtOnceWhenAskedToRespondAsync() {
+        long start = System.nanoTime();
+        http.post().uri("/api/v1/disaster_classification").contentType(MediaType.APPLICATION_JSON)
+                .header("Prefer", "respond-async")
+                .bodyValue("{\"user_id\": \"7\", \"text\": [\"fire\"]}").exchange()
+                .expectStatus().isAccepted()
+                .expectHeader().valueEquals("Preference-Applied", "respond-async")
+                .expectBody().jsonPath("$.model").isEqualTo("disaster");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void legacyStatusAndFieldViolationsFollowTheOldContract() {
+        http.get().uri("/").exchange().expectStatus().isOk().expectBody().json("{\"Status\": \"Running\"}", true);
+        String path = "/api/v1/disaster_classification";
+        expectField(postJson(path, "{\"user_id\": 2728, \"text\": [\"x\"]}"), "user_id");
+        expectField(postJson(path, "{\"text\": [\"x\"]}"), "user_id");
+        expectField(postJson(path, "{\"user_id\": \"1\", \"text\": \"x\"}"), "text");
+        expectField(postJson(path, "{\"user_id\": \"1\", \"text\": []}"), "text");
+        expectField(postJson(path, "{\"user_id\": \"1\", \"text\": [\"ok\", 3]}"), "text[1]");
+        expectField(postJson(path, "{\"user_id\": \"1\", \"text\": [\"x\"]"), "body");
+        expectField(postJson(path, "[1, 2]"), "body");
+        expectField(postJson(path, ""), "body");
+        String image = "/api/v1/image_classification";
+        expectField(postJson(image, "{\"user_id\": \"1\", \"url\": []}"), "url");
+        expectField(postJson(image, "{\"user_id\": \"1\", \"url\": [\"file:///etc/passwd\"]}"), "url[0]");
+        expectField(postJson(image, "{\"user_id\": \"1\", \"url\": [\"https://ok.example/a.jpg\", \"nope\"]}"),
+                "url[1]");
+        expectProblem(postJson(path, "{\"user_id\": \"1\", \"text\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}"),
+                HttpStatus.CONTENT_TOO_LARGE, "at most 4");
+    }
+
+    @Test
+    void imageUrlsOnLoopbackAreRefusedByDefault() {
+        expectProblem(postJson("/v1/models/image/jobs", "{\"url\": \"http://127.0.0.1:9/cat.jpg\"}"),
+                HttpStatus.UNPROCESSABLE_CONTENT, "127.0.0.1");
+        expectProblem(postJson("/api/v1/image_classification",
+                "{\"user_id\": \"1\", \"url\": [\"http://localhost:9/cat.jpg\"]}"),
+                HttpStatus.UNPROCESSABLE_CONTENT, "localhost");
     }
 
     @Test
@@ -182,7 +251,11 @@ class GatewayIT {
         expectProblem(http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.TEXT_PLAIN)
                 .bodyValue("I loved it").exchange(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, null);
         expectProblem(postJson("/v1/models/image/jobs", "{\"inputs\": [\"x\"]}"),
-                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "classifies images");
+                HttpStatus.BAD_REQUEST, "the image model takes an upload");
+        expectProblem(http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.IMAGE_PNG)
+                .bodyValue(png(8, 8)).exchange(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, "classifies text");
+        expectProblem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_JPEG)
+                .bodyValue(new byte[0]).exchange(), HttpStatus.BAD_REQUEST, "empty");
         expectProblem(postImage("/v1/models/sentiment/jobs", png(8, 8)), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                 "classifies text");
         expectProblem(postImage("/v1/models/image/jobs", "plain text".getBytes()),
@@ -205,6 +278,14 @@ class GatewayIT {
                 .expectHeader().value("Location", location -> assertThat(location).startsWith("/v1/jobs/"))
                 .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
                 .returnResult().getResponseBody();
+    }
+
+    private static void expectField(WebTestClient.ResponseSpec response, String field) {
+        response.expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.field").isEqualTo(field)
+                .jsonPath("$.detail").value(String.class, detail -> assertThat(detail).startsWith("'" + field + "'"));
     }
 
     private WebTestClient.ResponseSpec postJson(String path, String json) {

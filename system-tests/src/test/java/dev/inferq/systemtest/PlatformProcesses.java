@@ -27,8 +27,9 @@ final class PlatformProcesses implements AutoCloseable {
     PlatformProcesses(String name) throws IOException {
         logs = Files.createDirectories(REPO.resolve("system-tests/target/process-logs/" + name));
         gatewayPort = freePort();
+        // Tests serve images from a loopback server, which the URL guard refuses unless allowed.
         gateway = start("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"),
-                Map.of("GATEWAY_PORT", Integer.toString(gatewayPort)));
+                Map.of("GATEWAY_PORT", Integer.toString(gatewayPort), "IMAGE_URL_ALLOWLIST", "127.0.0.1"));
         gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY_TIMEOUT);
     }
 

@@ -16,29 +16,32 @@ public class InputValidator {
         this.limits = limits;
     }
 
-    JobInput.Texts texts(TextJobBody body) {
-        List<String> inputs = body == null ? null : body.inputs();
+    /** Checks the texts of a job, sent in the request field named {@code field}. */
+    public JobInput.Texts texts(List<String> inputs, String field) {
         if (inputs == null || inputs.isEmpty()) {
-            throw ApiException.badRequest("'inputs' must be a non-empty list of strings, e.g. {\"inputs\": [\"I loved it\"]}");
+            throw ApiException.badRequest("'" + field + "' must be a non-empty list of strings, e.g. {\"" + field
+                    + "\": [\"I loved it\"]}");
         }
         if (inputs.size() > limits.maxInputs()) {
-            throw ApiException.tooLarge("'inputs' has " + inputs.size() + " texts; at most " + limits.maxInputs()
-                    + " are accepted in one job");
+            throw ApiException.tooLarge("'" + field + "' has " + inputs.size() + " texts; at most "
+                    + limits.maxInputs() + " are accepted in one job");
         }
         for (int i = 0; i < inputs.size(); i++) {
             String text = inputs.get(i);
             if (text == null || text.isBlank()) {
-                throw ApiException.badRequest("'inputs[" + i + "]' is empty; every input must be a non-blank string");
+                throw ApiException.badRequest("'" + field + "[" + i + "]' is empty; every input must be a non-blank"
+                        + " string");
             }
             if (text.length() > limits.maxTextChars()) {
-                throw ApiException.tooLarge("'inputs[" + i + "]' has " + text.length() + " characters; at most "
-                        + limits.maxTextChars() + " are accepted");
+                throw ApiException.tooLarge("'" + field + "[" + i + "]' has " + text.length()
+                        + " characters; at most " + limits.maxTextChars() + " are accepted");
             }
         }
         return new JobInput.Texts(inputs);
     }
 
-    JobInput.Image image(byte[] bytes) {
+    /** Checks an image's size and format (by its leading bytes; the worker decodes it fully). */
+    public JobInput.Image image(byte[] bytes) {
         if (bytes.length == 0) {
             throw ApiException.badRequest("the uploaded file is empty");
         }

@@ -12,9 +12,10 @@ import org.springframework.data.redis.listener.ReactiveRedisMessageListenerConta
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
- * The server-sent events of one job: its current state, then each later change, ending after the terminal one.
+ * Follows one job: its current state, then each later change, ending after the terminal one.
  *
  * <p>Changes travel through Redis pub/sub, so any gateway replica can serve any subscriber. The subscription to the
  * job's channel is in place before the current state is read, so a change that lands in between arrives as a
@@ -36,8 +37,9 @@ public class JobEventStream {
         this.properties = properties;
     }
 
-    public Flux<ServerSentEvent<JobRecord>> follow(JobId id) {
-        Flux<ServerSentEvent<JobRecord>> events = Flux.defer(() -> {
+    /** The job's states from now on, each once and in lifecycle order, completing after the terminal one. */
+    public Flux<JobRecord> changes(JobId id) {
+        return Flux.defer(() -> {
                     AtomicInteger reached = new AtomicInteger(-1);
                     return listener.receiveLater(ChannelTopic.of(JobNames.eventsChannel(id)))
                             .flatMapMany(messages -> Flux.merge(
@@ -45,7 +47,17 @@ public class JobEventStream {
                                     store.find(id)))
                             .filter(job -> advances(reached, job));
                 })
-                .takeUntil(job -> job.status().isTerminal())
+                .takeUntil(job -> job.status().isTerminal());
+    }
+
+    /** The job's terminal state, as soon as it is stored; empty if the job disappears first. */
+    public Mono<JobRecord> terminal(JobId id) {
+        return changes(id).filter(job -> job.status().isTerminal()).next();
+    }
+
+    /** {@link #changes} as server-sent events, with keep-alive comments while the job is idle. */
+    public Flux<ServerSentEvent<JobRecord>> follow(JobId id) {
+        Flux<ServerSentEvent<JobRecord>> events = changes(id)
                 .map(job -> ServerSentEvent.builder(job).event(EVENT_NAME).id(job.status().name()).build())
                 .share();
         Flux<ServerSentEvent<JobRecord>> heartbeats = Flux.interval(properties.sseHeartbeat())

@@ -7,8 +7,8 @@ import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
 import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
-import java.net.URI;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -23,7 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The native asynchronous API: submit a job, poll it, or follow its events. */
+/** The native asynchronous API: submit a job (texts, or an image by upload, raw body or URL), poll it, follow it. */
 @RestController
 public class JobsController {
 
@@ -32,32 +32,39 @@ public class JobsController {
     private final JobSubmitter submitter;
     private final JobStore store;
     private final JobEventStream events;
+    private final ImageFetcher fetcher;
     private final GatewayProperties properties;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, JobSubmitter submitter, JobStore store,
-            JobEventStream events, GatewayProperties properties) {
+            JobEventStream events, ImageFetcher fetcher, GatewayProperties properties) {
         this.catalog = catalog;
         this.validator = validator;
         this.submitter = submitter;
         this.store = store;
         this.events = events;
+        this.fetcher = fetcher;
         this.properties = properties;
     }
 
+    /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
-    public Mono<ResponseEntity<JobAccepted>> submitTexts(@PathVariable String model,
-            @RequestBody(required = false) Mono<TextJobBody> body) {
-        ModelDescriptor descriptor = model(model, ModelTask.TEXT_CLASSIFICATION);
-        return body.defaultIfEmpty(new TextJobBody(null))
-                .map(validator::texts)
-                .flatMap(texts -> submitter.submit(descriptor.name(), texts))
-                .map(JobsController::accepted);
+    public Mono<ResponseEntity<Object>> submitJson(@PathVariable String model,
+            @RequestBody(required = false) Mono<JobBody> body) {
+        ModelDescriptor descriptor = model(model);
+        Mono<JobBody> json = body.defaultIfEmpty(new JobBody(null, null));
+        Mono<JobRecord> submitted = descriptor.task() == ModelTask.TEXT_CLASSIFICATION
+                ? json.flatMap(b -> submitter.submit(descriptor.name(), validator.texts(b.inputs(), "inputs")))
+                : json.map(JobsController::requireUrl)
+                        .flatMap(fetcher::fetch)
+                        .flatMap(bytes -> submitImage(descriptor, bytes));
+        return submitted.map(JobAccepted::response);
     }
 
+    /** An image uploaded as {@code multipart/form-data}, in the form field {@code file}. */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    public Mono<ResponseEntity<JobAccepted>> submitImage(@PathVariable String model,
+    public Mono<ResponseEntity<Object>> submitUpload(@PathVariable String model,
             @RequestPart("file") Mono<FilePart> file) {
-        ModelDescriptor descriptor = model(model, ModelTask.IMAGE_CLASSIFICATION);
+        ModelDescriptor descriptor = imageModel(model);
         int limit = Math.toIntExact(properties.maxImageSize().toBytes());
         return file.flatMap(part -> DataBufferUtils.join(part.content(), limit))
                 .map(buffer -> {
@@ -66,8 +73,17 @@ public class JobsController {
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .flatMap(bytes -> submitter.submit(descriptor.name(), validator.image(bytes), bytes))
-                .map(JobsController::accepted);
+                .flatMap(bytes -> submitImage(descriptor, bytes))
+                .map(JobAccepted::response);
+    }
+
+    /** An image sent as the raw request body ({@code Content-Type: image/*}). */
+    @PostMapping(path = "/v1/models/{model}/jobs", consumes = "image/*")
+    public Mono<ResponseEntity<Object>> submitRawImage(@PathVariable String model,
+            @RequestBody Mono<byte[]> body) {
+        ModelDescriptor descriptor = imageModel(model);
+        return body.flatMap(bytes -> submitImage(descriptor, bytes))
+                .map(JobAccepted::response);
     }
 
     @GetMapping("/v1/jobs/{id}")
@@ -83,15 +99,29 @@ public class JobsController {
                 .flatMapMany(known -> events.follow(jobId));
     }
 
-    private ModelDescriptor model(String name, ModelTask expected) {
-        ModelDescriptor descriptor = catalog.find(name)
-                .orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
-        if (descriptor.task() != expected) {
-            throw ApiException.unsupportedMediaType(descriptor.task() == ModelTask.TEXT_CLASSIFICATION
-                    ? "model '" + name + "' classifies text: send application/json {\"inputs\": [\"...\"]}"
-                    : "model '" + name + "' classifies images: send multipart/form-data with the image in field 'file'");
+    private Mono<JobRecord> submitImage(ModelDescriptor model, byte[] bytes) {
+        return submitter.submit(model.name(), validator.image(bytes), bytes);
+    }
+
+    private ModelDescriptor model(String name) {
+        return catalog.find(name).orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
+    }
+
+    private ModelDescriptor imageModel(String name) {
+        ModelDescriptor descriptor = model(name);
+        if (descriptor.task() != ModelTask.IMAGE_CLASSIFICATION) {
+            throw ApiException.unsupportedMediaType("model '" + name
+                    + "' classifies text: send application/json {\"inputs\": [\"...\"]}");
         }
         return descriptor;
+    }
+
+    private static String requireUrl(JobBody body) {
+        if (body.url() == null || body.url().isBlank()) {
+            throw ApiException.badRequest("the image model takes an upload (multipart field 'file'), a raw image body"
+                    + " (Content-Type: image/*) or JSON {\"url\": \"https://...\"}");
+        }
+        return body.url();
     }
 
     private static JobId jobId(String id) {
@@ -99,11 +129,5 @@ public class JobsController {
             throw ApiException.jobNotFound(id);
         }
         return new JobId(id);
-    }
-
-    private static ResponseEntity<JobAccepted> accepted(JobRecord queued) {
-        return ResponseEntity.accepted()
-                .location(URI.create("/v1/jobs/" + queued.id().value()))
-                .body(JobAccepted.of(queued));
     }
 }

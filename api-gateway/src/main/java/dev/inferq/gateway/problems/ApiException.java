@@ -12,12 +12,19 @@ public class ApiException extends RuntimeException {
     private final HttpStatus status;
     private final String title;
     private final Duration retryAfter;
+    private final String field;
 
     public ApiException(HttpStatus status, String title, String detail, Duration retryAfter, Throwable cause) {
+        this(status, title, detail, retryAfter, cause, null);
+    }
+
+    private ApiException(HttpStatus status, String title, String detail, Duration retryAfter, Throwable cause,
+            String field) {
         super(detail, cause);
         this.status = status;
         this.title = title;
         this.retryAfter = retryAfter;
+        this.field = field;
     }
 
     public ApiException(HttpStatus status, String title, String detail) {
@@ -26,6 +33,12 @@ public class ApiException extends RuntimeException {
 
     public static ApiException badRequest(String detail) {
         return new ApiException(HttpStatus.BAD_REQUEST, "Invalid request", detail);
+    }
+
+    /** A request field that breaks the contract; the problem body names it in {@code field}. */
+    public static ApiException invalidField(String field, String detail) {
+        return new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "Invalid field", "'" + field + "' " + detail, null,
+                null, field);
     }
 
     public static ApiException tooLarge(String detail) {
@@ -60,5 +73,10 @@ public class ApiException extends RuntimeException {
 
     public Duration retryAfter() {
         return retryAfter;
+    }
+
+    /** The offending request field, or null when the refusal is not about one field. */
+    public String field() {
+        return field;
     }
 }

@@ -33,6 +33,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
         problem.setTitle(e.title());
+        if (e.field() != null) {
+            problem.setProperty("field", e.field());
+        }
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
         if (e.retryAfter() != null) {
             response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
@@ -57,14 +60,21 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     private static String describe(ServerWebInputException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof DecodingException decoding) {
-            String message = decoding.getMostSpecificCause().getMessage();
-            return "request body is not valid JSON for this endpoint: " + firstLine(message);
+        String decodingProblem = e.getCause() instanceof DecodingException decoding
+                ? decoding.getMostSpecificCause().getMessage() : null;
+        if (startsWith(e.getReason(), "No request body") || startsWith(decodingProblem, "No request body")) {
+            return "the request body is empty";
+        }
+        if (decodingProblem != null) {
+            return "request body is not valid JSON for this endpoint: " + firstLine(decodingProblem);
         }
         // Spring's own reasons can name controller methods; clients get a statement about their request instead.
         return e.getReason() != null && !e.getReason().contains("public ")
                 ? e.getReason() : "request body or parameters could not be read";
+    }
+
+    private static boolean startsWith(String text, String prefix) {
+        return text != null && text.startsWith(prefix);
     }
 
     private static String firstLine(String message) {

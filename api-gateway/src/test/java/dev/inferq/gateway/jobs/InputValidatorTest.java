@@ -20,25 +20,24 @@ class InputValidatorTest {
 
     @Test
     void acceptsTextsWithinTheLimits() {
-        assertThat(validator.texts(new TextJobBody(List.of("a", "0123456789"))))
+        assertThat(validator.texts(List.of("a", "0123456789"), "inputs"))
                 .isEqualTo(new JobInput.Texts(List.of("a", "0123456789")));
     }
 
     @Test
     void refusesMissingEmptyBlankAndNullTextsWith400() {
-        expect(() -> validator.texts(null), HttpStatus.BAD_REQUEST, "non-empty list");
-        expect(() -> validator.texts(new TextJobBody(null)), HttpStatus.BAD_REQUEST, "non-empty list");
-        expect(() -> validator.texts(new TextJobBody(List.of())), HttpStatus.BAD_REQUEST, "non-empty list");
-        expect(() -> validator.texts(new TextJobBody(Arrays.asList("ok", null))), HttpStatus.BAD_REQUEST,
+        expect(() -> validator.texts(null, "inputs"), HttpStatus.BAD_REQUEST, "non-empty list");
+        expect(() -> validator.texts(List.of(), "inputs"), HttpStatus.BAD_REQUEST, "non-empty list");
+        expect(() -> validator.texts(Arrays.asList("ok", null), "inputs"), HttpStatus.BAD_REQUEST,
                 "'inputs[1]' is empty");
-        expect(() -> validator.texts(new TextJobBody(List.of(" \t"))), HttpStatus.BAD_REQUEST, "'inputs[0]'");
+        expect(() -> validator.texts(List.of(" \t"), "inputs"), HttpStatus.BAD_REQUEST, "'inputs[0]'");
     }
 
     @Test
     void refusesTooManyOrTooLongTextsWith413() {
-        expect(() -> validator.texts(new TextJobBody(List.of("a", "b", "c", "d"))), HttpStatus.CONTENT_TOO_LARGE,
+        expect(() -> validator.texts(List.of("a", "b", "c", "d"), "inputs"), HttpStatus.CONTENT_TOO_LARGE,
                 "has 4 texts; at most 3");
-        expect(() -> validator.texts(new TextJobBody(List.of("a", "01234567890"))), HttpStatus.CONTENT_TOO_LARGE,
+        expect(() -> validator.texts(List.of("a", "01234567890"), "inputs"), HttpStatus.CONTENT_TOO_LARGE,
                 "'inputs[1]' has 11 characters; at most 10");
     }
 

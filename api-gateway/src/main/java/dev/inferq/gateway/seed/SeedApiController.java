@@ -1,0 +1,105 @@
+package dev.inferq.gateway.seed;
+
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.gateway.fetch.ImageFetcher;
+import dev.inferq.gateway.jobs.InputValidator;
+import dev.inferq.gateway.jobs.JobAccepted;
+import dev.inferq.gateway.jobs.JobEventStream;
+import dev.inferq.gateway.jobs.JobSubmitter;
+import dev.inferq.gateway.problems.ApiException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * The synchronous JSON API of the system inferq replaced, served through the same queue and workers: each call
+ * submits a job and waits for its result. A result that takes longer than {@code inferq.gateway.seed.result-wait},
+ * or a client that sends {@code Prefer: respond-async}, gets {@code 202} with the job's link instead.
+ */
+@RestController
+public class SeedApiController {
+
+    static final String PREFER_ASYNC = "respond-async";
+
+    private final JobSubmitter submitter;
+    private final InputValidator validator;
+    private final ImageFetcher fetcher;
+    private final JobEventStream events;
+    private final SeedApiProperties properties;
+
+    public SeedApiController(JobSubmitter submitter, InputValidator validator, ImageFetcher fetcher,
+            JobEventStream events, SeedApiProperties properties) {
+        this.submitter = submitter;
+        this.validator = validator;
+        this.fetcher = fetcher;
+        this.events = events;
+        this.properties = properties;
+    }
+
+    @GetMapping("/")
+    public Map<String, String> status() {
+        return Map.of("Status", "Running");
+    }
+
+    @PostMapping("/api/v1/disaster_classification")
+    public Mono<ResponseEntity<Object>> disaster(@RequestBody(required = false) Mono<String> body,
+            @RequestHeader(name = "Prefer", required = false) String prefer) {
+        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer);
+    }
+
+    @PostMapping("/api/v1/sentiment_classification")
+    public Mono<ResponseEntity<Object>> sentiment(@RequestBody(required = false) Mono<String> body,
+            @RequestHeader(name = "Prefer", required = false) String prefer) {
+        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer);
+    }
+
+    @PostMapping("/api/v1/image_classification")
+    public Mono<ResponseEntity<Object>> image(@RequestBody(required = false) Mono<String> body,
+            @RequestHeader(name = "Prefer", required = false) String prefer) {
+        return body.defaultIfEmpty("")
+                .map(SeedRequests::image)
+                .flatMap(request -> fetcher.fetch(request.classifiedUrl())
+                        .flatMap(bytes -> submitter.submit(properties.imageModel(), validator.image(bytes), bytes))
+                        .flatMap(queued -> answer(queued, prefer, done -> SeedResponses.ImageResponse.of(request,
+                                "vit-human-pose-classification", done))));
+    }
+
+    private Mono<ResponseEntity<Object>> classifyText(String model, String modelName, Mono<String> body,
+            String prefer) {
+        return body.defaultIfEmpty("")
+                .map(SeedRequests::text)
+                .flatMap(request -> submitter.submit(model, validator.texts(request.text(), "text"))
+                        .flatMap(queued -> answer(queued, prefer,
+                                done -> SeedResponses.TextResponse.of(request, modelName, done))));
+    }
+
+    private Mono<ResponseEntity<Object>> answer(JobRecord queued, String prefer, Function<JobRecord, Object> result) {
+        if (prefer != null && prefer.toLowerCase(Locale.ROOT).contains(PREFER_ASYNC)) {
+            ResponseEntity<Object> accepted = JobAccepted.response(queued);
+            return Mono.just(ResponseEntity.status(accepted.getStatusCode())
+                    .headers(accepted.getHeaders())
+                    .header("Preference-Applied", PREFER_ASYNC)
+                    .body(accepted.getBody()));
+        }
+        return events.terminal(queued.id())
+                .timeout(properties.resultWait(), Mono.empty())
+                .map(done -> {
+                    if (done.status() != JobStatus.SUCCEEDED) {
+                        throw new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "Job did not succeed",
+                                "job " + done.id() + " ended " + done.status()
+                                        + (done.error() != null ? ": " + done.error() : ""));
+                    }
+                    return ResponseEntity.ok(result.apply(done));
+                })
+                .switchIfEmpty(Mono.fromSupplier(() -> JobAccepted.response(queued)));
+    }
+}

@@ -1,0 +1,46 @@
+package dev.inferq.gateway.seed;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.Prediction;
+import java.time.Duration;
+import java.util.List;
+
+/** Answers of the legacy API, field for field and in the legacy order. */
+final class SeedResponses {
+
+    private SeedResponses() {
+    }
+
+    /** The legacy answer of the text endpoints: one label and one score per input text, in order. */
+    @JsonPropertyOrder({"user_id", "text", "model_name", "sentiment", "score", "prediction_time"})
+    record TextResponse(String userId, List<String> text, String modelName, List<String> sentiment,
+            List<Double> score, long predictionTime) {
+
+        static TextResponse of(SeedRequests.TextRequest request, String modelName, JobRecord done) {
+            return new TextResponse(request.userId(), request.text(), modelName,
+                    done.predictions().stream().map(Prediction::label).toList(),
+                    done.predictions().stream().map(Prediction::score).toList(),
+                    predictionMillis(done));
+        }
+    }
+
+    /** The legacy answer of the image endpoint: the classified image's top labels with scores, best first. */
+    @JsonPropertyOrder({"user_id", "url", "model_name", "label", "score", "prediction_time"})
+    record ImageResponse(String userId, List<String> url, String modelName, List<String> label, List<Double> score,
+            long predictionTime) {
+
+        static ImageResponse of(SeedRequests.ImageRequest request, String modelName, JobRecord done) {
+            List<Prediction.LabelScore> top = done.predictions().get(0).scores();
+            return new ImageResponse(request.userId(), request.url(), modelName,
+                    top.stream().map(Prediction.LabelScore::label).toList(),
+                    top.stream().map(Prediction.LabelScore::score).toList(),
+                    predictionMillis(done));
+        }
+    }
+
+    /** Like the legacy {@code prediction_time}: the model's time on the job, not the time spent queued. */
+    private static long predictionMillis(JobRecord done) {
+        return Duration.between(done.startedAt(), done.finishedAt()).toMillis();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.inferq.gateway.fetch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.util.unit.DataSize;
+
+/** How the settings bind, as the gateway's application.yml and IMAGE_URL_ALLOWLIST give them. */
+class UrlFetchPropertiesTest {
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(UrlFetchProperties.class)
+    @Import(ImageFetcher.class)
+    static class Fetching {
+    }
+
+    private final ApplicationContextRunner context = new ApplicationContextRunner().withUserConfiguration(Fetching.class);
+
+    @Test
+    void defaultsRefuseEveryLocalAddressAndBoundTheDownload() {
+        context.run(ctx -> {
+            UrlFetchProperties properties = ctx.getBean(UrlFetchProperties.class);
+            assertThat(properties).isEqualTo(UrlFetchProperties.defaults());
+            assertThat(properties.allowlist()).isEmpty();
+            assertThat(properties.maxSize()).isEqualTo(DataSize.ofMegabytes(10));
+            assertThat(properties.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(properties.readTimeout()).isEqualTo(Duration.ofSeconds(10));
+            assertThat(properties.maxRedirects()).isEqualTo(3);
+            assertThat(properties.maxPixels()).isEqualTo(50_000_000L);
+            assertThat(ctx.getBean(ImageFetcher.class).policy().allowlist()).isEmpty();
+        });
+    }
+
+    @Test
+    void anEmptyEnvironmentVariableIsAnEmptyAllowlist() {
+        context.withPropertyValues("inferq.gateway.url-fetch.allowlist=").run(ctx ->
+                assertThat(ctx.getBean(ImageFetcher.class).policy().allowlist()).isEmpty());
+    }
+
+    @Test
+    void aCommaSeparatedAllowlistBindsHostsAddressesAndBlocks() {
+        context.withPropertyValues("inferq.gateway.url-fetch.allowlist=127.0.0.1, localhost,10.0.0.0/8,::1",
+                        "inferq.gateway.url-fetch.max-size=2MB", "inferq.gateway.url-fetch.read-timeout=750ms",
+                        "inferq.gateway.url-fetch.max-redirects=0")
+                .run(ctx -> {
+                    UrlFetchProperties properties = ctx.getBean(UrlFetchProperties.class);
+                    assertThat(properties.maxSize()).isEqualTo(DataSize.ofMegabytes(2));
+                    assertThat(properties.readTimeout()).isEqualTo(Duration.ofMillis(750));
+                    assertThat(properties.maxRedirects()).isZero();
+                    assertThat(ctx.getBean(ImageFetcher.class).policy().allowlist())
+                            .containsExactly("127.0.0.1", "localhost", "10.0.0.0/8", "::1");
+                });
+    }
+
+    @Test
+    void aMalformedAllowlistEntryStopsTheStartNamingIt() {
+        context.withPropertyValues("inferq.gateway.url-fetch.allowlist=127.0.0.1:8080").run(ctx ->
+                assertThat(ctx).getFailure().rootCause().hasMessageContaining("'127.0.0.1:8080'"));
+        context.withPropertyValues("inferq.gateway.url-fetch.max-redirects=-1").run(ctx ->
+                assertThat(ctx).getFailure().rootCause()
+                        .hasMessageContaining("inferq.gateway.url-fetch.max-redirects must not be negative"));
+    }
+}
