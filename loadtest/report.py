@@ -252,6 +252,8 @@ def write_summary(report_dir, stats, failures, info, scenario, chart_ok):
     title = {"seed": "seed scenario (the old service's test on the old-compatible API)",
              "async": "async scenario (the old service's load on the native job API)"}[scenario]
     lines = [f"# inferq load test: {title}", "", f"Run: {when}. Old figures: {OLD['source']}.", ""]
+    if info.get("interrupted"):
+        lines += ["**This run was interrupted (Ctrl-C) before its planned duration; its figures cover less time.**", ""]
     lines += seed_sections(stats) if scenario == "seed" else async_sections(stats)
     lines += [""] + failure_section(failures) + [""] + setup_section(info)
     if chart_ok:

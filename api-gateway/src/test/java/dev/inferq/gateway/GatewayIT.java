@@ -2,6 +2,7 @@ package dev.inferq.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.testsupport.TestImages;
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobInput;
@@ -12,8 +13,6 @@ import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -103,7 +101,7 @@ class GatewayIT {
 
     @Test
     void imageUploadIsStoredBesideTheJobAndReferencedByTheMessage() throws IOException {
-        byte[] png = png(40, 30);
+        byte[] png = TestImages.png(40, 30);
         try (KafkaConsumer<String, byte[]> consumer = consumerOf("image")) {
             Map<String, Object> accepted = http.post().uri("/v1/models/image/jobs")
                     .contentType(MediaType.MULTIPART_FORM_DATA)
@@ -122,7 +120,7 @@ class GatewayIT {
 
     @Test
     void rawImageBodyIsAcceptedLikeAnUpload() throws IOException {
-        byte[] png = png(16, 16);
+        byte[] png = TestImages.png(16, 16);
 
         Map<String, Object> accepted = http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_PNG)
                 .bodyValue(png).exchange()
@@ -253,16 +251,16 @@ class GatewayIT {
         expectProblem(postJson("/v1/models/image/jobs", "{\"inputs\": [\"x\"]}"),
                 HttpStatus.BAD_REQUEST, "the image model takes an upload");
         expectProblem(http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.IMAGE_PNG)
-                .bodyValue(png(8, 8)).exchange(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, "classifies text");
+                .bodyValue(TestImages.png(8, 8)).exchange(), HttpStatus.UNSUPPORTED_MEDIA_TYPE, "classifies text");
         expectProblem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_JPEG)
                 .bodyValue(new byte[0]).exchange(), HttpStatus.BAD_REQUEST, "empty");
-        expectProblem(postImage("/v1/models/sentiment/jobs", png(8, 8)), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        expectProblem(postImage("/v1/models/sentiment/jobs", TestImages.png(8, 8)), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                 "classifies text");
         expectProblem(postImage("/v1/models/image/jobs", "plain text".getBytes()),
                 HttpStatus.UNSUPPORTED_MEDIA_TYPE, "not a JPEG, PNG, GIF or BMP");
         expectProblem(postImage("/v1/models/image/jobs", new byte[70 * 1024]), HttpStatus.CONTENT_TOO_LARGE, null);
         MultipartBodyBuilder wrongField = new MultipartBodyBuilder();
-        wrongField.part("picture", new ByteArrayResource(png(8, 8)) {
+        wrongField.part("picture", new ByteArrayResource(TestImages.png(8, 8)) {
             @Override
             public String getFilename() {
                 return "a.png";
@@ -367,13 +365,5 @@ class GatewayIT {
             }
         });
         return form.build();
-    }
-
-    private static byte[] png(int width, int height) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        image.setRGB(1, 1, 0xff8800);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
     }
 }

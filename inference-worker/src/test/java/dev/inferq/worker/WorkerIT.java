@@ -3,6 +3,7 @@ package dev.inferq.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.inferq.testsupport.TestImages;
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobInput;
@@ -15,11 +16,6 @@ import dev.inferq.common.job.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.inference.ImageDecoder;
 import dev.inferq.worker.inference.ImageInputReader;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -124,7 +119,7 @@ class WorkerIT {
 
     @Test
     void classifiesAnImageStoredBesideItsJob() {
-        byte[] png = png(90, 60);
+        byte[] png = TestImages.png(90, 60);
         JobId id = submit("image", new JobInput.Image("image/png", png.length), png);
 
         JobRecord done = awaitFinished(id);
@@ -138,7 +133,7 @@ class WorkerIT {
     void bytesThatAreNoImageFailTheJobWithAReadableReason() {
         byte[] notAnImage = "definitely not a picture".getBytes(StandardCharsets.UTF_8);
         JobId bad = submit("image", new JobInput.Image("image/png", notAnImage.length), notAnImage);
-        byte[] png = png(40, 40);
+        byte[] png = TestImages.png(40, 40);
         JobId good = submit("image", new JobInput.Image("image/png", png.length), png);
 
         JobRecord failed = awaitFinished(bad);
@@ -275,22 +270,5 @@ class WorkerIT {
                     .containsExactlyInAnyOrderElementsOf(labels);
             assertThat(prediction.label()).isEqualTo(prediction.scores().get(0).label());
         });
-    }
-
-    private static byte[] png(int width, int height) {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(30, 140, 200));
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.ORANGE);
-        g.fillOval(width / 4, height / 4, width / 2, height / 2);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, "png", out);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return out.toByteArray();
     }
 }

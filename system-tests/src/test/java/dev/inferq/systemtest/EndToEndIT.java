@@ -3,11 +3,9 @@ package dev.inferq.systemtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.inferq.testsupport.TestImages;
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.launcher.ManagedProcess;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -21,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,8 +91,8 @@ class EndToEndIT {
 
     @Test
     void imageUploadIsClassifiedIntoTheFifteenActionsOverPollAndSse() throws Exception {
-        String polled = submitImage(jpeg(320, 240));
-        String followed = submitImage(jpeg(100, 500));
+        String polled = submitImage(TestImages.jpeg(320, 240));
+        String followed = submitImage(TestImages.jpeg(100, 500));
 
         JsonNode byPoll = pollUntilTerminal(polled);
         List<JsonNode> events = followEvents(followed);
@@ -183,18 +180,5 @@ class EndToEndIT {
 
     private URI uri(String path) {
         return URI.create(platform.gatewayUrl() + path);
-    }
-
-    private static byte[] jpeg(int width, int height) throws IOException {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(30, 120, 200));
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.ORANGE);
-        g.fillOval(width / 4, height / 4, width / 2, height / 2);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "jpg", out);
-        return out.toByteArray();
     }
 }

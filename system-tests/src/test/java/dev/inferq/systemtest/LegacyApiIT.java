@@ -2,13 +2,10 @@ package dev.inferq.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.testsupport.TestImages;
 import com.sun.net.httpserver.HttpServer;
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.launcher.ManagedProcess;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -21,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,7 +39,7 @@ class LegacyApiIT {
     @BeforeAll
     static void start() throws IOException {
         images = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        byte[] photo = jpeg();
+        byte[] photo = TestImages.jpeg(256, 192);
         images.createContext("/photo.jpg", exchange -> {
             exchange.getResponseHeaders().add("Content-Type", "image/jpeg");
             exchange.sendResponseHeaders(200, photo.length);
@@ -179,18 +175,5 @@ class LegacyApiIT {
 
     private URI uri(String path) {
         return URI.create(platform.gatewayUrl() + path);
-    }
-
-    private static byte[] jpeg() throws IOException {
-        BufferedImage image = new BufferedImage(256, 192, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        g.setColor(new Color(200, 60, 40));
-        g.fillRect(0, 0, 256, 192);
-        g.setColor(Color.WHITE);
-        g.fillOval(60, 40, 120, 100);
-        g.dispose();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "jpg", out);
-        return out.toByteArray();
     }
 }

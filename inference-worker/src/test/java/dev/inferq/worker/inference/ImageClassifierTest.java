@@ -4,22 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import static dev.inferq.testsupport.TestImages.encode;
+import static dev.inferq.testsupport.TestImages.picture;
 import ai.djl.modality.cv.Image;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.TinyModels;
-import java.awt.Color;
-import java.awt.GradientPaint;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,28 +102,6 @@ class ImageClassifierTest {
                 .isSortedAccordingTo((a, b) -> Double.compare(b, a))
                 .allSatisfy(score -> assertThat(score).isBetween(0.0, 1.0));
         assertThat(prediction.label()).isEqualTo(prediction.scores().get(0).label());
-    }
-
-    /** A diagonal gradient with a bright disc, so that images of different shapes differ. */
-    static BufferedImage picture(int width, int height, int type) {
-        BufferedImage image = new BufferedImage(width, height, type);
-        Graphics2D g = image.createGraphics();
-        g.setPaint(new GradientPaint(0, 0, new Color(200, 30, 40, 255), width, height, new Color(20, 90, 220, 128)));
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.YELLOW);
-        g.fillOval(width / 4, height / 4, Math.max(1, width / 2), Math.max(1, height / 2));
-        g.dispose();
-        return image;
-    }
-
-    static byte[] encode(BufferedImage image, String format) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            assertThat(ImageIO.write(image, format, out)).as("ImageIO writes %s", format).isTrue();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
     }
 
     private static byte[] truncated(byte[] bytes) {
