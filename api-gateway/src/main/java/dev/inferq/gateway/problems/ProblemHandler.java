@@ -11,10 +11,11 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
-import org.springframework.web.reactive.result.method.annotation.ResponseEntityExceptionHandler;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
 
 /**
  * Turns every refusal into an {@code application/problem+json} body (RFC 9457) whose {@code detail} says what to fix.
@@ -61,7 +62,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static String describe(ServerWebInputException e) {
         String decodingProblem = e.getCause() instanceof DecodingException decoding
-                ? decoding.getMostSpecificCause().getMessage() : null;
+                ? parserMessage(decoding.getMostSpecificCause()) : null;
         if (startsWith(e.getReason(), "No request body") || startsWith(decodingProblem, "No request body")) {
             return "the request body is empty";
         }
@@ -71,6 +72,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         // Spring's own reasons can name controller methods; clients get a statement about their request instead.
         return e.getReason() != null && !e.getReason().contains("public ")
                 ? e.getReason() : "request body or parameters could not be read";
+    }
+
+    /** Jackson's own message without the source excerpt and location it appends. */
+    private static String parserMessage(Throwable cause) {
+        return cause instanceof JacksonException jackson ? jackson.getOriginalMessage() : cause.getMessage();
     }
 
     private static boolean startsWith(String text, String prefix) {
