@@ -8,6 +8,7 @@ import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.problems.ApiException;
 import java.time.Clock;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -16,22 +17,24 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Accepts a job: stores its input and QUEUED record in Redis, then publishes it to the model's Kafka topic. A job
- * counts as accepted only when both have succeeded; otherwise its traces are removed and the client gets a 503 to
- * retry, so no half-created job is left behind.
+ * Accepts a job: checks the model's backlog, stores the input and QUEUED record in Redis, then publishes the job to
+ * the model's Kafka topic. A job counts as accepted only when both have succeeded; otherwise its traces are removed
+ * and the client gets a 503 to retry, so no half-created job is left behind.
  */
 @Service
 public class JobSubmitter {
 
     private final JobStore store;
     private final KafkaTemplate<String, byte[]> kafka;
+    private final BacklogMonitor backlog;
     private final GatewayProperties properties;
     private final Clock clock;
 
-    public JobSubmitter(JobStore store, KafkaTemplate<String, byte[]> kafka, GatewayProperties properties,
-            Clock clock) {
+    public JobSubmitter(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
+            GatewayProperties properties, Clock clock) {
         this.store = store;
         this.kafka = kafka;
+        this.backlog = backlog;
         this.properties = properties;
         this.clock = clock;
     }
@@ -43,6 +46,7 @@ public class JobSubmitter {
 
     /** Submits a job; {@code inputBytes}, when given, is stored beside the job and referenced by the message. */
     public Mono<JobRecord> submit(String model, JobInput input, byte[] inputBytes) {
+        backlog.admit(model);
         JobRequest request = JobRequest.of(JobId.random(), model, input, clock.instant());
         JobRecord queued = JobRecord.queued(request);
         Mono<Boolean> saveInput = inputBytes == null ? Mono.just(true) : store.saveInput(request.id(), inputBytes);

@@ -1,0 +1,83 @@
+package dev.inferq.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.testsupport.RealInfrastructure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * Admission control on a real broker: with no worker running, a model's backlog grows with every accepted job until
+ * submits to it get 429, while another model is still accepted. Models get fresh names (and so fresh topics) per
+ * run, so backlogs left by other tests on the shared broker do not count.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+    "inferq.gateway.backpressure.max-backlog=3",
+    "inferq.gateway.backpressure.refresh-interval=100ms",
+    "inferq.gateway.seed.result-wait=1s"
+})
+@AutoConfigureWebTestClient
+class BackpressureIT {
+
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    private static final String BUSY = "busy-" + RUN;
+    private static final String CALM = "calm-" + RUN;
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) throws IOException {
+        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+        Path models = Path.of("target/backpressure-models/" + RUN);
+        for (String name : new String[] {BUSY, CALM}) {
+            FileSystemUtils.copyRecursively(Path.of("../models/tiny/sentiment"), models.resolve(name));
+            Files.move(models.resolve(name).resolve("sentiment.pt"), models.resolve(name).resolve(name + ".pt"));
+        }
+        registry.add("inferq.models-dir", models::toString);
+        registry.add("inferq.gateway.seed.sentiment-model", () -> BUSY);
+    }
+
+    @Autowired
+    WebTestClient http;
+
+    @Autowired
+    BacklogMonitor backlog;
+
+    @Test
+    void aModelOverItsBacklogLimitGets429WithRetryAfterWhileOthersAreAccepted() {
+        for (int i = 0; i < 3; i++) {
+            submit(BUSY).expectStatus().isAccepted();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> backlog.backlog(BUSY) >= 3);
+
+        submit(BUSY).expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
+                .expectHeader().value("Retry-After", value -> assertThat(Long.parseLong(value)).isPositive())
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.detail").value(String.class,
+                        detail -> assertThat(detail).contains("model '" + BUSY + "' has 3 jobs waiting"));
+        http.post().uri("/api/v1/sentiment_classification").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"user_id\": \"1\", \"text\": [\"hello\"]}").exchange()
+                .expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
+                .expectHeader().exists("Retry-After");
+        submit(CALM).expectStatus().isAccepted();
+    }
+
+    private WebTestClient.ResponseSpec submit(String model) {
+        return http.post().uri("/v1/models/{model}/jobs", model).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"inputs\": [\"hello\"]}").exchange();
+    }
+}
