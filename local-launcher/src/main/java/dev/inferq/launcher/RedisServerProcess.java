@@ -100,8 +100,19 @@ public final class RedisServerProcess implements AutoCloseable {
         private PrintStream echo;
         private Duration startTimeout = Duration.ofSeconds(20);
         private Consumer<ManagedProcess> onStart = p -> { };
+        private boolean appendOnly;
 
         private Builder() {
+        }
+
+        /**
+         * Persist every write to an append-only file in {@link #dir} ({@code appendfsync always}), so that a
+         * restart on the same folder keeps every job record: what production Redis must do for the zero-loss
+         * guarantee. Off by default: local runs treat job state as disposable.
+         */
+        public Builder appendOnly(boolean value) {
+            this.appendOnly = value;
+            return this;
         }
 
         /** Called with the child right after it is spawned, before waiting for PING (see KafkaBroker's). */
@@ -144,17 +155,17 @@ public final class RedisServerProcess implements AutoCloseable {
             return this;
         }
 
-        /** Starts redis-server (no persistence, loopback only) and returns once it answers PING. */
+        /** Starts redis-server (loopback only) and returns once it answers PING. */
         public RedisServerProcess start() {
             try {
                 Path home = (dir != null ? dir : Files.createTempDirectory("inferq-redis")).toAbsolutePath();
                 Files.createDirectories(home);
                 Path exe = binary != null ? binary : extractBundledBinary(home);
                 int actualPort = port != 0 ? port : Ports.freePort();
-                // No RDB/AOF: job state is disposable and a save would stall a laptop for nothing.
+                // No RDB snapshots; AOF only when asked (see appendOnly).
                 List<String> command = List.of(exe.toString(), "--port", String.valueOf(actualPort),
-                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", home.toString(),
-                        "--daemonize", "no");
+                        "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no",
+                        "--appendfsync", "always", "--dir", home.toString(), "--daemonize", "no");
                 ManagedProcess process = ManagedProcess.builder("redis")
                         .command(command)
                         .workDir(home)

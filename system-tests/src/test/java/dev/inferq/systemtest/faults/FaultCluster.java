@@ -1,0 +1,134 @@
+package dev.inferq.systemtest.faults;
+
+import dev.inferq.launcher.KafkaBroker;
+import dev.inferq.launcher.ManagedProcess;
+import dev.inferq.launcher.RedisServerProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole platform made of real processes that a test may crash and restart: a KRaft Kafka broker and a Redis with an
+ * append-only file (both restartable on the same ports and data), the packaged gateway, and workers.
+ *
+ * <p>Processes rather than containers on purpose: the faults are process faults (SIGKILL, SIGTERM), and this runs
+ * the same with or without a Docker engine.
+ */
+final class FaultCluster implements AutoCloseable {
+
+    static final Path REPO = Path.of(System.getProperty("inferq.repo.dir", "..")).toAbsolutePath().normalize();
+    private static final Duration READY = Duration.ofSeconds(120);
+
+    private final Path home;
+    private final int kafkaPort = freePort();
+    private final int controllerPort = freePort();
+    private final int redisPort = freePort();
+    private final int gatewayPort = freePort();
+    private final List<ManagedProcess> workers = new ArrayList<>();
+    private KafkaBroker kafka;
+    private RedisServerProcess redis;
+    private ManagedProcess gateway;
+
+    FaultCluster(String scenario) throws IOException {
+        home = Files.createDirectories(REPO.resolve("system-tests/target/faults/" + scenario));
+        startKafka();
+        startRedis();
+        gateway = service("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"),
+                Map.of("GATEWAY_PORT", Integer.toString(gatewayPort)));
+        gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY);
+    }
+
+    String gatewayUrl() {
+        return "http://127.0.0.1:" + gatewayPort;
+    }
+
+    /** Starts a worker serving {@code models} and waits until its models are loaded. */
+    ManagedProcess startWorker(String name, String models) {
+        int port = freePort();
+        ManagedProcess worker = service(name, REPO.resolve("inference-worker/target/inference-worker.jar"),
+                Map.of("WORKER_PORT", Integer.toString(port), "WORKER_MODELS", models));
+        worker.awaitHealthUp(URI.create("http://127.0.0.1:" + port + "/actuator/health"), READY);
+        workers.add(worker);
+        return worker;
+    }
+
+    /** Stops the broker (SIGTERM), leaves it down for {@code downtime}, starts it again on the same data. */
+    void restartKafka(Duration downtime) throws InterruptedException {
+        kafka.stop(Duration.ofSeconds(20));
+        Thread.sleep(downtime.toMillis());
+        startKafka();
+    }
+
+    /** Stops Redis (SIGTERM), leaves it down for {@code downtime}, starts it again on the same append-only file. */
+    void restartRedis(Duration downtime) throws InterruptedException {
+        redis.stop(Duration.ofSeconds(10));
+        Thread.sleep(downtime.toMillis());
+        startRedis();
+    }
+
+    private void startKafka() {
+        kafka = KafkaBroker.builder()
+                .port(kafkaPort)
+                .controllerPort(controllerPort)
+                .dir(home.resolve("kafka"))
+                .logFile(home.resolve("kafka.log"))
+                .start();
+    }
+
+    private void startRedis() {
+        redis = RedisServerProcess.builder()
+                .port(redisPort)
+                .dir(home.resolve("redis"))
+                .logFile(home.resolve("redis.log"))
+                .appendOnly(true)
+                .start();
+    }
+
+    private ManagedProcess service(String name, Path jar, Map<String, String> extraEnv) {
+        Map<String, String> env = new HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + kafkaPort,
+                "REDIS_HOST", "127.0.0.1",
+                "REDIS_PORT", Integer.toString(redisPort),
+                "MODELS_DIR", REPO.resolve("models/tiny").toString()));
+        env.putAll(extraEnv);
+        return ManagedProcess.builder(name)
+                .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"),
+                        // A killed worker's partitions move to a live one after the session timeout: keep it short.
+                        List.of("--spring.kafka.consumer.properties[session.timeout.ms]=6000",
+                                "--spring.kafka.consumer.properties[heartbeat.interval.ms]=1000"))
+                .env(env)
+                .workDir(REPO)
+                .logFile(home.resolve(name + ".log"))
+                .start();
+    }
+
+    @Override
+    public void close() {
+        workers.forEach(worker -> worker.stop(Duration.ofSeconds(20)));
+        if (gateway != null) {
+            gateway.stop(Duration.ofSeconds(10));
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

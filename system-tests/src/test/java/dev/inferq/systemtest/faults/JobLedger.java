@@ -1,0 +1,140 @@
+package dev.inferq.systemtest.faults;
+
+import dev.inferq.common.job.JobCodec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What a fault scenario did to its jobs: every submit and its answer, every accepted job's first terminal state, and
+ * at the end the line {@code faults: scenario=... submitted= accepted= completed= lost= duplicated=}.
+ *
+ * <p>lost = accepted jobs that never reached a terminal state; duplicated = jobs whose visible terminal state changed
+ * after it was first seen.
+ */
+final class JobLedger {
+
+    private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED");
+
+    private final String scenario;
+    private final String gateway;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final AtomicInteger submitted = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+    private final List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+    private final Map<String, String> terminal = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+
+    JobLedger(String scenario, String gatewayUrl) {
+        this.scenario = scenario;
+        this.gateway = gatewayUrl;
+    }
+
+    /** Submits one job; returns its id when accepted (202), null when refused (any other answer, or no answer). */
+    String submit(String model, String jsonBody) {
+        submitted.incrementAndGet();
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create(gateway + "/v1/models/" + model + "/jobs"))
+                    .header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody)).build(), HttpResponse.BodyHandlers.ofString());
+            statuses.computeIfAbsent(response.statusCode(), s -> new AtomicInteger()).incrementAndGet();
+            if (response.statusCode() == 202) {
+                String id = JobCodec.mapper().readTree(response.body()).path("id").asString();
+                accepted.add(id);
+                return id;
+            }
+        } catch (Exception e) {
+            statuses.computeIfAbsent(-1, s -> new AtomicInteger()).incrementAndGet();
+        }
+        refused.incrementAndGet();
+        return null;
+    }
+
+    /** Polls every accepted job until all are terminal or {@code timeout} passes; remembers each first terminal state. */
+    void awaitTerminal(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String id : List.copyOf(accepted)) {
+                if (!terminal.containsKey(id)) {
+                    JsonNode job = fetch(id);
+                    if (job != null && TERMINAL.contains(job.path("status").asString())) {
+                        terminal.put(id, job.toString());
+                    }
+                }
+            }
+            if (terminal.size() == accepted.size()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    int submitted() {
+        return submitted.get();
+    }
+
+    int accepted() {
+        return accepted.size();
+    }
+
+    int lost() {
+        return accepted.size() - terminal.size();
+    }
+
+    long completedWith(String status) {
+        return terminal.values().stream()
+                .filter(json -> JobCodec.mapper().readTree(json).path("status").asString().equals(status)).count();
+    }
+
+    /** How many submits got an answer with none of {@code expected} statuses (-1: no answer at all). */
+    int answersOtherThan(int... expected) {
+        Set<Integer> allowed = Arrays.stream(expected).boxed().collect(Collectors.toSet());
+        return statuses.entrySet().stream().filter(e -> !allowed.contains(e.getKey()))
+                .mapToInt(e -> e.getValue().get()).sum();
+    }
+
+    /** Reads every terminal job again: any that differs from its first terminal reading counts as duplicated. */
+    int duplicated() {
+        int changed = 0;
+        for (Map.Entry<String, String> entry : terminal.entrySet()) {
+            JsonNode now = fetch(entry.getKey());
+            if (now == null || !now.toString().equals(entry.getValue())) {
+                changed++;
+            }
+        }
+        return changed;
+    }
+
+    /** Prints and returns the scenario's summary line. */
+    String report() {
+        String line = "faults: scenario=" + scenario + " submitted=" + submitted() + " accepted=" + accepted()
+                + " completed=" + terminal.size() + " lost=" + lost() + " duplicated=" + duplicated();
+        System.out.println(line);
+        System.out.println("faults: scenario=" + scenario + " answers by status " + statuses);
+        return line;
+    }
+
+    private JsonNode fetch(String id) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/jobs/" + id))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JobCodec.mapper().readTree(response.body()) : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+}
