@@ -15,9 +15,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param consumersPerModel consumer threads per model in this process; each can own some of the topic's partitions
  * @param intraOpThreads libtorch threads per forward pass; 0 keeps DJL's default (one per physical core). Applied as
  *     the system property {@code ai.djl.pytorch.num_threads}, which the PyTorch engine reads once, when it loads
- * @param retryBackoff pause between attempts at a batch that failed for a transient reason (Redis unreachable, ...)
- * @param maxRetries attempts after the first before the batch's jobs are given up on
+ * @param retryInitialBackoff first pause before another attempt at a batch that failed for a transient reason (Redis
+ *     unreachable, Kafka not taking a dead letter, ...); each further pause doubles, up to {@code retryMaxBackoff}.
+ *     A batch is never given up on: its offsets are committed only once every job in it has a terminal state
+ * @param retryMaxBackoff the longest pause between attempts at a failing batch
  * @param storeTimeout the longest wait for one Redis command before the batch counts as failed (and is retried)
+ * @param deadLetterTimeout the longest wait for Kafka to acknowledge a dead letter before the batch counts as failed
+ *     (and is retried)
+ * @param shutdownTimeout how long stopping waits for the in-flight batches to finish and commit; also
+ *     {@code spring.lifecycle.timeout-per-shutdown-phase} (see application.yml)
  */
 @ConfigurationProperties("inferq.worker")
 public record WorkerProperties(
@@ -25,16 +31,22 @@ public record WorkerProperties(
         @DefaultValue("32") int maxBatchSize,
         @DefaultValue("1") int consumersPerModel,
         @DefaultValue("0") int intraOpThreads,
-        @DefaultValue("1s") Duration retryBackoff,
-        @DefaultValue("5") int maxRetries,
-        @DefaultValue("10s") Duration storeTimeout) {
+        @DefaultValue("200ms") Duration retryInitialBackoff,
+        @DefaultValue("10s") Duration retryMaxBackoff,
+        @DefaultValue("10s") Duration storeTimeout,
+        @DefaultValue("10s") Duration deadLetterTimeout,
+        @DefaultValue("60s") Duration shutdownTimeout) {
 
     public WorkerProperties {
         models = List.copyOf(models);
         requireAtLeast(1, maxBatchSize, "max-batch-size");
         requireAtLeast(1, consumersPerModel, "consumers-per-model");
         requireAtLeast(0, intraOpThreads, "intra-op-threads");
-        requireAtLeast(0, maxRetries, "max-retries");
+        if (retryInitialBackoff.isNegative() || retryInitialBackoff.isZero()
+                || retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
+            throw new IllegalArgumentException("inferq.worker.retry-initial-backoff must be positive and at most"
+                    + " inferq.worker.retry-max-backoff, were " + retryInitialBackoff + " and " + retryMaxBackoff);
+        }
     }
 
     private static void requireAtLeast(int minimum, int value, String name) {

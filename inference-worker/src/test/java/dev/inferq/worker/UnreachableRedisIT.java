@@ -7,11 +7,16 @@ import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -19,7 +24,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -36,18 +43,22 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * A worker whose Redis does not answer: a batch fails for a transient reason, is retried, then given up with an
- * ERROR naming its job, and its offset is committed. It serves a copy of the sentiment model under a name of its own,
- * so that its consumer group never takes jobs meant for the other tests' worker.
+ * A worker whose Redis does not answer: a batch fails for a transient reason and is retried, with a WARN naming its
+ * job per attempt, for as long as Redis stays away; its offset is not committed meanwhile (committing would lose the
+ * job). Once Redis answers again the job completes and only then is the offset committed. The worker reaches Redis
+ * through a port on which a forwarder to the real Redis is started only after a few failed attempts. It serves a copy
+ * of the sentiment model under a name of its own, so that its consumer group never takes jobs meant for the other
+ * tests' worker.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.NONE, properties = {
-    "inferq.worker.retry-backoff=100ms",
-    "inferq.worker.max-retries=2",
+    "inferq.worker.retry-initial-backoff=100ms",
+    "inferq.worker.retry-max-backoff=400ms",
     "inferq.worker.store-timeout=2s",
     "logging.level.kafka=WARN",
     "logging.level.org.apache.kafka=WARN",
@@ -58,38 +69,120 @@ import org.springframework.test.context.DynamicPropertySource;
 class UnreachableRedisIT {
 
     private static final String MODEL = "sentiment-without-redis";
+    private static final int REDIS_PORT = closedPort();
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
         registry.add("spring.kafka.bootstrap-servers", RealInfrastructure.shared()::kafkaBootstrapServers);
         registry.add("spring.data.redis.host", () -> "127.0.0.1");
-        registry.add("spring.data.redis.port", UnreachableRedisIT::closedPort);
+        registry.add("spring.data.redis.port", () -> REDIS_PORT);
         registry.add("inferq.models-dir", UnreachableRedisIT::modelsFolder);
     }
 
     @Test
-    void retriesABatchThenGivesItsJobsUpAndMovesOn(CapturedOutput output) throws Exception {
+    void retriesABatchWithoutCommittingItUntilRedisAnswersThenRunsTheJob(CapturedOutput output) throws Exception {
         JobRequest request = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("hello")),
                 Instant.now());
-        RecordMetadata sent;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
-            sent = producer.send(new ProducerRecord<>(JobNames.topic(MODEL), request.id().value(),
-                    JobCodec.encodeRequest(request))).get(10, TimeUnit.SECONDS);
-        }
-
-        TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
+        RealInfrastructure infra = RealInfrastructure.shared();
+        LettuceConnectionFactory realRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
+        realRedis.afterPropertiesSet();
+        realRedis.start();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                RealInfrastructure.shared().kafkaBootstrapServers()))) {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(JobNames.consumerGroup(MODEL))
-                        .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).get(partition);
-                return committed != null && committed.offset() > sent.offset();
+                infra.kafkaBootstrapServers()))) {
+            JobStore store = new JobStore(realRedis, Duration.ofMinutes(10));
+            assertThat(store.create(JobRecord.queued(request)).block(Duration.ofSeconds(5))).isTrue();
+            RecordMetadata sent;
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
+                    new StringSerializer(), new ByteArraySerializer())) {
+                sent = producer.send(new ProducerRecord<>(JobNames.topic(MODEL), request.id().value(),
+                        JobCodec.encodeRequest(request))).get(10, TimeUnit.SECONDS);
+            }
+            TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
+
+            // Several attempts, over several backoff periods, and the offset stays where it was.
+            String attempt = "at a batch failed, retrying it (its offsets stay uncommitted): jobs ["
+                    + request.id() + "]";
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> output.getOut().split(Pattern.quote(attempt), -1).length - 1 >= 4);
+            assertThat(committed(admin, partition)).as("offset committed while Redis is away").isNull();
+            assertThat(store.find(request.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.QUEUED);
+
+            try (RedisForwarder ignored = new RedisForwarder(REDIS_PORT, infra.redisHost(), infra.redisPort())) {
+                JobRecord done = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> store.find(request.id()).block(Duration.ofSeconds(5)),
+                                job -> job.status().isTerminal());
+                assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                    OffsetAndMetadata offset = committed(admin, partition);
+                    return offset != null && offset.offset() > sent.offset();
+                });
+            }
+        } finally {
+            realRedis.destroy();
+        }
+    }
+
+    private static OffsetAndMetadata committed(Admin admin, TopicPartition partition) throws Exception {
+        return admin.listConsumerGroupOffsets(JobNames.consumerGroup(MODEL)).partitionsToOffsetAndMetadata()
+                .get(10, TimeUnit.SECONDS).get(partition);
+    }
+
+    /** A TCP forwarder from a local port to Redis: Redis "comes back" on the port the worker uses. */
+    private static final class RedisForwarder implements AutoCloseable {
+
+        private final ServerSocket server;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+        RedisForwarder(int port, String host, int targetPort) throws IOException {
+            server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress("127.0.0.1", port));
+            daemon("redis-forwarder", () -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket client = server.accept();
+                        Socket redis = new Socket(host, targetPort);
+                        sockets.add(client);
+                        sockets.add(redis);
+                        pump(client, redis);
+                        pump(redis, client);
+                    } catch (IOException e) {
+                        // closed
+                    }
+                }
             });
         }
 
-        assertThat(output.getOut()).contains("Giving up on job " + request.id());
+        private static void pump(Socket from, Socket to) {
+            daemon("redis-forwarder-pump", () -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (IOException e) {
+                    // one side closed
+                } finally {
+                    try {
+                        to.shutdownOutput();
+                    } catch (IOException e) {
+                        // already closed
+                    }
+                }
+            });
+        }
+
+        private static void daemon(String name, Runnable task) {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
     }
 
     private static String modelsFolder() {

@@ -16,6 +16,7 @@ import dev.inferq.common.job.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.inference.ImageDecoder;
 import dev.inferq.worker.inference.ImageInputReader;
+import dev.inferq.worker.jobs.DeadLetters;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,13 +30,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +61,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.models-dir=" + TinyModels.DIR,
     "inferq.worker.max-batch-size=8",
-    "inferq.worker.retry-backoff=200ms",
+    "inferq.worker.retry-initial-backoff=200ms",
     "logging.level.kafka=WARN",
     "logging.level.org.apache.kafka=WARN",
     "logging.level.state.change.logger=WARN"
@@ -145,6 +152,21 @@ class WorkerIT {
     }
 
     @Test
+    void aFailedJobIsCopiedToTheModelsDeadLetterTopicWithItsReason() {
+        byte[] notAnImage = "still not a picture".getBytes(StandardCharsets.UTF_8);
+        JobId bad = submit("image", new JobInput.Image("image/png", notAnImage.length), notAnImage);
+
+        assertThat(awaitFinished(bad).status()).isEqualTo(JobStatus.FAILED);
+        ConsumerRecord<String, byte[]> letter = awaitDeadLetter("image", bad.value());
+
+        assertThat(header(letter, DeadLetters.ERROR)).isEqualTo(ImageDecoder.NOT_AN_IMAGE);
+        assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(JobNames.topic("image"));
+        assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).isNotNull();
+        assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isNotNull();
+        assertThat(JobCodec.decodeRequest(letter.value()).id()).isEqualTo(bad);
+    }
+
+    @Test
     void anImageJobWhoseBytesExpiredFails() {
         JobId id = submit("image", new JobInput.Image("image/png", 1234), null);
 
@@ -172,8 +194,10 @@ class WorkerIT {
     @Test
     void skipsGarbageAndJobsWithoutARecordAndRunsTheJobsAfterThem() {
         int partition = 1;
-        RecordMetadata garbage = send(new ProducerRecord<>(JobNames.topic("disaster"), partition, "garbage",
-                new byte[] {(byte) 0xff, 0x00, 0x7b, 0x22}));
+        String garbageKey = "garbage-" + JobId.random().value();
+        byte[] garbageBytes = {(byte) 0xff, 0x00, 0x7b, 0x22};
+        RecordMetadata garbage = send(new ProducerRecord<>(JobNames.topic("disaster"), partition, garbageKey,
+                garbageBytes));
         JobRequest neverAccepted = JobRequest.of(JobId.random(), "disaster",
                 new JobInput.Texts(List.of("no record for me")), Instant.now());
         send(new ProducerRecord<>(JobNames.topic("disaster"), partition, neverAccepted.id().value(),
@@ -188,6 +212,11 @@ class WorkerIT {
         awaitCommittedPast(last);
         assertThat(last.offset()).isGreaterThan(garbage.offset());
         assertThat(store.find(neverAccepted.id()).block(REDIS)).isNull();
+        ConsumerRecord<String, byte[]> letter = awaitDeadLetter("disaster", garbageKey);
+        assertThat(letter.value()).isEqualTo(garbageBytes);
+        assertThat(header(letter, DeadLetters.ERROR)).startsWith("malformed message");
+        assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).isEqualTo(Integer.toString(partition));
+        assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isEqualTo(Long.toString(garbage.offset()));
     }
 
     @Test
@@ -260,6 +289,36 @@ class WorkerIT {
                 return offset != null && offset.offset() > sent.offset();
             });
         }
+    }
+
+    /** Reads the model's dead-letter topic from the beginning until a letter keyed {@code key} arrives. */
+    private static ConsumerRecord<String, byte[]> awaitDeadLetter(String model, String key) {
+        String topic = JobNames.deadLetterTopic(model);
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
+            await().atMost(TIMEOUT).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(record -> {
+                    if (key.equals(record.key())) {
+                        found.add(record);
+                    }
+                });
+                return !found.isEmpty();
+            });
+            return found.get(0);
+        }
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name) {
+        Header header = record.headers().lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     private static void assertSucceeded(JobRecord job, int inputs, List<String> labels) {

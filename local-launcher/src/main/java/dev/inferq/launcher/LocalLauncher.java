@@ -157,7 +157,8 @@ public final class LocalLauncher {
 
         // Gateway and worker boot in parallel: neither needs the other, and the worker's model loading dominates.
         t = System.nanoTime();
-        Consumer<ManagedProcess> apps = tier("gateway and worker", Duration.ofSeconds(30));
+        // More than the worker's shutdown-timeout (60s): its in-flight batch finishes and commits before SIGKILL.
+        Consumer<ManagedProcess> apps = tier("gateway and worker", Duration.ofSeconds(70));
         ManagedProcess gateway = ManagedProcess.builder("gateway")
                 .javaJar(gatewayJar, splitOr(get("GATEWAY_JAVA_OPTS", ""), List.of("-Xmx512m",
                         "-XX:+ExitOnOutOfMemoryError")), List.of())

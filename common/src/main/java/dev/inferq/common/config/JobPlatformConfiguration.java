@@ -3,6 +3,7 @@ package dev.inferq.common.config;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.model.ModelCatalog;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -11,8 +12,9 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 
 /**
- * The beans both services build the same way: the model catalog, the job store and the per-model job topics (created
- * at start by Spring's {@link KafkaAdmin} when missing, so neither side depends on the other having started first).
+ * The beans both services build the same way: the model catalog, the job store and the per-model job topics and
+ * dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side depends on the
+ * other having started first).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(InferqProperties.class)
@@ -31,8 +33,8 @@ public class JobPlatformConfiguration {
     @Bean
     KafkaAdmin.NewTopics jobTopics(ModelCatalog catalog, InferqProperties properties) {
         return new KafkaAdmin.NewTopics(catalog.names().stream()
-                .map(model -> new NewTopic(JobNames.topic(model), properties.topicPartitions(),
-                        properties.topicReplicas()))
+                .flatMap(model -> Stream.of(JobNames.topic(model), JobNames.deadLetterTopic(model)))
+                .map(topic -> new NewTopic(topic, properties.topicPartitions(), properties.topicReplicas()))
                 .toArray(NewTopic[]::new));
     }
 }

@@ -17,6 +17,14 @@ public final class JobNames {
         return TOPIC_PREFIX + model;
     }
 
+    /**
+     * The dead-letter topic of one model: a copy of each of its jobs that failed for good (undecodable input, model
+     * error) and of each malformed message on its job topic, with headers naming the reason and the source.
+     */
+    public static String deadLetterTopic(String model) {
+        return TOPIC_PREFIX + model + ".dlt";
+    }
+
     /** The consumer group of the workers serving one model: replicas share a model's partitions. */
     public static String consumerGroup(String model) {
         return GROUP_PREFIX + model;

@@ -107,6 +107,7 @@ class JobContractTest {
     void namesSeparateModelsAndJobs() {
         JobId id = JobId.random();
         assertThat(JobNames.topic("sentiment")).isEqualTo("inferq.jobs.sentiment");
+        assertThat(JobNames.deadLetterTopic("image")).isEqualTo("inferq.jobs.image.dlt");
         assertThat(JobNames.consumerGroup("image")).isEqualTo("inferq-worker.image");
         assertThat(JobNames.jobKey(id)).isNotEqualTo(JobNames.inputKey(id)).isNotEqualTo(JobNames.eventsChannel(id));
     }

@@ -1,6 +1,5 @@
 package dev.inferq.worker.inference;
 
-import ai.djl.engine.EngineException;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.repository.zoo.ZooModel;
@@ -44,7 +43,8 @@ abstract class DjlClassifier<I> implements Classifier<I> {
         Predictor<I, Classifications> predictor = borrow();
         try {
             return predictor.batchPredict(inputs).stream().map(this::toPrediction).toList();
-        } catch (TranslateException | EngineException e) {
+        } catch (TranslateException | RuntimeException e) {
+            // Anything the model or its translator throws for these inputs would be thrown again on a retry.
             throw new InferenceException("model '" + name + "' could not classify " + inputs.size() + " input(s): "
                     + e.getMessage(), e);
         } finally {

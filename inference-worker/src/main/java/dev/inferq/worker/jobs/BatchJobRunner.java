@@ -13,6 +13,7 @@ import dev.inferq.worker.inference.ServedModel;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,13 @@ import org.springframework.kafka.listener.BatchMessageListener;
  *
  * <p>Re-delivery is harmless: a job already finished (or whose record is gone) is skipped, so a stored result never
  * changes; a job left RUNNING by a crashed worker runs again. Anything thrown from here is transient by contract
- * (Redis unreachable, ...), and the container's error handler retries the whole batch.
+ * (Redis unreachable, Kafka not taking a dead letter, ...), and the container's error handler retries the whole
+ * batch until it succeeds.
+ *
+ * <p>What can never succeed is not thrown: a job whose input cannot be read, or that the model failed on, ends FAILED
+ * with the reason, and a message that is no job for this model is skipped; each is first copied to the model's
+ * dead-letter topic ({@link DeadLetters}), so the copy is durable before the job is FAILED and before the offset is
+ * committed.
  *
  * @param <I> the model's input type
  */
@@ -41,12 +48,14 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
     private final InputReader<I> inputs;
     private final BatchedInference<I> inference;
     private final BlockingJobStore store;
+    private final DeadLetters deadLetters;
 
-    public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, int maxBatchSize) {
+    public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, DeadLetters deadLetters, int maxBatchSize) {
         this.model = model.name();
         this.inputs = model.inputs();
         this.inference = new BatchedInference<>(model.classifier(), maxBatchSize);
         this.store = store;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -54,7 +63,8 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
         long start = System.nanoTime();
         List<JobRecord> running = new ArrayList<>();
         List<List<I>> runningInputs = new ArrayList<>();
-        for (JobRequest request : decode(records)) {
+        Map<JobId, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
+        for (JobRequest request : decode(records, sources)) {
             Optional<JobRecord> started = start(request);
             if (started.isEmpty()) {
                 continue;
@@ -63,23 +73,29 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
                 runningInputs.add(inputs.read(request, store));
                 running.add(started.get());
             } catch (InvalidInputException e) {
-                finish(started.get().failed(e.getMessage(), Instant.now()));
+                fail(started.get(), sources.get(request.id()), e.getMessage());
             }
         }
         List<BatchedInference.Outcome> outcomes = inference.run(runningInputs);
         for (int i = 0; i < running.size(); i++) {
             BatchedInference.Outcome outcome = outcomes.get(i);
             JobRecord job = running.get(i);
-            finish(outcome.isSuccess()
-                    ? job.succeeded(outcome.predictions(), Instant.now())
-                    : job.failed(outcome.error(), Instant.now()));
+            if (outcome.isSuccess()) {
+                finish(job.succeeded(outcome.predictions(), Instant.now()));
+            } else {
+                fail(job, sources.get(job.id()), outcome.error());
+            }
         }
         log.debug("Model '{}': {} message(s), {} job(s) classified in {} ms", model, records.size(), running.size(),
                 (System.nanoTime() - start) / 1_000_000);
     }
 
-    /** The batch's well-formed requests for this model, each job once even if delivered twice in the batch. */
-    private Collection<JobRequest> decode(List<ConsumerRecord<String, byte[]>> records) {
+    /**
+     * The batch's well-formed requests for this model, each job once even if delivered twice in the batch; fills
+     * {@code sources} with the message each came from. Malformed messages go to the dead-letter topic.
+     */
+    private Collection<JobRequest> decode(List<ConsumerRecord<String, byte[]>> records,
+            Map<JobId, ConsumerRecord<String, byte[]>> sources) {
         Map<JobId, JobRequest> requests = new LinkedHashMap<>();
         for (ConsumerRecord<String, byte[]> record : records) {
             try {
@@ -89,10 +105,12 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
                             + "' but arrived on the topic of model '" + model + "'", null);
                 }
                 requests.putIfAbsent(request.id(), request);
+                sources.putIfAbsent(request.id(), record);
             } catch (MalformedJobException e) {
                 // It can never succeed, and retrying it would hold up every job behind it.
                 log.error("Skipping malformed message at {}-{}@{} (key {}): {}", record.topic(), record.partition(),
                         record.offset(), record.key(), e.getMessage());
+                deadLetters.publish(model, record, record.key(), "malformed message: " + e.getMessage());
             }
         }
         return requests.values();
@@ -117,6 +135,15 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
             return Optional.empty();
         }
         return Optional.of(running);
+    }
+
+    /**
+     * Fails a job that can never succeed. Its dead letter goes first: were the job FAILED first and the publish then
+     * failed, the retried batch would skip the (finished) job and its copy would never be written.
+     */
+    private void fail(JobRecord job, ConsumerRecord<String, byte[]> source, String reason) {
+        deadLetters.publish(model, source, job.id().value(), reason);
+        finish(job.failed(reason, Instant.now()));
     }
 
     private void finish(JobRecord outcome) {

@@ -48,7 +48,8 @@ class ModelRegistryTest {
     }
 
     private static WorkerProperties serving(List<String> models) {
-        return new WorkerProperties(models, 32, 1, 0, Duration.ofSeconds(1), 5, Duration.ofSeconds(10));
+        return new WorkerProperties(models, 32, 1, 0, Duration.ofMillis(200), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 
     private static void copyFolder(Path from, Path to) throws IOException {
