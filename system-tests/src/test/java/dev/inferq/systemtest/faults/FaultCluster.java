@@ -46,6 +46,10 @@ final class FaultCluster implements AutoCloseable {
         gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY);
     }
 
+    String kafkaBootstrapServers() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
     String gatewayUrl() {
         return "http://127.0.0.1:" + gatewayPort;
     }

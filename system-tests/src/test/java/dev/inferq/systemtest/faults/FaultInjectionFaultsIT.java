@@ -2,15 +2,25 @@ package dev.inferq.systemtest.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.common.job.JobNames;
 import dev.inferq.launcher.ManagedProcess;
+import dev.inferq.testsupport.TestImages;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -99,6 +109,52 @@ class FaultInjectionFaultsIT {
             assertThat(ledger.lost()).isZero();
             assertThat(ledger.duplicated()).isZero();
         }
+    }
+
+    @Test
+    void poisonJobsEndFailedWithACopyInTheDeadLetterTopic() throws Exception {
+        try (FaultCluster cluster = new FaultCluster("poison")) {
+            cluster.startWorker("worker", "image");
+            JobLedger ledger = new JobLedger("poison", cluster.gatewayUrl());
+            Set<String> poisoned = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                ledger.submitImage("image", "image/png", TestImages.png(64 + i, 48));
+                poisoned.add(ledger.submitImage("image", "image/png", corruptPng(i)));
+            }
+            ledger.awaitTerminal(Duration.ofSeconds(120));
+
+            ledger.report();
+            assertThat(ledger.lost()).isZero();
+            assertThat(ledger.duplicated()).isZero();
+            assertThat(ledger.endedWith("FAILED")).isEqualTo(poisoned);
+            assertThat(ledger.endedWith("SUCCEEDED")).hasSize(10);
+            assertThat(deadLetterKeys(cluster, JobNames.deadLetterTopic("image"), poisoned.size()))
+                    .containsAll(poisoned);
+        }
+    }
+
+    /** PNG's signature followed by bytes no decoder accepts: passes the gateway's sniff, fails in the worker. */
+    private static byte[] corruptPng(int seed) {
+        byte[] bytes = new byte[256];
+        new Random(seed).nextBytes(bytes);
+        System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}, 0, bytes, 0, 8);
+        return bytes;
+    }
+
+    private static Set<String> deadLetterKeys(FaultCluster cluster, String topic, int atLeast) {
+        Set<String> keys = new HashSet<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "faults-dlt-reader",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (keys.size() < atLeast && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(record -> keys.add(record.key()));
+            }
+        }
+        return keys;
     }
 
     /** Runs {@code action} from {@code threads} threads, each pausing {@code pause} between calls, for {@code length}. */

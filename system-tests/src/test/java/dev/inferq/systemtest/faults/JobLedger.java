@@ -44,13 +44,22 @@ final class JobLedger {
 
     /** Submits one job; returns its id when accepted (202), null when refused (any other answer, or no answer). */
     String submit(String model, String jsonBody) {
+        return submit(model, "application/json", HttpRequest.BodyPublishers.ofString(jsonBody));
+    }
+
+    /** Submits an image as the raw request body. */
+    String submitImage(String model, String contentType, byte[] image) {
+        return submit(model, contentType, HttpRequest.BodyPublishers.ofByteArray(image));
+    }
+
+    private String submit(String model, String contentType, HttpRequest.BodyPublisher body) {
         submitted.incrementAndGet();
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                             URI.create(gateway + "/v1/models/" + model + "/jobs"))
-                    .header("Content-Type", "application/json")
+                    .header("Content-Type", contentType)
                     .timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.ofString(jsonBody)).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(body).build(), HttpResponse.BodyHandlers.ofString());
             statuses.computeIfAbsent(response.statusCode(), s -> new AtomicInteger()).incrementAndGet();
             if (response.statusCode() == 202) {
                 String id = JobCodec.mapper().readTree(response.body()).path("id").asString();
@@ -95,9 +104,12 @@ final class JobLedger {
         return accepted.size() - terminal.size();
     }
 
-    long completedWith(String status) {
-        return terminal.values().stream()
-                .filter(json -> JobCodec.mapper().readTree(json).path("status").asString().equals(status)).count();
+    /** The accepted jobs whose terminal state is {@code status}. */
+    Set<String> endedWith(String status) {
+        return terminal.entrySet().stream()
+                .filter(e -> JobCodec.mapper().readTree(e.getValue()).path("status").asString().equals(status))
+                .map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
     }
 
     /** How many submits got an answer with none of {@code expected} statuses (-1: no answer at all). */
