@@ -14,6 +14,7 @@ import org.springframework.util.unit.DataSize;
  * @param publishTimeout how long a submit waits for Kafka to acknowledge the job before answering 503
  * @param retryAfter what a 503 tells clients to wait before trying again
  * @param sseHeartbeat interval of comment lines that keep idle event streams open through proxies
+ * @param maxTimeout largest {@code timeout_s} a job may ask for (more answers 400)
  */
 @ConfigurationProperties("inferq.gateway")
 public record GatewayProperties(
@@ -22,5 +23,6 @@ public record GatewayProperties(
         @DefaultValue("10MB") DataSize maxImageSize,
         @DefaultValue("10s") Duration publishTimeout,
         @DefaultValue("5s") Duration retryAfter,
-        @DefaultValue("15s") Duration sseHeartbeat) {
+        @DefaultValue("15s") Duration sseHeartbeat,
+        @DefaultValue("24h") Duration maxTimeout) {
 }

@@ -270,6 +270,136 @@ class GatewayIT {
                 .body(BodyInserters.fromMultipartData(wrongField.build())).exchange(), HttpStatus.BAD_REQUEST, "file");
     }
 
+    @Test
+    void cancellingAQueuedJobEndsItCancelledForPollersAndStreams() {
+        String id = (String) submitText("sentiment", "{\"inputs\": [\"never mind\"]}").get("id");
+
+        StepVerifier.create(eventsOf(new JobId(id)))
+                .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.QUEUED))
+                .then(() -> http.post().uri("/v1/jobs/{id}/cancel", id).exchange()
+                        .expectStatus().isOk()
+                        .expectBody()
+                        .jsonPath("$.id").isEqualTo(id)
+                        .jsonPath("$.status").isEqualTo("CANCELLED")
+                        .jsonPath("$.error").isEqualTo("cancelled by the client")
+                        .jsonPath("$.finished_at").exists())
+                .assertNext(event -> {
+                    assertThat(event.data().status()).isEqualTo(JobStatus.CANCELLED);
+                    assertThat(event.data().startedAt()).isNull();
+                })
+                .expectComplete()
+                .verify(Duration.ofSeconds(15));
+
+        http.get().uri("/v1/jobs/{id}", id).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("CANCELLED");
+        StepVerifier.create(eventsOf(new JobId(id)))
+                .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.CANCELLED))
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+        expectProblem(http.post().uri("/v1/jobs/{id}/cancel", id).exchange(), HttpStatus.CONFLICT,
+                "is CANCELLED and can no longer be cancelled");
+        expectProblem(http.delete().uri("/v1/jobs/{id}", id).exchange(), HttpStatus.CONFLICT, "is CANCELLED");
+    }
+
+    @Test
+    void deleteCancelsAQueuedJobLikeCancel() {
+        JobRecord queued = newQueuedJob();
+
+        http.delete().uri("/v1/jobs/{id}", queued.id().value()).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("CANCELLED");
+
+        JobRecord stored = store.find(queued.id()).block(Duration.ofSeconds(5));
+        assertThat(stored.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(stored.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void startedOrFinishedJobsCannotBeCancelledAndUnknownOnesAre404() {
+        JobRecord queued = newQueuedJob();
+        String id = queued.id().value();
+        store.transition(queued.running(Instant.now()), JobStatus.QUEUED).block(Duration.ofSeconds(5));
+
+        expectProblem(http.post().uri("/v1/jobs/{id}/cancel", id).exchange(), HttpStatus.CONFLICT,
+                "job '" + id + "' is RUNNING and can no longer be cancelled");
+        expectProblem(http.delete().uri("/v1/jobs/{id}", id).exchange(), HttpStatus.CONFLICT, "is RUNNING");
+        assertThat(store.find(queued.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.RUNNING);
+
+        store.transition(succeeded(queued), JobStatus.RUNNING).block(Duration.ofSeconds(5));
+        expectProblem(http.post().uri("/v1/jobs/{id}/cancel", id).exchange(), HttpStatus.CONFLICT, "is SUCCEEDED");
+        expectProblem(http.delete().uri("/v1/jobs/{id}", id).exchange(), HttpStatus.CONFLICT, "is SUCCEEDED");
+        assertThat(store.find(queued.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.SUCCEEDED);
+
+        String unknown = JobId.random().value();
+        expectProblem(http.post().uri("/v1/jobs/{id}/cancel", unknown).exchange(), HttpStatus.NOT_FOUND,
+                "does not exist");
+        expectProblem(http.delete().uri("/v1/jobs/{id}", unknown).exchange(), HttpStatus.NOT_FOUND, "does not exist");
+        expectProblem(http.post().uri("/v1/jobs/not-an-id/cancel").exchange(), HttpStatus.NOT_FOUND, "does not exist");
+        expectProblem(http.delete().uri("/v1/jobs/not-an-id").exchange(), HttpStatus.NOT_FOUND, "does not exist");
+    }
+
+    @Test
+    void timeoutBecomesADeadlineInTheRecordAndTheMessage() throws IOException {
+        try (KafkaConsumer<String, byte[]> consumer = consumerOf("sentiment")) {
+            String inBody = (String) submitText("sentiment", "{\"inputs\": [\"soon\"], \"timeout_s\": 30}").get("id");
+            String inQuery = (String) postJson("/v1/models/sentiment/jobs?timeout_s=45", "{\"inputs\": [\"later\"]}")
+                    .expectStatus().isAccepted()
+                    .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                    .returnResult().getResponseBody().get("id");
+            String none = (String) submitText("sentiment", "{\"inputs\": [\"whenever\"]}").get("id");
+
+            Map<String, JobRequest> published = awaitAllPublished(consumer, List.of(inBody, inQuery, none));
+            JobRecord stored = store.find(new JobId(inBody)).block(Duration.ofSeconds(5));
+            assertThat(stored.deadline()).isEqualTo(stored.createdAt().plusSeconds(30));
+            assertThat(published.get(inBody).deadline()).isEqualTo(stored.deadline());
+            http.get().uri("/v1/jobs/{id}", inBody).exchange()
+                    .expectStatus().isOk()
+                    .expectBody().jsonPath("$.deadline").isEqualTo(stored.deadline().toString());
+            JobRecord queried = store.find(new JobId(inQuery)).block(Duration.ofSeconds(5));
+            assertThat(queried.deadline()).isEqualTo(queried.createdAt().plusSeconds(45));
+            assertThat(published.get(inQuery).deadline()).isEqualTo(queried.deadline());
+            assertThat(store.find(new JobId(none)).block(Duration.ofSeconds(5)).deadline()).isNull();
+            assertThat(published.get(none).deadline()).isNull();
+        }
+        Map<String, Object> image = http.post().uri("/v1/models/image/jobs?timeout_s=60")
+                .contentType(MediaType.IMAGE_PNG).bodyValue(TestImages.png(16, 16)).exchange()
+                .expectStatus().isAccepted()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody();
+        JobRecord imageJob = store.find(new JobId((String) image.get("id"))).block(Duration.ofSeconds(5));
+        assertThat(imageJob.deadline()).isEqualTo(imageJob.createdAt().plusSeconds(60));
+        Map<String, Object> upload = http.post().uri("/v1/models/image/jobs?timeout_s=61")
+                .contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(imageForm(TestImages.png(16, 16)))).exchange()
+                .expectStatus().isAccepted()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody();
+        JobRecord uploadJob = store.find(new JobId((String) upload.get("id"))).block(Duration.ofSeconds(5));
+        assertThat(uploadJob.deadline()).isEqualTo(uploadJob.createdAt().plusSeconds(61));
+    }
+
+    @Test
+    void badTimeoutsAre400() throws IOException {
+        for (String bad : List.of("0", "-1", "86401")) {
+            expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": [\"x\"], \"timeout_s\": " + bad + "}"),
+                    HttpStatus.BAD_REQUEST, "'timeout_s' must be a whole number of seconds from 1 to 86400");
+            expectProblem(postJson("/v1/models/sentiment/jobs?timeout_s=" + bad, "{\"inputs\": [\"x\"]}"),
+                    HttpStatus.BAD_REQUEST, "'timeout_s' must be a whole number of seconds from 1 to 86400");
+        }
+        expectProblem(postJson("/v1/models/sentiment/jobs?timeout_s=x", "{\"inputs\": [\"x\"]}"),
+                HttpStatus.BAD_REQUEST, "was 'x'");
+        expectProblem(postJson("/v1/models/sentiment/jobs", "{\"inputs\": [\"x\"], \"timeout_s\": \"x\"}"),
+                HttpStatus.BAD_REQUEST, null);
+        expectProblem(postJson("/v1/models/sentiment/jobs?timeout_s=5", "{\"inputs\": [\"x\"], \"timeout_s\": 5}"),
+                HttpStatus.BAD_REQUEST, "give it once");
+        expectProblem(http.post().uri("/v1/models/image/jobs?timeout_s=0").contentType(MediaType.IMAGE_PNG)
+                .bodyValue(TestImages.png(8, 8)).exchange(), HttpStatus.BAD_REQUEST, "'timeout_s'");
+        expectProblem(http.post().uri("/v1/models/image/jobs?timeout_s=abc").contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(BodyInserters.fromMultipartData(imageForm(TestImages.png(8, 8)))).exchange(),
+                HttpStatus.BAD_REQUEST, "'timeout_s'");
+    }
+
     private Map<String, Object> submitText(String model, String json) {
         return postJson("/v1/models/" + model + "/jobs", json)
                 .expectStatus().isAccepted()
@@ -353,6 +483,22 @@ class GatewayIT {
             }
         }
         throw new AssertionError("job " + id + " was not published within 20 s; saw keys " + seen);
+    }
+
+    /** Like {@link #awaitPublished}, for several jobs that may arrive in one poll. */
+    private static Map<String, JobRequest> awaitAllPublished(KafkaConsumer<String, byte[]> consumer,
+            List<String> ids) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Map<String, JobRequest> found = new java.util.HashMap<>();
+        while (System.nanoTime() < deadline && found.size() < ids.size()) {
+            for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                if (ids.contains(record.key())) {
+                    found.put(record.key(), JobCodec.decodeRequest(record.value()));
+                }
+            }
+        }
+        assertThat(found.keySet()).as("jobs published within 20 s").containsExactlyInAnyOrderElementsOf(ids);
+        return found;
     }
 
     private static MultiValueMap<String, HttpEntity<?>> imageForm(

@@ -220,6 +220,44 @@ class WorkerIT {
     }
 
     @Test
+    void cancelledAndExpiredJobsAreSkippedAndTheJobsAfterThemRun() {
+        int partition = 2;
+        Instant now = Instant.now();
+        JobRequest cancelled = JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("cancel me")), now);
+        JobRecord cancelledRecord = JobRecord.queued(cancelled).cancelled(now);
+        assertThat(store.create(JobRecord.queued(cancelled)).block(REDIS)).isTrue();
+        assertThat(store.transition(cancelledRecord, JobStatus.QUEUED).block(REDIS).applied()).isTrue();
+        JobRequest late = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("too late")),
+                now.minusSeconds(60), now.minusSeconds(30));
+        assertThat(store.create(JobRecord.queued(late)).block(REDIS)).isTrue();
+        JobRequest inTime = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("in time")),
+                now, now.plusSeconds(120));
+        assertThat(store.create(JobRecord.queued(inTime)).block(REDIS)).isTrue();
+
+        RecordMetadata first = send(new ProducerRecord<>(JobNames.topic("sentiment"), partition,
+                cancelled.id().value(), JobCodec.encodeRequest(cancelled)));
+        send(new ProducerRecord<>(JobNames.topic("sentiment"), partition, late.id().value(),
+                JobCodec.encodeRequest(late)));
+        RecordMetadata last = send(new ProducerRecord<>(JobNames.topic("sentiment"), partition,
+                inTime.id().value(), JobCodec.encodeRequest(inTime)));
+
+        assertSucceeded(awaitFinished(inTime.id()), 1, List.of("negative", "positive"));
+        awaitCommittedPast(last);
+        assertThat(last.offset()).isGreaterThan(first.offset());
+        JobRecord stillCancelled = store.find(cancelled.id()).block(REDIS);
+        assertThat(stillCancelled).isEqualTo(cancelledRecord);
+        assertThat(stillCancelled.startedAt()).isNull();
+        JobRecord expired = awaitFinished(late.id());
+        assertThat(expired.status()).isEqualTo(JobStatus.EXPIRED);
+        assertThat(expired.startedAt()).isNull();
+        assertThat(expired.predictions()).isNull();
+        assertThat(expired.deadline()).isEqualTo(late.deadline());
+        assertThat(expired.finishedAt()).isAfter(late.deadline());
+        assertThat(expired.error()).contains("deadline", "passed before a worker started the job");
+    }
+
+    @Test
     void commitsTheOffsetsOfProcessedMessages() {
         JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("commit me")),
                 Instant.now());

@@ -3,6 +3,7 @@ package dev.inferq.gateway.jobs;
 import dev.inferq.common.job.JobInput;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.problems.ApiException;
+import java.time.Duration;
 import java.util.List;
 import org.springframework.stereotype.Component;
 
@@ -38,6 +39,38 @@ public class InputValidator {
             }
         }
         return new JobInput.Texts(inputs);
+    }
+
+    /**
+     * The job's timeout from {@code timeout_s}, given in the JSON body ({@code fromBody}) or as a query parameter
+     * ({@code fromQuery}); null when neither is given. It must be a whole number of seconds from 1 to
+     * {@code max-timeout}.
+     */
+    public Duration timeout(Integer fromBody, String fromQuery) {
+        if (fromBody != null && fromQuery != null) {
+            throw ApiException.badRequest("'timeout_s' is given both in the body and as a query parameter; give it"
+                    + " once");
+        }
+        if (fromQuery != null) {
+            long seconds;
+            try {
+                seconds = Long.parseLong(fromQuery.strip());
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("'timeout_s' must be a whole number of seconds from 1 to "
+                        + limits.maxTimeout().toSeconds() + ", was '" + fromQuery + "'");
+            }
+            return timeout(seconds);
+        }
+        return fromBody == null ? null : timeout(fromBody.longValue());
+    }
+
+    private Duration timeout(long seconds) {
+        long max = limits.maxTimeout().toSeconds();
+        if (seconds < 1 || seconds > max) {
+            throw ApiException.badRequest("'timeout_s' must be a whole number of seconds from 1 to " + max
+                    + ", was " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     /** Checks an image's size and format (by its leading bytes; the worker decodes it fully). */

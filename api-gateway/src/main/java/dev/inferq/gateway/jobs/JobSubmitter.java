@@ -11,6 +11,8 @@ import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.problems.ApiException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Mono;
@@ -46,8 +48,18 @@ public class JobSubmitter {
 
     /** Submits a job; {@code inputBytes}, when given, is stored beside the job and referenced by the message. */
     public Mono<JobRecord> submit(String model, JobInput input, byte[] inputBytes) {
+        return submit(model, input, inputBytes, null);
+    }
+
+    /**
+     * Submits a job that a worker must start within {@code timeout} of now (its deadline; null: no deadline), or
+     * else mark EXPIRED.
+     */
+    public Mono<JobRecord> submit(String model, JobInput input, byte[] inputBytes, Duration timeout) {
         backlog.admit(model);
-        JobRequest request = JobRequest.of(JobId.random(), model, input, clock.instant());
+        Instant now = clock.instant();
+        Instant deadline = timeout == null ? null : now.plus(timeout);
+        JobRequest request = JobRequest.of(JobId.random(), model, input, now, deadline);
         JobRecord queued = JobRecord.queued(request);
         Mono<Boolean> saveInput = inputBytes == null ? Mono.just(true) : store.saveInput(request.id(), inputBytes);
         return saveInput

@@ -2,6 +2,7 @@ package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
@@ -9,23 +10,33 @@ import dev.inferq.common.model.ModelTask;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
+import java.time.Clock;
+import java.time.Duration;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.codec.multipart.FilePart;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** The native asynchronous API: submit a job (texts, or an image by upload, raw body or URL), poll it, follow it. */
+/**
+ * The native asynchronous API: submit a job (texts, or an image by upload, raw body or URL), poll it, follow it,
+ * cancel it. Every submit takes an optional {@code timeout_s} (query parameter, or JSON body field): a worker that
+ * has not started the job by then marks it EXPIRED instead of running it.
+ */
 @RestController
 public class JobsController {
+
+    private static final String TIMEOUT = "timeout_s";
 
     private final ModelCatalog catalog;
     private final InputValidator validator;
@@ -34,9 +45,10 @@ public class JobsController {
     private final JobEventStream events;
     private final ImageFetcher fetcher;
     private final GatewayProperties properties;
+    private final Clock clock;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, JobSubmitter submitter, JobStore store,
-            JobEventStream events, ImageFetcher fetcher, GatewayProperties properties) {
+            JobEventStream events, ImageFetcher fetcher, GatewayProperties properties, Clock clock) {
         this.catalog = catalog;
         this.validator = validator;
         this.submitter = submitter;
@@ -44,27 +56,35 @@ public class JobsController {
         this.events = events;
         this.fetcher = fetcher;
         this.properties = properties;
+        this.clock = clock;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
     public Mono<ResponseEntity<Object>> submitJson(@PathVariable String model,
-            @RequestBody(required = false) Mono<JobBody> body) {
+            @RequestBody(required = false) Mono<JobBody> body,
+            @RequestParam(name = TIMEOUT, required = false) String timeoutS) {
         ModelDescriptor descriptor = model(model);
-        Mono<JobBody> json = body.defaultIfEmpty(new JobBody(null, null));
+        Mono<JobBody> json = body.defaultIfEmpty(new JobBody(null, null, null));
         Mono<JobRecord> submitted = descriptor.task() == ModelTask.TEXT_CLASSIFICATION
-                ? json.flatMap(b -> submitter.submit(descriptor.name(), validator.texts(b.inputs(), "inputs")))
-                : json.map(JobsController::requireUrl)
-                        .flatMap(fetcher::fetch)
-                        .flatMap(bytes -> submitImage(descriptor, bytes));
+                ? json.flatMap(b -> {
+                    Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
+                    return submitter.submit(descriptor.name(), validator.texts(b.inputs(), "inputs"), null, timeout);
+                })
+                : json.flatMap(b -> {
+                    Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
+                    return fetcher.fetch(requireUrl(b)).flatMap(bytes -> submitImage(descriptor, bytes, timeout));
+                });
         return submitted.map(JobAccepted::response);
     }
 
     /** An image uploaded as {@code multipart/form-data}, in the form field {@code file}. */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public Mono<ResponseEntity<Object>> submitUpload(@PathVariable String model,
-            @RequestPart("file") Mono<FilePart> file) {
+            @RequestPart("file") Mono<FilePart> file,
+            @RequestParam(name = TIMEOUT, required = false) String timeoutS) {
         ModelDescriptor descriptor = imageModel(model);
+        Duration timeout = validator.timeout(null, timeoutS);
         int limit = Math.toIntExact(properties.maxImageSize().toBytes());
         return file.flatMap(part -> DataBufferUtils.join(part.content(), limit))
                 .map(buffer -> {
@@ -73,16 +93,18 @@ public class JobsController {
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .flatMap(bytes -> submitImage(descriptor, bytes))
+                .flatMap(bytes -> submitImage(descriptor, bytes, timeout))
                 .map(JobAccepted::response);
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = "image/*")
     public Mono<ResponseEntity<Object>> submitRawImage(@PathVariable String model,
-            @RequestBody Mono<byte[]> body) {
+            @RequestBody Mono<byte[]> body,
+            @RequestParam(name = TIMEOUT, required = false) String timeoutS) {
         ModelDescriptor descriptor = imageModel(model);
-        return body.flatMap(bytes -> submitImage(descriptor, bytes))
+        Duration timeout = validator.timeout(null, timeoutS);
+        return body.flatMap(bytes -> submitImage(descriptor, bytes, timeout))
                 .map(JobAccepted::response);
     }
 
@@ -99,8 +121,36 @@ public class JobsController {
                 .flatMapMany(known -> events.follow(jobId));
     }
 
-    private Mono<JobRecord> submitImage(ModelDescriptor model, byte[] bytes) {
-        return submitter.submit(model.name(), validator.image(bytes), bytes);
+    /**
+     * Cancels a job that no worker has started yet: it ends CANCELLED and the worker skips it. A job already
+     * started or finished answers 409 naming its status.
+     */
+    @PostMapping("/v1/jobs/{id}/cancel")
+    public Mono<JobRecord> cancel(@PathVariable String id) {
+        return Mono.fromCallable(() -> jobId(id))
+                .flatMap(store::find)
+                .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id)))
+                .flatMap(current -> {
+                    JobRecord cancelled = current.cancelled(clock.instant());
+                    return store.transition(cancelled, JobStatus.QUEUED).flatMap(transition ->
+                            switch (transition.outcome()) {
+                                case APPLIED -> Mono.just(cancelled);
+                                case MISSING -> Mono.error(ApiException.jobNotFound(id));
+                                case REFUSED -> Mono.error(ApiException.conflict("job '" + id + "' is "
+                                        + transition.current() + " and can no longer be cancelled; only a QUEUED job"
+                                        + " can"));
+                            });
+                });
+    }
+
+    /** The same as {@link #cancel}: a job's record is not removed before its time to live runs out. */
+    @DeleteMapping("/v1/jobs/{id}")
+    public Mono<JobRecord> delete(@PathVariable String id) {
+        return cancel(id);
+    }
+
+    private Mono<JobRecord> submitImage(ModelDescriptor model, byte[] bytes, Duration timeout) {
+        return submitter.submit(model.name(), validator.image(bytes), bytes, timeout);
     }
 
     private ModelDescriptor model(String name) {

@@ -59,6 +59,11 @@ public class ApiException extends RuntimeException {
                 "job '" + id + "' does not exist or its result has expired");
     }
 
+    /** The request conflicts with the resource's current state (e.g. cancelling a job that already started). */
+    public static ApiException conflict(String detail) {
+        return new ApiException(HttpStatus.CONFLICT, "Conflict", detail);
+    }
+
     public static ApiException unavailable(String detail, Duration retryAfter, Throwable cause) {
         return new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", detail, retryAfter, cause);
     }

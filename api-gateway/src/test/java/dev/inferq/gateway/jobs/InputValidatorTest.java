@@ -16,7 +16,7 @@ import org.springframework.util.unit.DataSize;
 class InputValidatorTest {
 
     private final InputValidator validator = new InputValidator(new GatewayProperties(3, 10, DataSize.ofBytes(100),
-            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
 
     @Test
     void acceptsTextsWithinTheLimits() {

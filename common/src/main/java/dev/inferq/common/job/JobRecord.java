@@ -8,6 +8,8 @@ import java.util.Objects;
  * The stored state of a job, as kept in Redis, answered to pollers and pushed to event subscribers.
  *
  * <p>Immutable: each lifecycle step returns a new record, so a snapshot handed to a client never changes under it.
+ * {@code deadline} (null: none) is the instant after which the job may no longer start; a worker that picks it up
+ * later marks it {@link JobStatus#EXPIRED}.
  */
 public record JobRecord(
         int version,
@@ -16,6 +18,7 @@ public record JobRecord(
         JobStatus status,
         int inputCount,
         Instant createdAt,
+        Instant deadline,
         Instant startedAt,
         Instant finishedAt,
         List<Prediction> predictions,
@@ -34,11 +37,12 @@ public record JobRecord(
     /** The record written when the gateway accepts a job. */
     public static JobRecord queued(JobRequest request) {
         return new JobRecord(CURRENT_VERSION, request.id(), request.model(), JobStatus.QUEUED,
-                request.input().count(), request.createdAt(), null, null, null, null);
+                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null);
     }
 
     public JobRecord running(Instant now) {
-        return new JobRecord(version, id, model, JobStatus.RUNNING, inputCount, createdAt, now, null, null, null);
+        return new JobRecord(version, id, model, JobStatus.RUNNING, inputCount, createdAt, deadline, now, null, null,
+                null);
     }
 
     public JobRecord succeeded(List<Prediction> results, Instant now) {
@@ -46,13 +50,33 @@ public record JobRecord(
             throw new IllegalArgumentException(
                     "job " + id + " has " + inputCount + " inputs but " + results.size() + " predictions");
         }
-        return new JobRecord(version, id, model, JobStatus.SUCCEEDED, inputCount, createdAt, startedOr(now), now,
-                results, null);
+        return new JobRecord(version, id, model, JobStatus.SUCCEEDED, inputCount, createdAt, deadline, startedOr(now),
+                now, results, null);
     }
 
     public JobRecord failed(String reason, Instant now) {
-        return new JobRecord(version, id, model, JobStatus.FAILED, inputCount, createdAt, startedOr(now), now,
-                null, reason);
+        return new JobRecord(version, id, model, JobStatus.FAILED, inputCount, createdAt, deadline, startedOr(now),
+                now, null, reason);
+    }
+
+    /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
+    public JobRecord cancelled(Instant now) {
+        return new JobRecord(version, id, model, JobStatus.CANCELLED, inputCount, createdAt, deadline, startedAt, now,
+                null, "cancelled by the client");
+    }
+
+    /**
+     * The job as given up because no worker started it before its deadline; it never runs (again: a job re-delivered
+     * after its worker died keeps the start time of that attempt).
+     */
+    public JobRecord expired(Instant now) {
+        return new JobRecord(version, id, model, JobStatus.EXPIRED, inputCount, createdAt, deadline, startedAt, now,
+                null, "deadline " + deadline + " passed before a worker started the job");
+    }
+
+    /** True when the job has a deadline and {@code now} is past it. */
+    public boolean isPastDeadline(Instant now) {
+        return deadline != null && now.isAfter(deadline);
     }
 
     private Instant startedOr(Instant now) {

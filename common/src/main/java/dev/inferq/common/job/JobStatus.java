@@ -3,7 +3,10 @@ package dev.inferq.common.job;
 import java.util.EnumSet;
 import java.util.Set;
 
-/** Where a job is in its lifecycle: QUEUED -> RUNNING -> SUCCEEDED | FAILED (CANCELLED, EXPIRED reserved). */
+/**
+ * Where a job is in its lifecycle: QUEUED -> RUNNING -> SUCCEEDED | FAILED, or QUEUED -> CANCELLED (by the client)
+ * | EXPIRED (its deadline passed before a worker started it).
+ */
 public enum JobStatus {
     QUEUED,
     RUNNING,

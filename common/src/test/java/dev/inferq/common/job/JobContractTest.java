@@ -104,6 +104,65 @@ class JobContractTest {
     }
 
     @Test
+    void deadlineTravelsInRequestAndRecordAndIsOptionalOnTheWire() {
+        Instant deadline = T0.plusSeconds(30);
+        JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("a")), T0,
+                deadline);
+
+        byte[] wire = JobCodec.encodeRequest(request);
+        JobRecord queued = JobRecord.queued(request);
+
+        assertThat(new String(wire, StandardCharsets.UTF_8)).contains("\"deadline\":\"2026-11-29T10:16:00.123Z\"");
+        assertThat(JobCodec.decodeRequest(wire)).isEqualTo(request);
+        assertThat(queued.deadline()).isEqualTo(deadline);
+        assertThat(queued.running(T0.plusSeconds(1)).deadline()).isEqualTo(deadline);
+        assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(queued))).isEqualTo(queued);
+        assertThat(request.isPastDeadline(deadline)).isFalse();
+        assertThat(request.isPastDeadline(deadline.plusMillis(1))).isTrue();
+        assertThat(queued.isPastDeadline(deadline.plusMillis(1))).isTrue();
+
+        // A message or record written before deadlines existed has no such field: it decodes with none.
+        String old = "{\"version\":1,\"id\":\"" + JobId.random() + "\",\"model\":\"m\",\"created_at\":\"2026-11-29T"
+                + "10:15:30Z\",\"input\":{\"type\":\"texts\",\"texts\":[\"x\"]}}";
+        JobRequest legacy = JobCodec.decodeRequest(old.getBytes(StandardCharsets.UTF_8));
+        assertThat(legacy.deadline()).isNull();
+        assertThat(legacy.isPastDeadline(Instant.MAX)).isFalse();
+        String oldRecord = "{\"version\":1,\"id\":\"" + JobId.random() + "\",\"model\":\"m\",\"status\":\"QUEUED\","
+                + "\"input_count\":1,\"created_at\":\"2026-11-29T10:15:30Z\"}";
+        assertThat(JobCodec.decodeRecord(oldRecord).deadline()).isNull();
+        JobRecord none = JobRecord.queued(JobRequest.of(JobId.random(), "m", new JobInput.Texts(List.of("x")), T0));
+        assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(none))).isEqualTo(none);
+        assertThatThrownBy(() -> JobRequest.of(JobId.random(), "m", new JobInput.Texts(List.of("x")), T0,
+                T0.minusSeconds(1))).hasMessageContaining("before created_at");
+    }
+
+    @Test
+    void cancelledAndExpiredJobsAreTerminalWithAReasonAndNoStart() {
+        JobRecord queued = JobRecord.queued(JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("a")), T0, T0.plusSeconds(5)));
+
+        JobRecord cancelled = queued.cancelled(T0.plusSeconds(1));
+        JobRecord expired = queued.expired(T0.plusSeconds(9));
+
+        assertThat(cancelled.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(cancelled.status().isTerminal()).isTrue();
+        assertThat(cancelled.startedAt()).isNull();
+        assertThat(cancelled.finishedAt()).isEqualTo(T0.plusSeconds(1));
+        assertThat(cancelled.error()).isEqualTo("cancelled by the client");
+        assertThat(cancelled.predictions()).isNull();
+        assertThat(expired.status()).isEqualTo(JobStatus.EXPIRED);
+        assertThat(expired.status().isTerminal()).isTrue();
+        assertThat(expired.startedAt()).isNull();
+        assertThat(expired.finishedAt()).isEqualTo(T0.plusSeconds(9));
+        assertThat(expired.error())
+                .isEqualTo("deadline 2026-11-29T10:15:35.123Z passed before a worker started the job");
+        assertThat(expired.deadline()).isEqualTo(T0.plusSeconds(5));
+        assertThat(queued.status()).isEqualTo(JobStatus.QUEUED);
+        assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(cancelled))).isEqualTo(cancelled);
+        assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(expired))).isEqualTo(expired);
+    }
+
+    @Test
     void namesSeparateModelsAndJobs() {
         JobId id = JobId.random();
         assertThat(JobNames.topic("sentiment")).isEqualTo("inferq.jobs.sentiment");

@@ -116,7 +116,10 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
         return requests.values();
     }
 
-    /** Marks the job RUNNING; empty when it must not run (finished already, or no record). */
+    /**
+     * Marks the job RUNNING; empty when it must not run (finished, cancelled or expired already, past its deadline,
+     * or no record). A job past its deadline is marked EXPIRED here instead.
+     */
     private Optional<JobRecord> start(JobRequest request) {
         Optional<JobRecord> current = store.find(request.id());
         if (current.isEmpty()) {
@@ -124,17 +127,34 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
             return Optional.empty();
         }
         if (current.get().status().isTerminal()) {
-            log.info("Skipping job {}: delivered again but already {}", request.id(), current.get().status());
+            log.info("Skipping job {}: it is already {}", request.id(), current.get().status());
+            return Optional.empty();
+        }
+        Instant now = Instant.now();
+        if (request.isPastDeadline(now) || current.get().isPastDeadline(now)) {
+            expire(current.get(), now);
             return Optional.empty();
         }
         // From RUNNING too: a job whose worker died mid-batch is re-delivered and must run again.
-        JobRecord running = current.get().running(Instant.now());
+        JobRecord running = current.get().running(now);
         Transition transition = store.transition(running, JobStatus.QUEUED, JobStatus.RUNNING);
         if (!transition.applied()) {
             log.info("Skipping job {}: it became {} meanwhile", request.id(), describe(transition));
             return Optional.empty();
         }
         return Optional.of(running);
+    }
+
+    /** Gives up a job that no worker started before its deadline: it ends EXPIRED and never runs. */
+    private void expire(JobRecord current, Instant now) {
+        JobRecord expired = current.expired(now);
+        Transition transition = store.transition(expired, JobStatus.QUEUED, JobStatus.RUNNING);
+        if (transition.applied()) {
+            log.info("Skipping job {}: {}", current.id(), expired.error());
+        } else {
+            log.info("Skipping job {}: its deadline passed and it became {} meanwhile", current.id(),
+                    describe(transition));
+        }
     }
 
     /**

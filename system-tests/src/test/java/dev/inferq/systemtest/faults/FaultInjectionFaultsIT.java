@@ -133,6 +133,40 @@ class FaultInjectionFaultsIT {
         }
     }
 
+    @Test
+    void expiredAndCancelledJobsNeverRun() throws Exception {
+        try (FaultCluster cluster = new FaultCluster("expired-cancelled")) {
+            JobLedger ledger = new JobLedger("expired-cancelled", cluster.gatewayUrl());
+            Set<String> expiring = new HashSet<>();
+            Set<String> cancelled = new HashSet<>();
+            Set<String> normal = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                expiring.add(ledger.submit("sentiment", "{\"inputs\": [\"soon stale\"], \"timeout_s\": 1}"));
+                String doomed = ledger.submit("sentiment", TEXTS);
+                assertThat(ledger.cancel(doomed)).isTrue();
+                cancelled.add(doomed);
+                normal.add(ledger.submit("sentiment", TEXTS));
+            }
+            // No worker has seen any of them yet: the deadlines pass while the jobs wait in the queue.
+            Thread.sleep(2_000);
+            cluster.startWorker("worker", "sentiment");
+            ledger.awaitTerminal(Duration.ofSeconds(120));
+
+            ledger.report();
+            assertThat(ledger.lost()).isZero();
+            assertThat(ledger.duplicated()).isZero();
+            assertThat(ledger.endedWith("EXPIRED")).isEqualTo(expiring);
+            assertThat(ledger.endedWith("CANCELLED")).isEqualTo(cancelled);
+            assertThat(ledger.endedWith("SUCCEEDED")).isEqualTo(normal);
+            for (String id : expiring) {
+                assertThat(ledger.terminalState(id).path("predictions").isNull()).as("expired job ran").isTrue();
+            }
+            for (String id : cancelled) {
+                assertThat(ledger.terminalState(id).path("predictions").isNull()).as("cancelled job ran").isTrue();
+            }
+        }
+    }
+
     /** PNG's signature followed by bytes no decoder accepts: passes the gateway's sniff, fails in the worker. */
     private static byte[] corruptPng(int seed) {
         byte[] bytes = new byte[256];

@@ -73,6 +73,23 @@ final class JobLedger {
         return null;
     }
 
+    /** Cancels an accepted job; true when the gateway answered 200. */
+    boolean cancel(String id) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/jobs/" + id + "/cancel"))
+                    .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The first terminal state read of a job, or null when it has none. */
+    JsonNode terminalState(String id) {
+        String json = terminal.get(id);
+        return json == null ? null : JobCodec.mapper().readTree(json);
+    }
+
     /** Polls every accepted job until all are terminal or {@code timeout} passes; remembers each first terminal state. */
     void awaitTerminal(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
