@@ -119,6 +119,36 @@ class GatewayIT {
     }
 
     @Test
+    void idempotencyKeyReturnsTheSameJobForTheSameRequestAnd422ForAnotherOne() {
+        String key = "order-" + UUID.randomUUID();
+        String body = "{\"inputs\": [\"once only\"]}";
+
+        String first = (String) submitWithKey(key, body).expectStatus().isAccepted()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody().get("id");
+        String again = (String) submitWithKey(key, body).expectStatus().isAccepted()
+                .expectHeader().valueEquals("Location", "/v1/jobs/" + first)
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody().get("id");
+        String other = (String) submitWithKey("order-" + UUID.randomUUID(), body).expectStatus().isAccepted()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody().get("id");
+
+        assertThat(again).isEqualTo(first);
+        assertThat(other).isNotEqualTo(first);
+        expectProblem(submitWithKey(key, "{\"inputs\": [\"something else\"]}"),
+                HttpStatus.UNPROCESSABLE_CONTENT, "already used for a different request");
+        expectProblem(submitWithKey(key, "{\"inputs\": [\"once only\"], \"timeout_s\": 60}"),
+                HttpStatus.UNPROCESSABLE_CONTENT, "already used for a different request");
+        expectProblem(submitWithKey("x".repeat(256), body), HttpStatus.BAD_REQUEST, "Idempotency-Key");
+    }
+
+    private WebTestClient.ResponseSpec submitWithKey(String key, String json) {
+        return http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.APPLICATION_JSON)
+                .header("Idempotency-Key", key).bodyValue(json).exchange();
+    }
+
+    @Test
     void rawImageBodyIsAcceptedLikeAnUpload() throws IOException {
         byte[] png = TestImages.png(16, 16);
 

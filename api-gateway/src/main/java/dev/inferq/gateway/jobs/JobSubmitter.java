@@ -10,9 +10,14 @@ import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.problems.ApiException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import org.springframework.http.HttpStatus;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Mono;
@@ -56,10 +61,62 @@ public class JobSubmitter {
      * else mark EXPIRED.
      */
     public Mono<JobRecord> submit(String model, JobInput input, byte[] inputBytes, Duration timeout) {
+        return submit(JobId.random(), model, input, inputBytes, timeout);
+    }
+
+    /**
+     * Like {@link #submit(String, JobInput, byte[], Duration)}, but a repeat of the same request under the same
+     * {@code idempotencyKey} (while jobs live) returns the job the first one created instead of a new one; the same
+     * key with a different request is a 422. A null key submits as usual.
+     */
+    public Mono<JobRecord> submitOnce(String idempotencyKey, String model, JobInput input, byte[] inputBytes,
+            Duration timeout) {
+        if (idempotencyKey == null) {
+            return submit(model, input, inputBytes, timeout);
+        }
+        if (idempotencyKey.isBlank() || idempotencyKey.length() > 255) {
+            throw ApiException.badRequest("the Idempotency-Key header must have 1 to 255 characters");
+        }
+        String fingerprint = fingerprint(model, input, inputBytes, timeout);
+        JobId id = JobId.random();
+        return store.claimIdempotencyKey(idempotencyKey, fingerprint + " " + id.value())
+                .flatMap(claimed -> claimed
+                        ? submit(id, model, input, inputBytes, timeout).onErrorResume(e -> store
+                                .releaseIdempotencyKey(idempotencyKey).onErrorComplete().then(Mono.error(e)))
+                        : store.idempotencyClaim(idempotencyKey)
+                                .flatMap(claim -> replay(idempotencyKey, claim, fingerprint)));
+    }
+
+    private Mono<JobRecord> replay(String idempotencyKey, String claim, String fingerprint) {
+        String[] parts = claim.split(" ", 2);
+        if (!parts[0].equals(fingerprint)) {
+            return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency-Key reused",
+                    "Idempotency-Key '" + idempotencyKey + "' was already used for a different request"));
+        }
+        return store.find(new JobId(parts[1])).switchIfEmpty(Mono.error(() -> ApiException.conflict(
+                "the first request with Idempotency-Key '" + idempotencyKey + "' is still being accepted; retry")));
+    }
+
+    /** What makes two submits the same request: the model, the input, the image bytes and the timeout. */
+    private static String fingerprint(String model, JobInput input, byte[] inputBytes, Duration timeout) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((model + "\n" + JobCodec.mapper().writeValueAsString(input) + "\n" + timeout + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            if (inputBytes != null) {
+                sha.update(inputBytes);
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private Mono<JobRecord> submit(JobId id, String model, JobInput input, byte[] inputBytes, Duration timeout) {
         backlog.admit(model);
         Instant now = clock.instant();
         Instant deadline = timeout == null ? null : now.plus(timeout);
-        JobRequest request = JobRequest.of(JobId.random(), model, input, now, deadline);
+        JobRequest request = JobRequest.of(id, model, input, now, deadline);
         JobRecord queued = JobRecord.queued(request);
         Mono<Boolean> saveInput = inputBytes == null ? Mono.just(true) : store.saveInput(request.id(), inputBytes);
         return saveInput

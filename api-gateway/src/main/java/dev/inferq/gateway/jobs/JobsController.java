@@ -22,6 +22,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
@@ -37,6 +38,7 @@ import reactor.core.publisher.Mono;
 public class JobsController {
 
     private static final String TIMEOUT = "timeout_s";
+    private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private final ModelCatalog catalog;
     private final InputValidator validator;
@@ -63,17 +65,19 @@ public class JobsController {
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
     public Mono<ResponseEntity<Object>> submitJson(@PathVariable String model,
             @RequestBody(required = false) Mono<JobBody> body,
-            @RequestParam(name = TIMEOUT, required = false) String timeoutS) {
+            @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         ModelDescriptor descriptor = model(model);
         Mono<JobBody> json = body.defaultIfEmpty(new JobBody(null, null, null));
         Mono<JobRecord> submitted = descriptor.task() == ModelTask.TEXT_CLASSIFICATION
                 ? json.flatMap(b -> {
                     Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
-                    return submitter.submit(descriptor.name(), validator.texts(b.inputs(), "inputs"), null, timeout);
+                    return submitter.submitOnce(idempotencyKey, descriptor.name(), validator.texts(b.inputs(), "inputs"),
+                            null, timeout);
                 })
                 : json.flatMap(b -> {
                     Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
-                    return fetcher.fetch(requireUrl(b)).flatMap(bytes -> submitImage(descriptor, bytes, timeout));
+                    return fetcher.fetch(requireUrl(b)).flatMap(bytes -> submitImage(descriptor, bytes, timeout, idempotencyKey));
                 });
         return submitted.map(JobAccepted::response);
     }
@@ -82,7 +86,8 @@ public class JobsController {
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public Mono<ResponseEntity<Object>> submitUpload(@PathVariable String model,
             @RequestPart("file") Mono<FilePart> file,
-            @RequestParam(name = TIMEOUT, required = false) String timeoutS) {
+            @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         int limit = Math.toIntExact(properties.maxImageSize().toBytes());
@@ -93,7 +98,7 @@ public class JobsController {
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .flatMap(bytes -> submitImage(descriptor, bytes, timeout))
+                .flatMap(bytes -> submitImage(descriptor, bytes, timeout, idempotencyKey))
                 .map(JobAccepted::response);
     }
 
@@ -101,10 +106,11 @@ public class JobsController {
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = "image/*")
     public Mono<ResponseEntity<Object>> submitRawImage(@PathVariable String model,
             @RequestBody Mono<byte[]> body,
-            @RequestParam(name = TIMEOUT, required = false) String timeoutS) {
+            @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
-        return body.flatMap(bytes -> submitImage(descriptor, bytes, timeout))
+        return body.flatMap(bytes -> submitImage(descriptor, bytes, timeout, idempotencyKey))
                 .map(JobAccepted::response);
     }
 
@@ -149,8 +155,9 @@ public class JobsController {
         return cancel(id);
     }
 
-    private Mono<JobRecord> submitImage(ModelDescriptor model, byte[] bytes, Duration timeout) {
-        return submitter.submit(model.name(), validator.image(bytes), bytes, timeout);
+    private Mono<JobRecord> submitImage(ModelDescriptor model, byte[] bytes, Duration timeout,
+            String idempotencyKey) {
+        return submitter.submitOnce(idempotencyKey, model.name(), validator.image(bytes), bytes, timeout);
     }
 
     private ModelDescriptor model(String name) {

@@ -1,5 +1,10 @@
 package dev.inferq.common.job;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+
 /**
  * The one place that names Kafka topics, consumer groups and Redis keys, so gateway and worker cannot drift apart.
  */
@@ -8,6 +13,7 @@ public final class JobNames {
     private static final String TOPIC_PREFIX = "inferq.jobs.";
     private static final String GROUP_PREFIX = "inferq-worker.";
     private static final String KEY_PREFIX = "inferq:job:";
+    private static final String IDEMPOTENCY_PREFIX = "inferq:idempotency:";
 
     private JobNames() {
     }
@@ -38,6 +44,20 @@ public final class JobNames {
     /** Redis key of the job's input bytes (images), kept as long as the job. */
     public static String inputKey(JobId id) {
         return KEY_PREFIX + id.value() + ":input";
+    }
+
+    /**
+     * Redis key that remembers which job a client's {@code Idempotency-Key} created. The client's key is hashed, so
+     * any string a client sends maps to a key of bounded length in our own namespace.
+     */
+    public static String idempotencyKey(String clientKey) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(clientKey.getBytes(StandardCharsets.UTF_8));
+            return IDEMPOTENCY_PREFIX + Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /** Redis pub/sub channel on which every stored change of the job is published. */

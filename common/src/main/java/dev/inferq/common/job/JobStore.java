@@ -61,6 +61,24 @@ public class JobStore {
         return inputs.opsForValue().get(JobNames.inputKey(id));
     }
 
+    /**
+     * Records that {@code clientKey} (a client's {@code Idempotency-Key}) belongs to {@code claim}, for as long as
+     * jobs live; false when the key was claimed before.
+     */
+    public Mono<Boolean> claimIdempotencyKey(String clientKey, String claim) {
+        return records.opsForValue().setIfAbsent(JobNames.idempotencyKey(clientKey), claim, ttl);
+    }
+
+    /** What {@link #claimIdempotencyKey} stored for {@code clientKey}; empty when it is unclaimed or expired. */
+    public Mono<String> idempotencyClaim(String clientKey) {
+        return records.opsForValue().get(JobNames.idempotencyKey(clientKey));
+    }
+
+    /** Frees {@code clientKey} again: its job could not be accepted, so a retry must be able to create one. */
+    public Mono<Boolean> releaseIdempotencyKey(String clientKey) {
+        return records.delete(JobNames.idempotencyKey(clientKey)).map(count -> count > 0);
+    }
+
     /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
     public Mono<Long> delete(JobId id) {
         return records.delete(JobNames.jobKey(id), JobNames.inputKey(id));

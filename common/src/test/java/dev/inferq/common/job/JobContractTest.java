@@ -169,5 +169,9 @@ class JobContractTest {
         assertThat(JobNames.deadLetterTopic("image")).isEqualTo("inferq.jobs.image.dlt");
         assertThat(JobNames.consumerGroup("image")).isEqualTo("inferq-worker.image");
         assertThat(JobNames.jobKey(id)).isNotEqualTo(JobNames.inputKey(id)).isNotEqualTo(JobNames.eventsChannel(id));
+        assertThat(JobNames.idempotencyKey("order-42")).isEqualTo(JobNames.idempotencyKey("order-42"))
+                .isNotEqualTo(JobNames.idempotencyKey("order-43"))
+                .startsWith("inferq:idempotency:");
+        assertThat(JobNames.idempotencyKey("x".repeat(10_000))).hasSizeLessThan(80);
     }
 }

@@ -97,6 +97,22 @@ class JobStoreIT {
     }
 
     @Test
+    void recordAndInputDisappearAfterTheirTimeToLive() throws InterruptedException {
+        JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1));
+        JobRecord job = newJob();
+        shortLived.create(job).block();
+        shortLived.saveInput(job.id(), new byte[] {1, 2, 3}).block();
+        assertThat(shortLived.find(job.id()).block()).isEqualTo(job);
+
+        Thread.sleep(2_100);
+
+        assertThat(shortLived.find(job.id()).block()).isNull();
+        assertThat(shortLived.loadInput(job.id()).block()).isNull();
+        assertThat(shortLived.transition(job.running(Instant.now()), JobStatus.QUEUED).block().outcome())
+                .isEqualTo(JobStore.Outcome.MISSING);
+    }
+
+    @Test
     void inputBytesRoundTripAndDeleteRemovesEverything() {
         JobRecord job = newJob();
         byte[] bytes = {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2, (byte) 0xff};
