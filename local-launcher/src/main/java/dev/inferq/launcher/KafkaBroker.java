@@ -32,20 +32,19 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * A real single-node KRaft Apache Kafka broker running in a child JVM ({@code kafka.Kafka}), so that the services
  * talk to the same broker code as in production and a crash or kill of the broker can be tested for real.
  */
-public final class KafkaBroker implements AutoCloseable {
+public final class KafkaBroker extends ServerProcess {
 
     /** Heap and GC settings close to Kafka's own start script, with a small heap for a laptop. */
     public static final List<String> DEFAULT_JVM_ARGS = List.of("-Xms128m", "-Xmx512m", "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExitOnOutOfMemoryError",
             "-Djava.awt.headless=true");
 
-    private final ManagedProcess process;
     private final int port;
     private final int controllerPort;
     private final Path dir;
 
     private KafkaBroker(ManagedProcess process, int port, int controllerPort, Path dir) {
-        this.process = process;
+        super(process, Duration.ofSeconds(15));
         this.port = port;
         this.controllerPort = controllerPort;
         this.dir = dir;
@@ -72,31 +71,6 @@ public final class KafkaBroker implements AutoCloseable {
     /** The folder holding server.properties and the data ({@code data/}). */
     public Path dir() {
         return dir;
-    }
-
-    public ManagedProcess process() {
-        return process;
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    /** Controlled shutdown (SIGTERM), SIGKILL after {@code grace}. */
-    public int stop(Duration grace) {
-        return process.stop(grace);
-    }
-
-    /** SIGKILL: a broker crash, for fault-injection tests. */
-    public int kill() {
-        return process.kill();
-    }
-
-    @Override
-    public void close() {
-        if (process.isAlive()) {
-            stop(Duration.ofSeconds(15));
-        }
     }
 
     /** Describes a broker before it starts. */
@@ -343,7 +317,7 @@ public final class KafkaBroker implements AutoCloseable {
             String last = "no answer";
             try (Admin admin = Admin.create(props)) {
                 while (true) {
-                    broker.process.failIfExited("before it answered metadata requests");
+                    broker.process().failIfExited("before it answered metadata requests");
                     try {
                         Collection<Node> nodes = admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
                         if (!nodes.isEmpty()) {
@@ -359,7 +333,7 @@ public final class KafkaBroker implements AutoCloseable {
                     if (System.nanoTime() > deadlineNanos) {
                         throw new IllegalStateException("Kafka did not answer metadata requests on "
                                 + broker.bootstrapServers() + " in time; last: " + last
-                                + broker.process.lastLogLinesMessage());
+                                + broker.process().lastLogLinesMessage());
                     }
                     Thread.sleep(100);
                 }

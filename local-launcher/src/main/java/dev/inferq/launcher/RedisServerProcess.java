@@ -21,13 +21,12 @@ import redis.embedded.core.ExecutableProvider;
  * Java); we extract it with that library's API but run it ourselves, so it gets the same pid tracking, log file,
  * crash detection and stop as every other child.
  */
-public final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess extends ServerProcess {
 
-    private final ManagedProcess process;
     private final int port;
 
     private RedisServerProcess(ManagedProcess process, int port) {
-        this.process = process;
+        super(process, Duration.ofSeconds(5));
         this.port = port;
     }
 
@@ -42,30 +41,6 @@ public final class RedisServerProcess implements AutoCloseable {
 
     public String host() {
         return "127.0.0.1";
-    }
-
-    public ManagedProcess process() {
-        return process;
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
-    public int stop(Duration grace) {
-        return process.stop(grace);
-    }
-
-    /** SIGKILL: a Redis crash, for fault-injection tests. */
-    public int kill() {
-        return process.kill();
-    }
-
-    @Override
-    public void close() {
-        if (process.isAlive()) {
-            stop(Duration.ofSeconds(5));
-        }
     }
 
     /**
@@ -204,7 +179,7 @@ public final class RedisServerProcess implements AutoCloseable {
             long deadline = System.nanoTime() + startTimeout.toNanos();
             String last = "no answer";
             while (true) {
-                redis.process.failIfExited("before it answered PING");
+                redis.process().failIfExited("before it answered PING");
                 try {
                     last = ping(redis.host(), redis.port, Duration.ofMillis(500));
                     if ("+PONG".equals(last)) {
@@ -216,7 +191,7 @@ public final class RedisServerProcess implements AutoCloseable {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("redis-server did not answer PING on port " + redis.port
                             + " within " + startTimeout.toSeconds() + " s; last: " + last
-                            + redis.process.lastLogLinesMessage());
+                            + redis.process().lastLogLinesMessage());
                 }
                 try {
                     Thread.sleep(50);

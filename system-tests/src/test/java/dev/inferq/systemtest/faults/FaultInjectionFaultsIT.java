@@ -63,43 +63,30 @@ class FaultInjectionFaultsIT {
 
     @Test
     void kafkaRestartDuringSubmitsCompletesEveryAcceptedJob() throws Exception {
-        try (FaultCluster cluster = new FaultCluster("kafka-restart")) {
-            cluster.startWorker("worker", "sentiment");
-            JobLedger ledger = new JobLedger("kafka-restart", cluster.gatewayUrl());
-
-            ExecutorService fault = Executors.newSingleThreadExecutor();
-            Future<?> restart = fault.submit(() -> {
-                Thread.sleep(6_000);
-                cluster.restartKafka(Duration.ofSeconds(5));
-                return null;
-            });
-            runBurst(4, Duration.ofSeconds(30), Duration.ofMillis(50), () -> ledger.submit("sentiment", TEXTS));
-            restart.get(120, TimeUnit.SECONDS);
-            fault.shutdown();
-            ledger.awaitTerminal(Duration.ofSeconds(180));
-
-            ledger.report();
-            assertThat(ledger.accepted()).isPositive().isLessThanOrEqualTo(ledger.submitted());
-            assertThat(ledger.answersOtherThan(202, 503)).as("every refusal is a 503").isZero();
-            assertThat(ledger.lost()).isZero();
-            assertThat(ledger.duplicated()).isZero();
-        }
+        restartDuringBurst("kafka-restart", Duration.ofSeconds(30),
+                cluster -> cluster.restartKafka(Duration.ofSeconds(5)));
     }
 
     @Test
     void redisRestartDuringABurstCompletesEveryAcceptedJob() throws Exception {
-        try (FaultCluster cluster = new FaultCluster("redis-restart")) {
+        restartDuringBurst("redis-restart", Duration.ofSeconds(25),
+                cluster -> cluster.restartRedis(Duration.ofSeconds(3)));
+    }
+
+    /** Submits for {@code length} while {@code restart} runs 6 s in; every 202 must complete, every refusal be a 503. */
+    private static void restartDuringBurst(String scenario, Duration length, Restart restart) throws Exception {
+        try (FaultCluster cluster = new FaultCluster(scenario)) {
             cluster.startWorker("worker", "sentiment");
-            JobLedger ledger = new JobLedger("redis-restart", cluster.gatewayUrl());
+            JobLedger ledger = new JobLedger(scenario, cluster.gatewayUrl());
 
             ExecutorService fault = Executors.newSingleThreadExecutor();
-            Future<?> restart = fault.submit(() -> {
+            Future<?> restarted = fault.submit(() -> {
                 Thread.sleep(6_000);
-                cluster.restartRedis(Duration.ofSeconds(3));
+                restart.apply(cluster);
                 return null;
             });
-            runBurst(4, Duration.ofSeconds(25), Duration.ofMillis(50), () -> ledger.submit("sentiment", TEXTS));
-            restart.get(60, TimeUnit.SECONDS);
+            runBurst(4, length, Duration.ofMillis(50), () -> ledger.submit("sentiment", TEXTS));
+            restarted.get(120, TimeUnit.SECONDS);
             fault.shutdown();
             ledger.awaitTerminal(Duration.ofSeconds(180));
 
@@ -109,6 +96,12 @@ class FaultInjectionFaultsIT {
             assertThat(ledger.lost()).isZero();
             assertThat(ledger.duplicated()).isZero();
         }
+    }
+
+    /** A fault applied to a running cluster. */
+    @FunctionalInterface
+    private interface Restart {
+        void apply(FaultCluster cluster) throws InterruptedException;
     }
 
     @Test
