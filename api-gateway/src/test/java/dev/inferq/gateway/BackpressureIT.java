@@ -5,8 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.testsupport.RealInfrastructure;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.inferq.testsupport.TestModels;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -20,7 +19,6 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * Admission control on a real broker: with no worker running, a model's backlog grows with every accepted job until
@@ -40,13 +38,11 @@ class BackpressureIT {
     private static final String CALM = "calm-" + RUN;
 
     @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) throws IOException {
+    static void infrastructure(DynamicPropertyRegistry registry) {
         RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
         Path models = Path.of("target/backpressure-models/" + RUN);
-        for (String name : new String[] {BUSY, CALM}) {
-            FileSystemUtils.copyRecursively(Path.of("../models/tiny/sentiment"), models.resolve(name));
-            Files.move(models.resolve(name).resolve("sentiment.pt"), models.resolve(name).resolve(name + ".pt"));
-        }
+        TestModels.copyAs("sentiment", BUSY, models);
+        TestModels.copyAs("sentiment", CALM, models);
         registry.add("inferq.models-dir", models::toString);
         registry.add("inferq.gateway.seed.sentiment-model", () -> BUSY);
     }

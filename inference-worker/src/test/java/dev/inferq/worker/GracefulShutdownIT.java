@@ -12,11 +12,8 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.inferq.testsupport.TestModels;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -121,18 +117,6 @@ class GracefulShutdownIT {
     }
 
     private static String modelsFolder() {
-        Path models = Path.of("target", "graceful-shutdown-models");
-        Path model = models.resolve(MODEL);
-        try {
-            Files.createDirectories(model);
-            try (Stream<Path> files = Files.list(Path.of(TinyModels.DIR, "sentiment"))) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, model.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return models.toAbsolutePath().toString();
+        return TestModels.copyAs("sentiment", MODEL, Path.of("target", "graceful-shutdown-models")).toString();
     }
 }

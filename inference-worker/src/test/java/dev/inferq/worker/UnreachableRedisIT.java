@@ -12,14 +12,13 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.TestModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +26,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -186,20 +184,7 @@ class UnreachableRedisIT {
     }
 
     private static String modelsFolder() {
-        Path models = Path.of("target", "unreachable-redis-models");
-        Path model = models.resolve(MODEL);
-        try {
-            Files.createDirectories(model);
-            try (Stream<Path> files = Files.list(Path.of(TinyModels.DIR, "sentiment"))) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, model.resolve(file.getFileName()),
-                            StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return models.toAbsolutePath().toString();
+        return TestModels.copyAs("sentiment", MODEL, Path.of("target", "unreachable-redis-models")).toString();
     }
 
     /** A port nothing listens on: taken from the OS, then released. */
