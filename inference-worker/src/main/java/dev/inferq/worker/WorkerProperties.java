@@ -11,7 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param models the models this process serves, by folder name; empty serves every model in the models folder
  *     (env {@code WORKER_MODELS}, comma-separated)
  * @param maxBatchSize the most inputs in one forward pass, and the most Kafka records fetched per poll
- *     ({@code max.poll.records})
+ *     ({@code max.poll.records}); a model's {@code serving.properties} may set its own as {@code batchSize}
+ * @param maxBatchDelay the longest a job waits for others to join its batch (DJL Serving's {@code maxBatchDelay});
+ *     a model's {@code serving.properties} may set its own as {@code maxBatchDelay}, in milliseconds
  * @param consumersPerModel consumer threads per model in this process; each can own some of the topic's partitions
  * @param intraOpThreads libtorch threads per forward pass; 0 keeps DJL's default (one per physical core). Applied as
  *     the system property {@code ai.djl.pytorch.num_threads}, which the PyTorch engine reads once, when it loads
@@ -29,6 +31,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record WorkerProperties(
         @DefaultValue List<String> models,
         @DefaultValue("32") int maxBatchSize,
+        @DefaultValue("0ms") Duration maxBatchDelay,
         @DefaultValue("1") int consumersPerModel,
         @DefaultValue("0") int intraOpThreads,
         @DefaultValue("200ms") Duration retryInitialBackoff,
@@ -40,6 +43,10 @@ public record WorkerProperties(
     public WorkerProperties {
         models = List.copyOf(models);
         requireAtLeast(1, maxBatchSize, "max-batch-size");
+        if (maxBatchDelay.isNegative()) {
+            throw new IllegalArgumentException("inferq.worker.max-batch-delay must not be negative, was "
+                    + maxBatchDelay);
+        }
         requireAtLeast(1, consumersPerModel, "consumers-per-model");
         requireAtLeast(0, intraOpThreads, "intra-op-threads");
         if (retryInitialBackoff.isNegative() || retryInitialBackoff.isZero()

@@ -21,17 +21,16 @@ import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.kafka.listener.BatchMessageListener;
 
 /**
- * Runs one poll's worth of one model's jobs: marks each RUNNING, classifies all their inputs together and stores
- * each job's outcome. It returns only once every outcome is stored, and the container commits the offsets only then,
+ * Runs one batch of one model's jobs: marks each RUNNING, classifies all their inputs together and stores each job's
+ * outcome. It returns only once every outcome is stored, and its {@link ModelConsumer} commits the offsets only then,
  * so a crash re-delivers the batch.
  *
  * <p>Re-delivery is harmless: a job already finished (or whose record is gone) is skipped, so a stored result never
  * changes; a job left RUNNING by a crashed worker runs again. Anything thrown from here is transient by contract
- * (Redis unreachable, Kafka not taking a dead letter, ...), and the container's error handler retries the whole
- * batch until it succeeds.
+ * (Redis unreachable, Kafka not taking a dead letter, ...), and the consumer retries the whole batch until it
+ * succeeds.
  *
  * <p>What can never succeed is not thrown: a job whose input cannot be read, or that the model failed on, ends FAILED
  * with the reason, and a message that is no job for this model is skipped; each is first copied to the model's
@@ -40,7 +39,7 @@ import org.springframework.kafka.listener.BatchMessageListener;
  *
  * @param <I> the model's input type
  */
-public final class BatchJobRunner<I> implements BatchMessageListener<String, byte[]> {
+public final class BatchJobRunner<I> {
 
     private static final Logger log = LoggerFactory.getLogger(BatchJobRunner.class);
 
@@ -58,8 +57,17 @@ public final class BatchJobRunner<I> implements BatchMessageListener<String, byt
         this.deadLetters = deadLetters;
     }
 
-    @Override
-    public void onMessage(List<ConsumerRecord<String, byte[]>> records) {
+    /** How many inputs the record's job has; 1 for a record that is no readable job (it fails on its own). */
+    static int inputCount(ConsumerRecord<String, byte[]> record) {
+        try {
+            return JobCodec.decodeRequest(record.value()).input().count();
+        } catch (MalformedJobException e) {
+            return 1;
+        }
+    }
+
+    /** Runs the batch's jobs and stores every outcome; throws only for transient failures (see above). */
+    public void run(List<ConsumerRecord<String, byte[]>> records) {
         long start = System.nanoTime();
         List<JobRecord> running = new ArrayList<>();
         List<List<I>> runningInputs = new ArrayList<>();

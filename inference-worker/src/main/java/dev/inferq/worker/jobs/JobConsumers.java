@@ -1,79 +1,67 @@
 package dev.inferq.worker.jobs;
 
 import dev.inferq.common.job.JobNames;
+import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.listener.AbstractMessageListenerContainer;
-import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.kafka.listener.ContainerProperties;
-import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
- * One Kafka listener container per served model, consuming the model's topic in its consumer group (so replicas
- * share its partitions). Started after the context is ready; stopping lets each consumer finish and commit its
- * in-flight batch before it leaves the group.
+ * The worker's consumer threads: {@code consumers-per-model} {@link ModelConsumer}s per served model, each in the
+ * model's consumer group (so replicas share its partitions) with its own batching by the model's {@link BatchPolicy}.
+ * Started once the context is ready; stopping lets each finish and commit its batch in progress before it leaves the
+ * group.
  */
 @Component
 public class JobConsumers implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(JobConsumers.class);
 
-    private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers;
+    private final List<ModelConsumer> consumers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final Duration shutdownTimeout;
 
-    public JobConsumers(ModelRegistry registry, ConsumerFactory<String, byte[]> consumerFactory,
-            BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties) {
-        this.containers = registry.models().stream()
-                .map(model -> container(model, consumerFactory, store, deadLetters, properties))
-                .toList();
+    public JobConsumers(ModelRegistry registry, ModelCatalog catalog, ConsumerFactory<String, byte[]> consumerFactory,
+            BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters) {
+        this.shutdownTimeout = properties.shutdownTimeout();
+        for (ServedModel<?> model : registry.models()) {
+            ModelDescriptor descriptor = catalog.find(model.name()).orElseThrow();
+            BatchPolicy policy = BatchPolicy.of(descriptor, properties);
+            log.info("Model '{}': batches of up to {} input(s), waiting up to {} ms for more, {} consumer thread(s)",
+                    model.name(), policy.maxBatchSize(), policy.maxBatchDelay().toMillis(),
+                    properties.consumersPerModel());
+            BatchMetrics metrics = new BatchMetrics(meters, model.name());
+            for (int i = 0; i < properties.consumersPerModel(); i++) {
+                consumers.add(new ModelConsumer(model.name(), consumer(model.name(), i, policy, consumerFactory),
+                        policy, new BatchJobRunner<>(model, store, deadLetters, policy.maxBatchSize()),
+                        retryBackOff(properties), properties.shutdownTimeout(), metrics));
+                threads.add(new Thread(consumers.get(consumers.size() - 1), "inferq-" + model.name() + "-" + i));
+            }
+        }
     }
 
-    private static <I> ConcurrentMessageListenerContainer<String, byte[]> container(ServedModel<I> model,
-            ConsumerFactory<String, byte[]> consumerFactory, BlockingJobStore store, DeadLetters deadLetters,
-            WorkerProperties properties) {
-        ContainerProperties settings = new ContainerProperties(JobNames.topic(model.name()));
-        settings.setGroupId(JobNames.consumerGroup(model.name()));
-        settings.setClientId("inferq-worker-" + model.name());
-        // Commit once per poll, after the listener returned, i.e. after every job of the batch has its outcome stored.
-        settings.setAckMode(ContainerProperties.AckMode.BATCH);
-        Properties consumer = new Properties();
-        consumer.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(properties.maxBatchSize()));
-        settings.setKafkaConsumerProperties(consumer);
-        settings.setMessageListener(new BatchJobRunner<>(model, store, deadLetters, properties.maxBatchSize()));
-        // Stopping waits this long for the in-flight batch to finish and its offsets to be committed.
-        settings.setShutdownTimeout(properties.shutdownTimeout().toMillis());
-
-        ConcurrentMessageListenerContainer<String, byte[]> container =
-                new ConcurrentMessageListenerContainer<>(consumerFactory, settings);
-        container.setConcurrency(properties.consumersPerModel());
-        container.setBeanName("inferq-worker-" + model.name());
-        container.setCommonErrorHandler(errorHandler(properties));
-        return container;
-    }
-
-    /**
-     * Whatever the listener throws is transient (see BatchJobRunner): the batch is retried, with growing pauses, until
-     * it succeeds. Giving up would commit the offsets of jobs that have no terminal state, i.e. lose them. While it
-     * waits the consumer keeps polling (paused), so it stays in its group however long the outage lasts.
-     */
-    private static DefaultErrorHandler errorHandler(WorkerProperties properties) {
-        DefaultErrorHandler handler = new DefaultErrorHandler(retryBackOff(properties));
-        // No exception type is fatal: by default a few (ClassCastException, ...) would skip the retries and commit.
-        handler.setClassifications(Map.of(), true);
-        handler.setRetryListeners(new FailedAttemptLogger());
-        return handler;
+    private static Consumer<String, byte[]> consumer(String model, int index,
+            BatchPolicy policy, ConsumerFactory<String, byte[]> factory) {
+        Properties overrides = new Properties();
+        // One poll never returns more jobs than a batch could take (each job has at least one input).
+        overrides.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(policy.maxBatchSize()));
+        return factory.createConsumer(JobNames.consumerGroup(model), "inferq-worker-" + model, "-" + index,
+                overrides);
     }
 
     /** Pauses doubling from {@code retry-initial-backoff} to {@code retry-max-backoff}; never stops. */
@@ -87,33 +75,45 @@ public class JobConsumers implements SmartLifecycle {
 
     @Override
     public void start() {
-        containers.forEach(ConcurrentMessageListenerContainer::start);
+        threads.forEach(Thread::start);
     }
 
     @Override
     public void stop() {
-        containers.forEach(ConcurrentMessageListenerContainer::stop);
+        consumers.forEach(ModelConsumer::requestStop);
+        awaitAll();
     }
 
     @Override
     public void stop(Runnable callback) {
-        // Stop all models' consumers in parallel; report stopped once the last in-flight batch is done.
-        AtomicInteger running = new AtomicInteger(containers.size());
-        containers.forEach(container -> container.stop(() -> {
-            if (running.decrementAndGet() == 0) {
-                log.info("Job consumers stopped: in-flight batches finished and their offsets committed");
-                callback.run();
+        // All models' consumers stop in parallel; stopped is reported once the last batch in progress is done.
+        consumers.forEach(ModelConsumer::requestStop);
+        Thread waiter = new Thread(() -> {
+            awaitAll();
+            callback.run();
+        }, "inferq-consumers-stop");
+        waiter.start();
+    }
+
+    private void awaitAll() {
+        // A consumer gives up a still-failing batch after shutdown-timeout, then closes (bounded by Kafka's own
+        // close timeout); the margin covers that close.
+        long deadline = System.nanoTime() + shutdownTimeout.plusSeconds(35).toNanos();
+        try {
+            for (ModelConsumer consumer : consumers) {
+                long left = deadline - System.nanoTime();
+                if (!consumer.awaitFinished(Duration.ofNanos(Math.max(0, left)))) {
+                    log.warn("A job consumer did not stop in time; its uncommitted jobs will be delivered again");
+                }
             }
-        }));
+            log.info("Job consumers stopped: batches in progress finished and their offsets committed");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
     public boolean isRunning() {
-        return containers.stream().anyMatch(ConcurrentMessageListenerContainer::isRunning);
-    }
-
-    @Override
-    public int getPhase() {
-        return AbstractMessageListenerContainer.DEFAULT_PHASE;
+        return threads.stream().anyMatch(Thread::isAlive);
     }
 }

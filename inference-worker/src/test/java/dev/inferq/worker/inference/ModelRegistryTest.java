@@ -48,7 +48,7 @@ class ModelRegistryTest {
     }
 
     private static WorkerProperties serving(List<String> models) {
-        return new WorkerProperties(models, 32, 1, 0, Duration.ofMillis(200), Duration.ofSeconds(10),
+        return new WorkerProperties(models, 32, Duration.ZERO, 1, 0, Duration.ofMillis(200), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 

@@ -13,7 +13,7 @@ class JobConsumersTest {
 
     @Test
     void retriesABatchWithDoublingPausesUpToTheMaximumAndNeverGivesUp() {
-        WorkerProperties properties = new WorkerProperties(List.of(), 32, 1, 0, Duration.ofMillis(200),
+        WorkerProperties properties = new WorkerProperties(List.of(), 32, Duration.ZERO, 1, 0, Duration.ofMillis(200),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
 
         BackOffExecution execution = JobConsumers.retryBackOff(properties).start();

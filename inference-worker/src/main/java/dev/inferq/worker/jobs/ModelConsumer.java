@@ -1,0 +1,224 @@
+package dev.inferq.worker.jobs;
+
+import dev.inferq.common.job.JobNames;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+
+/**
+ * One consumer thread of one model: takes batches from its {@link BatchAggregator}, runs each with the model's
+ * {@link BatchJobRunner} and commits the batch's offsets once every job in it has its outcome stored, so a crash
+ * re-delivers the batch.
+ *
+ * <p>A batch that fails is retried (the runner throws only for transient failures: Redis unreachable, Kafka not
+ * taking a dead letter, ...), after pauses that grow to {@code retry-max-backoff}, until it succeeds. Giving up would
+ * commit the offsets of jobs that have no terminal state, i.e. lose them. Meanwhile the consumer keeps polling with its
+ * partitions paused, so it stays in its group however long the outage lasts.
+ *
+ * <p>Stopping lets the batch in progress finish and commit; records polled but not yet started are left uncommitted
+ * for the next owner. Only a batch still failing {@code shutdown-timeout} after the stop request is abandoned
+ * (uncommitted, so re-delivered).
+ */
+final class ModelConsumer implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelConsumer.class);
+    /** How long one poll waits for a first job; bounds how late a stop request is noticed. */
+    private static final Duration IDLE_POLL = Duration.ofMillis(100);
+
+    private final String model;
+    private final Consumer<String, byte[]> consumer;
+    private final BatchAggregator aggregator;
+    private final BatchJobRunner<?> runner;
+    private final BackOff retryBackOff;
+    private final Duration shutdownTimeout;
+    private final BatchMetrics metrics;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private volatile long stopRequestedAt;
+    private volatile boolean stopping;
+    private boolean retrying;
+
+    ModelConsumer(String model, Consumer<String, byte[]> consumer, BatchPolicy policy, BatchJobRunner<?> runner,
+            BackOff retryBackOff, Duration shutdownTimeout, BatchMetrics metrics) {
+        this.model = model;
+        this.consumer = consumer;
+        this.aggregator = new BatchAggregator(consumer, policy, BatchJobRunner::inputCount);
+        this.runner = runner;
+        this.retryBackOff = retryBackOff;
+        this.shutdownTimeout = shutdownTimeout;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(JobNames.topic(model)), new Rebalance());
+            while (!stopping) {
+                consumeOnce();
+            }
+            if (aggregator.pendingRecords() > 0) {
+                log.info("Model '{}': leaving {} polled job(s) uncommitted for the next consumer", model,
+                        aggregator.pendingRecords());
+            }
+        } finally {
+            try {
+                consumer.close();
+            } finally {
+                finished.countDown();
+            }
+        }
+    }
+
+    /** Asks the thread to stop after its batch in progress; {@link #awaitFinished} waits for it. */
+    void requestStop() {
+        stopRequestedAt = System.nanoTime();
+        stopping = true;
+    }
+
+    boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void consumeOnce() {
+        BatchAggregator.Batch batch;
+        try {
+            batch = aggregator.nextBatch(IDLE_POLL);
+        } catch (KafkaException e) {
+            // The client retries broker outages itself; what reaches here is worth a line, not the thread.
+            log.warn("Model '{}': polling failed, polling again: {}", model, e.toString());
+            return;
+        }
+        if (!batch.isEmpty()) {
+            long start = System.nanoTime();
+            runUntilDone(batch.records());
+            metrics.batchDone(batch, System.nanoTime() - start);
+        }
+    }
+
+    private void runUntilDone(List<ConsumerRecord<String, byte[]>> batch) {
+        BackOffExecution backOff = null;
+        List<ConsumerRecord<String, byte[]>> remaining = batch;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                runner.run(remaining);
+                commit(remaining);
+                resumeAfterRetries();
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Model '{}': attempt {} at a batch failed, retrying it (its offsets stay uncommitted): "
+                        + "jobs {}: {}", model, attempt, keys(remaining), e.toString());
+                log.debug("Failure of attempt {}", attempt, e);
+            }
+            if (backOff == null) {
+                backOff = retryBackOff.start();
+            }
+            if (!pauseBeforeRetry(Duration.ofMillis(backOff.nextBackOff()))) {
+                log.warn("Model '{}': stopping with a batch still failing; its {} job(s) stay uncommitted and will be "
+                        + "delivered again", model, remaining.size());
+                return;
+            }
+            remaining = stillOwned(remaining);
+            if (remaining.isEmpty()) {
+                resumeAfterRetries();
+                return;
+            }
+        }
+    }
+
+    /** Waits {@code pause} with the partitions paused, polling so as to stay in the group; false to give up. */
+    private boolean pauseBeforeRetry(Duration pause) {
+        if (!retrying) {
+            consumer.pause(consumer.assignment());
+            retrying = true;
+        }
+        long until = System.nanoTime() + pause.toNanos();
+        while (true) {
+            if (stopping && System.nanoTime() - stopRequestedAt > shutdownTimeout.toNanos()) {
+                return false;
+            }
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                return true;
+            }
+            aggregator.pollPending(Duration.ofNanos(Math.min(left, IDLE_POLL.toNanos())));
+        }
+    }
+
+    private void resumeAfterRetries() {
+        if (retrying) {
+            consumer.resume(consumer.paused());
+            retrying = false;
+        }
+    }
+
+    /** The records whose partitions this consumer still owns (a rebalance during the retries may move some). */
+    private List<ConsumerRecord<String, byte[]>> stillOwned(List<ConsumerRecord<String, byte[]>> records) {
+        Set<TopicPartition> owned = consumer.assignment();
+        return records.stream()
+                .filter(record -> owned.contains(new TopicPartition(record.topic(), record.partition())))
+                .toList();
+    }
+
+    /**
+     * Commits past the batch's records. The aggregator hands records out in offset order, so no earlier record of
+     * these partitions is still unfinished. A commit that fails is not retried: every job in the batch has its outcome
+     * stored, the next batch's commit covers these offsets too, and a re-delivery in between skips finished jobs.
+     */
+    private void commit(List<ConsumerRecord<String, byte[]>> batch) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : batch) {
+            offsets.merge(new TopicPartition(record.topic(), record.partition()),
+                    new OffsetAndMetadata(record.offset() + 1),
+                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (KafkaException e) {
+            log.warn("Model '{}': committing offsets {} failed; the jobs are finished, so a re-delivery will skip "
+                    + "them: {}", model, offsets, e.toString());
+        }
+    }
+
+    private static List<String> keys(List<ConsumerRecord<String, byte[]>> records) {
+        List<String> keys = new ArrayList<>(records.size());
+        records.forEach(record -> keys.add(record.key()));
+        return keys;
+    }
+
+    /** Keeps the aggregator and the retry pause consistent with the partitions this consumer owns. */
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            aggregator.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            aggregator.forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (retrying) {
+                // Nothing new starts while the batch in hand is failing.
+                consumer.pause(partitions);
+            }
+        }
+    }
+}

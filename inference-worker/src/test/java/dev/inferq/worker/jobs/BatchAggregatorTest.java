@@ -1,0 +1,153 @@
+package dev.inferq.worker.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batching rules on Kafka's own in-memory consumer: each test scripts what successive polls return. Each
+ * record's value is its number of inputs.
+ */
+class BatchAggregatorTest {
+
+    private static final TopicPartition P0 = new TopicPartition("jobs", 0);
+    private static final TopicPartition P1 = new TopicPartition("jobs", 1);
+    private static final ToIntFunction<ConsumerRecord<String, byte[]>> INPUTS =
+            record -> Integer.parseInt(new String(record.value(), StandardCharsets.UTF_8));
+    private static final Duration IDLE = Duration.ofMillis(50);
+
+    private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+    /** What each coming poll returns, in order; a poll beyond the script returns nothing. */
+    private final Deque<List<ConsumerRecord<String, byte[]>>> polls = new ArrayDeque<>();
+    private long nextOffset;
+
+    @BeforeEach
+    void assign() {
+        consumer.assign(List.of(P0, P1));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    }
+
+    @Test
+    void withoutDelayABatchIsWhateverOnePollReturned() {
+        BatchAggregator aggregator = aggregator(8, Duration.ZERO);
+        script(List.of(job(P0, 1), job(P0, 1)), List.of(job(P0, 1)));
+
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(0L, 1L);
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(2L);
+    }
+
+    @Test
+    void withADelayJobsFromLaterPollsJoinTheBatchUntilItIsFull() {
+        BatchAggregator aggregator = aggregator(4, Duration.ofSeconds(30));
+        script(List.of(job(P0, 1)), List.of(job(P1, 1)), List.of(job(P0, 2)), List.of(job(P0, 1)));
+
+        BatchAggregator.Batch batch = aggregator.nextBatch(IDLE);
+
+        // Full at four inputs: the fourth poll's job is never needed, however long the delay.
+        assertThat(offsets(batch)).containsExactly(0L, 1L, 2L);
+        assertThat(batch.inputs()).isEqualTo(4);
+        assertThat(polls).hasSize(1);
+    }
+
+    @Test
+    void aBatchThatDoesNotFillIsHandedOutWhenTheDelayHasPassed() {
+        BatchAggregator aggregator = aggregator(32, Duration.ofMillis(300));
+        script(List.of(job(P0, 1)), List.of(job(P0, 1)));
+
+        long start = System.nanoTime();
+        BatchAggregator.Batch batch = aggregator.nextBatch(IDLE);
+        long waitedMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(offsets(batch)).containsExactly(0L, 1L);
+        assertThat(waitedMillis).isGreaterThanOrEqualTo(300);
+    }
+
+    @Test
+    void jobsThatDoNotFitWaitForTheNextBatchAheadOfNewerOnes() {
+        BatchAggregator aggregator = aggregator(4, Duration.ZERO);
+        script(List.of(job(P0, 3), job(P0, 2), job(P1, 1)), List.of(job(P0, 1)));
+
+        // The 2-input job does not fit beside the 3-input one; the 1-input job behind it must not overtake it.
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(0L);
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(1L, 2L);
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(3L);
+    }
+
+    @Test
+    void aJobWithMoreInputsThanTheBatchSizeFormsABatchOfItsOwn() {
+        BatchAggregator aggregator = aggregator(4, Duration.ZERO);
+        script(List.of(job(P0, 10), job(P0, 1)));
+
+        BatchAggregator.Batch first = aggregator.nextBatch(IDLE);
+
+        assertThat(offsets(first)).containsExactly(0L);
+        assertThat(first.inputs()).isEqualTo(10);
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(1L);
+    }
+
+    @Test
+    void nothingArrivingGivesAnEmptyBatch() {
+        BatchAggregator aggregator = aggregator(4, Duration.ofSeconds(30));
+
+        BatchAggregator.Batch batch = aggregator.nextBatch(IDLE);
+
+        assertThat(batch.isEmpty()).isTrue();
+        assertThat(batch.inputs()).isZero();
+    }
+
+    @Test
+    void pendingJobsOfRevokedPartitionsAreForgotten() {
+        BatchAggregator aggregator = aggregator(1, Duration.ZERO);
+        script(List.of(job(P0, 1), job(P1, 1), job(P0, 1)));
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(0L);
+
+        aggregator.forget(List.of(P0));
+
+        assertThat(aggregator.pendingRecords()).isEqualTo(1);
+        assertThat(offsets(aggregator.nextBatch(IDLE))).containsExactly(1L);
+        assertThat(aggregator.pendingRecords()).isZero();
+    }
+
+    private BatchAggregator aggregator(int size, Duration delay) {
+        return new BatchAggregator(consumer, new BatchPolicy(size, delay), INPUTS);
+    }
+
+    @SafeVarargs
+    private void script(List<ConsumerRecord<String, byte[]>>... batches) {
+        polls.addAll(List.of(batches));
+        schedule();
+    }
+
+    private void schedule() {
+        consumer.schedulePollTask(() -> {
+            List<ConsumerRecord<String, byte[]>> next = polls.pollFirst();
+            if (next != null) {
+                next.forEach(consumer::addRecord);
+            }
+            if (!polls.isEmpty()) {
+                schedule();
+            }
+        });
+    }
+
+    private ConsumerRecord<String, byte[]> job(TopicPartition partition, int inputs) {
+        // Offsets increase across partitions too, so a test names each record by its offset alone.
+        return new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset++, "job",
+                Integer.toString(inputs).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static List<Long> offsets(BatchAggregator.Batch batch) {
+        return batch.records().stream().map(ConsumerRecord::offset).toList();
+    }
+}
