@@ -1,0 +1,116 @@
+package dev.inferq.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** Runs the parts in order (engine, then the platform: idle, saturation, interference), prints and writes the report. */
+public final class BenchMain {
+
+    private static final Consumer<String> LOG = message -> System.out.println("[bench] " + message);
+    /** Part d starts the image load this long before the text load, so the worker is already busy with images. */
+    private static final Duration IMAGE_LEAD = Duration.ofSeconds(2);
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help")) {
+            System.out.println(BenchSettings.USAGE);
+            return;
+        }
+        Path root = Path.of(System.getProperty("inferq.root", ".")).toAbsolutePath().normalize();
+        BenchSettings settings;
+        try {
+            settings = BenchSettings.parse(root, args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        if (!Files.isDirectory(settings.modelsDir())) {
+            System.err.println("bench: no models folder " + settings.modelsDir() + "; make the full-size models with"
+                    + " /usr/bin/python3 models/generate_models.py --size full, or pass --models DIR");
+            System.exit(2);
+        }
+        long t0 = System.nanoTime();
+        BenchReport report = new BenchReport(settings);
+        Samples samples = new Samples(root);
+        LOG.accept("(a) engine bench, models " + settings.modelsDir());
+        report.engine = new EngineBench(settings, samples, LOG).run();
+        if (!settings.engineOnly()) {
+            runPlatformParts(settings, samples, report);
+        }
+        report.print(System.out);
+        report.write(settings.resultsDir());
+        drawChart(settings);
+        LOG.accept("results in " + settings.resultsDir() + "; took " + Math.round((System.nanoTime() - t0) / 1e9)
+                + " s");
+        System.out.println(report.finalLine());
+        System.out.flush();
+        // The libtorch thread pools are not daemons.
+        System.exit(0);
+    }
+
+    private static void runPlatformParts(BenchSettings s, Samples samples, BenchReport report) throws Exception {
+        List<OpenLoopLoad.Job> texts = samples.texts(s.textModel()).stream()
+                .map(t -> OpenLoopLoad.Job.text(s.textModel(), t)).toList();
+        List<OpenLoopLoad.Job> images = samples.images().stream()
+                .map(f -> OpenLoopLoad.Job.image(s.imageModel(), f)).toList();
+        try (Platform platform = Platform.start(s, Duration.ofSeconds(300), LOG);
+             OpenLoopLoad load = new OpenLoopLoad(platform.gateway(), s.jobTimeout(), LOG)) {
+            LOG.accept("warm-up: 20 text jobs");
+            load.closedLoop("warm-up", texts, 20);
+
+            LOG.accept("(c) idle: " + s.idleJobs() + " jobs, one at a time");
+            report.idle = load.closedLoop("idle (closed loop)", texts, s.idleJobs());
+
+            double rate = s.startRate();
+            for (int i = 0; i < s.maxSteps(); i++, rate *= s.rateFactor()) {
+                LOG.accept(String.format(Locale.ROOT, "(b) step %d: %.1f jobs/s for %d s", i + 1, rate,
+                        s.step().toSeconds()));
+                StepResult step = load.openLoop(String.format(Locale.ROOT, "text@%.1f/s", rate), texts,
+                        rate, s.step(), s.drain());
+                report.addStep(step);
+                if (!s.limits().sustained(step)) {
+                    break;
+                }
+            }
+            report.memory.put("after text saturation", platform.memory());
+
+            LOG.accept("(d) text alone at " + s.mixedTextRate() + " jobs/s");
+            report.textAlone = load.openLoop("text alone", texts, s.mixedTextRate(), s.mixed(), s.drain());
+            double imageRate = s.imageOverload() * report.bestImagePerSec(EngineBench.CONFIGURED);
+            LOG.accept(String.format(Locale.ROOT, "(d) text again while images are offered at %.1f/s",
+                    imageRate));
+            CompletableFuture<StepResult> imageLoad = CompletableFuture.supplyAsync(() -> load.openLoop(
+                    String.format(Locale.ROOT, "image@%.1f/s", imageRate), images, imageRate,
+                    s.mixed().plus(IMAGE_LEAD), Duration.ZERO));
+            Thread.sleep(IMAGE_LEAD.toMillis());
+            report.textWithImage = load.openLoop("text with image load", texts, s.mixedTextRate(), s.mixed(),
+                    s.drain());
+            report.imageLoad = imageLoad.join();
+            report.memory.put("after image saturation", platform.memory());
+            LOG.accept("stopping the platform");
+        }
+    }
+
+    private static void drawChart(BenchSettings s) {
+        Path script = s.root().resolve("bench/chart.py");
+        try {
+            Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), s.resultsDir().toString())
+                    .inheritIO().start();
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                LOG.accept("no chart: " + script + " failed (is python3-matplotlib installed?)");
+            }
+        } catch (Exception e) {
+            LOG.accept("no chart: cannot run /usr/bin/python3 (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package dev.inferq.bench;
+
+import dev.inferq.common.job.JobCodec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/** The results of one run: the derived figures, the printed tables, and the JSON and CSV files. */
+final class BenchReport {
+
+    /** One saturation step and whether it was sustained. */
+    record Step(StepResult result, boolean sustained, String verdict) {
+    }
+
+    private final BenchSettings settings;
+    List<EngineBench.Result> engine = List.of();
+    StepResult idle;
+    final List<Step> steps = new ArrayList<>();
+    StepResult textAlone;
+    StepResult textWithImage;
+    StepResult imageLoad;
+    final Map<String, List<Platform.Memory>> memory = new LinkedHashMap<>();
+
+    BenchReport(BenchSettings settings) {
+        this.settings = settings;
+    }
+
+    void addStep(StepResult result) {
+        steps.add(new Step(result, settings.limits().sustained(result), settings.limits().verdict(result)));
+    }
+
+    /** Inputs/s of the text model at its largest batch size: the engine-bound ceiling. */
+    double engineTextBatched() {
+        int batch = settings.textBatches().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        return engine(settings.textModel(), "fp32", batch).map(EngineBench.Result::itemsPerSec).orElse(Double.NaN);
+    }
+
+    /** Median ms of one text-model call at batch 1 (same sample texts as the idle loop sends). */
+    double engineTextSingleMs() {
+        return engine(settings.textModel(), "fp32", 1).map(EngineBench.Result::medianMs).orElse(Double.NaN);
+    }
+
+    double bestImagePerSec(String variant) {
+        return engine.stream().filter(r -> r.model().equals(settings.imageModel()) && r.variant().equals(variant))
+                .mapToDouble(EngineBench.Result::itemsPerSec).max().orElse(Double.NaN);
+    }
+
+    double vitSpeedup() {
+        return bestImagePerSec(EngineBench.CONFIGURED) / bestImagePerSec(EngineBench.BASELINE);
+    }
+
+    /** The highest completed jobs/s (one text per job, so inputs/s) among the sustained steps. */
+    double bestSustainedText() {
+        OptionalDouble best = steps.stream().filter(Step::sustained).mapToDouble(s -> s.result().completedPerSec())
+                .max();
+        return best.orElse(Double.NaN);
+    }
+
+    double textE2eVsEngine() {
+        return bestSustainedText() / engineTextBatched();
+    }
+
+    double overheadP50Ms() {
+        return idle == null ? Double.NaN : idle.latency().p50Ms() - engineTextSingleMs();
+    }
+
+    /** The last line bench/run prints; {@code n/a} for a figure this run did not measure. */
+    static String finalLine(double textE2eVsEngine, double overheadP50Ms, double vitSpeedup) {
+        return "text_e2e_vs_engine=" + fmt(textE2eVsEngine, 2) + " overhead_p50_ms=" + fmt(overheadP50Ms, 1)
+                + " vit_speedup=" + fmt(vitSpeedup, 2);
+    }
+
+    String finalLine() {
+        return finalLine(textE2eVsEngine(), overheadP50Ms(), vitSpeedup());
+    }
+
+    void print(PrintStream out) {
+        out.println();
+        out.println("== (a) engine-bound, in process, classify() of the worker's classifiers, "
+                + System.getProperty("ai.djl.pytorch.num_threads", "default") + " intra-op threads ==");
+        out.printf(Locale.ROOT, "%-10s %-14s %-22s %5s %10s %10s%n", "model", "variant", "engine/file", "batch",
+                "ms/call", "items/s");
+        for (EngineBench.Result r : engine) {
+            out.printf(Locale.ROOT, "%-10s %-14s %-22s %5d %10.1f %10.1f%n", r.model(), r.variant(), r.engine(),
+                    r.batch(), r.medianMs(), r.itemsPerSec());
+        }
+        if (idle != null) {
+            out.println();
+            out.println("== (c) idle: one " + settings.textModel() + " job in flight at a time, POST + SSE ==");
+            printHeader(out);
+            printRow(out, idle, "");
+            out.printf(Locale.ROOT, "e2e p50 %.1f ms - engine batch-1 p50 %.1f ms = overhead %.1f ms%n",
+                    idle.latency().p50Ms(), engineTextSingleMs(), overheadP50Ms());
+        }
+        if (!steps.isEmpty()) {
+            out.println();
+            out.println("== (b) open-loop saturation, " + settings.textModel() + ", 1 text per job, POST + SSE, "
+                    + settings.step().toSeconds() + " s per step; sustained: p95 <= " + settings.limits().p95().toMillis()
+                    + " ms, completed >= " + Math.round(settings.limits().minCompletedRatio() * 100)
+                    + "% of offered, errors <= " + settings.limits().maxErrorRatio() * 100 + "% ==");
+            printHeader(out);
+            steps.forEach(s -> printRow(out, s.result(), s.verdict()));
+            out.printf(Locale.ROOT, "best sustained %.1f inputs/s / engine batch-%d %.1f inputs/s = %.2f%n",
+                    bestSustainedText(), settings.textBatches().stream().mapToInt(Integer::intValue).max().orElse(0),
+                    engineTextBatched(), textE2eVsEngine());
+        }
+        if (textAlone != null) {
+            out.println();
+            out.println("== (d) " + settings.textModel() + " at " + settings.mixedTextRate() + " jobs/s, alone and "
+                    + "while " + settings.imageModel() + " is offered " + settings.imageOverload()
+                    + "x its engine-bound throughput ==");
+            printHeader(out);
+            printRow(out, textAlone, "");
+            printRow(out, textWithImage, "");
+            printRow(out, imageLoad, "");
+            out.printf(Locale.ROOT, "text p95 with image / alone = %.2f%n",
+                    textWithImage.latency().p95Ms() / textAlone.latency().p95Ms());
+        }
+        if (!memory.isEmpty()) {
+            out.println();
+            out.println("== memory (/proc/<pid>/status) ==");
+            memory.forEach((when, list) -> list.forEach(m -> out.printf(Locale.ROOT,
+                    "%-26s %-8s pid %-7d VmRSS %7.0f MiB  VmHWM %7.0f MiB%n", when, m.process(), m.pid(),
+                    m.rssMiB(), m.hwmMiB())));
+        }
+    }
+
+    private static void printHeader(PrintStream out) {
+        out.printf(Locale.ROOT, "%-24s %9s %9s %6s %6s %6s %9s %9s %9s  %s%n", "phase", "offered/s", "done/s",
+                "sent", "errors", "unfin", "p50 ms", "p95 ms", "p99 ms", "verdict");
+    }
+
+    private static void printRow(PrintStream out, StepResult r, String verdict) {
+        out.printf(Locale.ROOT, "%-24s %9.1f %9.1f %6d %6d %6d %9.1f %9.1f %9.1f  %s%n", r.label(), r.offeredPerSec(),
+                r.completedPerSec(), r.sent(), r.errors(), r.unfinished(), r.latency().p50Ms(), r.latency().p95Ms(),
+                r.latency().p99Ms(), verdict);
+    }
+
+    /** Writes results.json (everything), engine.csv and steps.csv into {@code dir}. */
+    void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("settings", Map.of("quick", settings.quick(), "models_dir", settings.modelsDir().toString(),
+                "text_model", settings.textModel(), "image_model", settings.imageModel(),
+                "intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads", "default")));
+        json.put("summary", Map.of("text_e2e_vs_engine", textE2eVsEngine(), "overhead_p50_ms", overheadP50Ms(),
+                "vit_speedup", vitSpeedup(), "best_sustained_text_per_sec", bestSustainedText(),
+                "engine_text_batched_per_sec", engineTextBatched()));
+        json.put("engine", engine);
+        json.put("idle", idle);
+        json.put("steps", steps);
+        json.put("text_alone", textAlone);
+        json.put("text_with_image", textWithImage);
+        json.put("image_load", imageLoad);
+        json.put("memory", memory);
+        JobCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve("results.json").toFile(), json);
+
+        List<String> engineCsv = new ArrayList<>(List.of("model,variant,engine,batch,median_ms,items_per_sec"));
+        engine.forEach(r -> engineCsv.add(String.join(",", r.model(), r.variant(), r.engine(),
+                String.valueOf(r.batch()), fmt(r.medianMs(), 3), fmt(r.itemsPerSec(), 2))));
+        Files.write(dir.resolve("engine.csv"), engineCsv);
+
+        List<String> stepsCsv = new ArrayList<>(List.of(
+                "phase,offered_per_sec,completed_per_sec,sent,errors,unfinished,p50_ms,p95_ms,p99_ms,sustained"));
+        steps.forEach(s -> stepsCsv.add(csv(s.result(), String.valueOf(s.sustained()))));
+        for (StepResult r : new StepResult[] {idle, textAlone, textWithImage, imageLoad}) {
+            if (r != null) {
+                stepsCsv.add(csv(r, ""));
+            }
+        }
+        Files.write(dir.resolve("steps.csv"), stepsCsv);
+    }
+
+    private static String csv(StepResult r, String sustained) {
+        return String.join(",", r.label(), fmt(r.offeredPerSec(), 2), fmt(r.completedPerSec(), 2),
+                String.valueOf(r.sent()), String.valueOf(r.errors()), String.valueOf(r.unfinished()),
+                fmt(r.latency().p50Ms(), 2), fmt(r.latency().p95Ms(), 2), fmt(r.latency().p99Ms(), 2), sustained);
+    }
+
+    private Optional<EngineBench.Result> engine(String model, String variant, int batch) {
+        return engine.stream().filter(r -> r.model().equals(model) && r.variant().equals(variant)
+                && r.batch() == batch).findFirst();
+    }
+
+    private static String fmt(double value, int decimals) {
+        return Double.isNaN(value) || Double.isInfinite(value) ? "n/a"
+                : String.format(Locale.ROOT, "%." + decimals + "f", value);
+    }
+}

@@ -1,0 +1,137 @@
+package dev.inferq.bench;
+
+import ai.djl.ModelException;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.common.model.ModelTask;
+import dev.inferq.worker.inference.Classifier;
+import dev.inferq.worker.inference.ImageClassifier;
+import dev.inferq.worker.inference.TextClassifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Part a: engine-bound throughput, in this process, of the worker's own classifiers ({@code classify} = tokenize or
+ * resize, forward pass, softmax), per model, variant and batch size; the median of N timed calls after warm-up.
+ */
+final class EngineBench {
+
+    /** The variant the image folder's {@code serving.properties} selects. */
+    static final String CONFIGURED = "configured";
+    /** The fp32 TorchScript {@code image.pt} on PyTorch, whatever the folder selects. */
+    static final String BASELINE = "fp32-baseline";
+
+    /**
+     * One measurement.
+     *
+     * @param variant {@code fp32} for text; for images {@link #CONFIGURED} or {@link #BASELINE}
+     * @param engine the DJL engine and TorchScript (or ONNX) file that ran, e.g. {@code PyTorch/image}
+     */
+    record Result(String model, String variant, String engine, int batch, double medianMs, double itemsPerSec) {
+    }
+
+    private final BenchSettings settings;
+    private final Samples samples;
+    private final Consumer<String> log;
+
+    EngineBench(BenchSettings settings, Samples samples, Consumer<String> log) {
+        this.settings = settings;
+        this.samples = samples;
+        this.log = log;
+    }
+
+    List<Result> run() throws ModelException, IOException {
+        ModelCatalog catalog = ModelCatalog.scan(settings.modelsDir());
+        List<Result> results = new ArrayList<>();
+        for (ModelDescriptor text : catalog.all()) {
+            if (text.task() == ModelTask.TEXT_CLASSIFICATION) {
+                try (Classifier<String> classifier = TextClassifier.load(text)) {
+                    results.addAll(measure(classifier, "fp32", engineOf(text), samples.texts(text.name()),
+                            settings.textBatches(), settings.textCalls()));
+                }
+            }
+        }
+        ModelDescriptor configured = catalog.find(settings.imageModel()).orElseThrow(() -> new IllegalStateException(
+                "no model '" + settings.imageModel() + "' in " + settings.modelsDir()));
+        ModelDescriptor baseline = baseline(configured);
+        List<Image> images = loadImages(samples.images());
+        List<Result> base = measureImage(baseline, BASELINE, images);
+        results.addAll(base);
+        if (engineOf(configured).equals(engineOf(baseline))) {
+            log.accept("image: the folder selects the fp32 baseline itself; its numbers stand for both variants");
+            base.forEach(r -> results.add(new Result(r.model(), CONFIGURED, r.engine(), r.batch(), r.medianMs(),
+                    r.itemsPerSec())));
+        } else {
+            results.addAll(measureImage(configured, CONFIGURED, images));
+        }
+        return results;
+    }
+
+    /** The image descriptor with {@code engine=PyTorch, option.modelName=image}: the fp32 model every variant is
+     * compared with. */
+    static ModelDescriptor baseline(ModelDescriptor configured) {
+        Map<String, String> properties = new HashMap<>(configured.properties());
+        properties.put("engine", "PyTorch");
+        properties.put("option.modelName", "image");
+        return new ModelDescriptor(configured.name(), configured.task(), configured.labels(), configured.directory(),
+                properties);
+    }
+
+    static String engineOf(ModelDescriptor d) {
+        return d.property("engine").orElse("PyTorch") + "/" + d.property("option.modelName").orElse(d.name());
+    }
+
+    private List<Result> measureImage(ModelDescriptor descriptor, String variant, List<Image> images)
+            throws ModelException, IOException {
+        try (Classifier<Image> classifier = ImageClassifier.load(descriptor)) {
+            return measure(classifier, variant, engineOf(descriptor), images, settings.imageBatches(),
+                    settings.imageCalls());
+        }
+    }
+
+    private <I> List<Result> measure(Classifier<I> classifier, String variant, String engine, List<I> pool,
+                                     List<Integer> batches, int calls) {
+        List<Result> results = new ArrayList<>();
+        for (int batch : batches) {
+            int offset = 0;
+            for (int i = 0; i < settings.warmupCalls(); i++, offset += batch) {
+                classifier.classify(Samples.cycle(pool, offset, batch));
+            }
+            long[] nanos = new long[calls];
+            for (int i = 0; i < calls; i++, offset += batch) {
+                List<I> inputs = Samples.cycle(pool, offset, batch);
+                long t0 = System.nanoTime();
+                classifier.classify(inputs);
+                nanos[i] = System.nanoTime() - t0;
+            }
+            Arrays.sort(nanos);
+            double medianMs = LatencyRecorder.percentile(nanos, 50) / 1e6;
+            Result r = new Result(classifier.name(), variant, engine, batch, medianMs, batch * 1000 / medianMs);
+            log.accept(String.format(java.util.Locale.ROOT, "engine %-10s %-14s batch %2d: %8.1f ms/call %8.1f items/s",
+                    r.model(), variant, batch, medianMs, r.itemsPerSec()));
+            results.add(r);
+        }
+        return results;
+    }
+
+    private static List<Image> loadImages(List<Path> files) {
+        List<Image> images = new ArrayList<>();
+        for (Path file : files) {
+            try {
+                images.add(ImageFactory.getInstance().fromFile(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot decode " + file, e);
+            }
+        }
+        return images;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.inferq.bench;
+
+import dev.inferq.common.job.JobCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * A client of the native API that submits jobs ({@code POST /v1/models/{model}/jobs}) and waits for each result on
+ * its event stream ({@code GET /v1/jobs/{id}/events}), either at a fixed arrival rate whatever the completions (open
+ * loop) or one job at a time (closed loop). A job's latency runs from its scheduled send time to the end of its
+ * event stream, which the gateway closes right after the terminal event: what a client really waits.
+ */
+final class OpenLoopLoad implements AutoCloseable {
+
+    /** One request body to submit. */
+    record Job(String model, String contentType, byte[] body) {
+
+        static Job text(String model, String text) {
+            return new Job(model, "application/json",
+                    JobCodec.mapper().writeValueAsBytes(Map.of("inputs", List.of(text))));
+        }
+
+        static Job image(String model, Path file) {
+            try {
+                return new Job(model, file.toString().endsWith(".png") ? "image/png" : "image/jpeg",
+                        Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** How one job ended: {@code error} is null for a job that SUCCEEDED. */
+    private record Outcome(long scheduledNanos, long finishedNanos, String error) {
+    }
+
+    private final ExecutorService callbacks = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "load-http");
+        t.setDaemon(true);
+        return t;
+    });
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).executor(callbacks).build();
+    private final URI base;
+    private final Duration jobTimeout;
+    private final Consumer<String> log;
+
+    OpenLoopLoad(URI base, Duration jobTimeout, Consumer<String> log) {
+        this.base = base;
+        this.jobTimeout = jobTimeout;
+        this.log = log;
+    }
+
+    /**
+     * Sends {@code jobs} in turn at {@code rate} per second for {@code window}, then waits up to {@code drain} for
+     * the results still out.
+     */
+    StepResult openLoop(String label, List<Job> jobs, double rate, Duration window, Duration drain) {
+        int count = (int) Math.max(1, Math.round(rate * window.toNanos() / 1e9));
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(count);
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long at = start + Math.round(i * 1e9 / rate);
+            LockSupport.parkNanos(at - System.nanoTime());
+            outcomes.add(submit(jobs.get(i % jobs.size()), at));
+        }
+        long end = start + window.toNanos();
+        LockSupport.parkNanos(end - System.nanoTime());
+        try {
+            CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+                    .get(Math.max(1, drain.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // the unfinished ones are counted below
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return summarize(label, outcomes, count / (window.toNanos() / 1e9), end, window);
+    }
+
+    /** Sends {@code count} jobs one after another, each once the previous one's result has arrived. */
+    StepResult closedLoop(String label, List<Job> jobs, int count) {
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(count);
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            CompletableFuture<Outcome> outcome = submit(jobs.get(i % jobs.size()), System.nanoTime());
+            outcome.join();
+            outcomes.add(outcome);
+        }
+        long end = System.nanoTime();
+        double rate = count / ((end - start) / 1e9);
+        return summarize(label, outcomes, rate, end, Duration.ofNanos(end - start));
+    }
+
+    private StepResult summarize(String label, List<CompletableFuture<Outcome>> outcomes, double offeredPerSec,
+                                 long windowEnd, Duration window) {
+        LatencyRecorder latency = new LatencyRecorder();
+        Map<String, Integer> errorKinds = new TreeMap<>();
+        int inWindow = 0;
+        int unfinished = 0;
+        for (CompletableFuture<Outcome> future : outcomes) {
+            Outcome o = future.getNow(null);
+            if (o == null) {
+                unfinished++;
+            } else if (o.error() != null) {
+                errorKinds.merge(o.error(), 1, Integer::sum);
+            } else {
+                latency.record(o.finishedNanos() - o.scheduledNanos());
+                if (o.finishedNanos() <= windowEnd) {
+                    inWindow++;
+                }
+            }
+            future.cancel(true);
+        }
+        int errors = errorKinds.values().stream().mapToInt(Integer::intValue).sum();
+        if (!errorKinds.isEmpty()) {
+            log.accept(label + ": errors " + errorKinds);
+        }
+        return new StepResult(label, offeredPerSec, inWindow / (window.toNanos() / 1e9), outcomes.size(), errors,
+                unfinished, latency.summary());
+    }
+
+    private CompletableFuture<Outcome> submit(Job job, long scheduledNanos) {
+        HttpRequest post = HttpRequest.newBuilder(base.resolve("/v1/models/" + job.model() + "/jobs"))
+                .timeout(jobTimeout).header("Content-Type", job.contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(job.body())).build();
+        return http.sendAsync(post, HttpResponse.BodyHandlers.ofString())
+                .thenCompose(accepted -> {
+                    if (accepted.statusCode() != 202) {
+                        return CompletableFuture.completedFuture(
+                                new Outcome(scheduledNanos, System.nanoTime(), "submit HTTP " + accepted.statusCode()));
+                    }
+                    String id = JobCodec.mapper().readTree(accepted.body()).path("id").asString();
+                    HttpRequest events = HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id + "/events"))
+                            .header("Accept", "text/event-stream").GET().build();
+                    return http.sendAsync(events, HttpResponse.BodyHandlers.ofString())
+                            .thenApply(stream -> new Outcome(scheduledNanos, System.nanoTime(), error(stream)));
+                })
+                .orTimeout(jobTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(e -> new Outcome(scheduledNanos, System.nanoTime(), describe(e)));
+    }
+
+    /** Null when the stream's last event is SUCCEEDED, else what went wrong. */
+    private static String error(HttpResponse<String> stream) {
+        if (stream.statusCode() != 200) {
+            return "events HTTP " + stream.statusCode();
+        }
+        String status = null;
+        for (String line : stream.body().split("\n")) {
+            if (line.startsWith("data:")) {
+                status = JobCodec.mapper().readTree(line.substring(5)).path("status").asString();
+            }
+        }
+        return "SUCCEEDED".equals(status) ? null : status == null ? "no result event" : "job " + status;
+    }
+
+    private static String describe(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof TimeoutException ? "client timeout" : cause.getClass().getSimpleName();
+    }
+
+    static String rate(double perSec) {
+        return String.format(Locale.ROOT, "%.1f", perSec);
+    }
+
+    @Override
+    public void close() {
+        callbacks.shutdownNow();
+    }
+}

@@ -1,0 +1,189 @@
+package dev.inferq.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The real platform started with {@code ./run-local} (Kafka, Redis, gateway, one worker) on free ports with its run
+ * folder under {@code bench/target}, stopped with SIGTERM; also reads its processes' memory from {@code /proc}.
+ */
+final class Platform implements AutoCloseable {
+
+    /** Resident memory of one process, in MiB: now ({@code VmRSS}) and its peak ({@code VmHWM}). */
+    record Memory(String process, long pid, double rssMiB, double hwmMiB) {
+    }
+
+    private static final String READY = "inferq is ready";
+
+    private final Process launcher;
+    private final Path runDir;
+    private final int gatewayPort;
+    private final Thread stopOnExit = new Thread(this::stop, "bench-stop-platform");
+
+    private Platform(Process launcher, Path runDir, int gatewayPort) {
+        this.launcher = launcher;
+        this.runDir = runDir;
+        this.gatewayPort = gatewayPort;
+    }
+
+    /** Starts run-local (never building: bench/run built already) and waits for its ready banner. */
+    static Platform start(BenchSettings s, Duration timeout, Consumer<String> log) throws IOException {
+        int[] ports = freePorts(4);
+        Path runDir = s.runDir().toAbsolutePath();
+        Files.createDirectories(runDir);
+        ProcessBuilder pb = new ProcessBuilder(s.root().resolve("run-local").toString())
+                .directory(s.root().toFile()).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("GATEWAY_PORT", String.valueOf(ports[0]));
+        env.put("WORKER_PORT", String.valueOf(ports[1]));
+        env.put("KAFKA_PORT", String.valueOf(ports[2]));
+        env.put("REDIS_PORT", String.valueOf(ports[3]));
+        env.put("MODELS_DIR", s.modelsDir().toAbsolutePath().toString());
+        env.put("INFERQ_RUN_DIR", runDir.toString());
+        env.put("SKIP_BUILD", "1");
+        env.remove("ECHO_LOGS");
+        // The same 2 intra-op threads as the engine bench (the worker's own default is one per core).
+        env.put("INFERQ_WORKER_INTRA_OP_THREADS", "2");
+        env.putIfAbsent("WORKER_JAVA_OPTS",
+                "-Xmx1g -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2");
+        log.accept("starting ./run-local (gateway :" + ports[0] + ", models " + s.modelsDir() + ", log "
+                + runDir.resolve("launcher.log") + ")");
+        Platform platform = new Platform(pb.start(), runDir, ports[0]);
+        Runtime.getRuntime().addShutdownHook(platform.stopOnExit);
+        CompletableFuture<Boolean> ready = platform.copyOutput(runDir.resolve("launcher.log"));
+        boolean up;
+        try {
+            up = ready.get(timeout.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            up = false;
+        }
+        if (!up) {
+            platform.close();
+            throw new IllegalStateException("the platform did not get ready within " + timeout.toSeconds()
+                    + " s; see " + runDir.resolve("launcher.log") + " and " + runDir.resolve("logs"));
+        }
+        return platform;
+    }
+
+    URI gateway() {
+        return URI.create("http://127.0.0.1:" + gatewayPort);
+    }
+
+    /** Memory of the gateway and the worker, from the pids run-local records in its run folder. */
+    List<Memory> memory() {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(runDir.resolve("pids"))) {
+                String[] f = line.split(" ");
+                if (f.length == 3 && (f[0].equals("gateway") || f[0].equals("worker"))) {
+                    pids.put(f[0], Long.parseLong(f[1]));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return pids.entrySet().stream().map(e -> readMemory(e.getKey(), e.getValue())).toList();
+    }
+
+    private static Memory readMemory(String name, long pid) {
+        double rss = Double.NaN;
+        double hwm = Double.NaN;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = kib(line) / 1024;
+                } else if (line.startsWith("VmHWM:")) {
+                    hwm = kib(line) / 1024;
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone: NaN says so
+        }
+        return new Memory(name, pid, rss, hwm);
+    }
+
+    private static double kib(String statusLine) {
+        return Double.parseDouble(statusLine.replaceAll("[^0-9]", ""));
+    }
+
+    /** Copies the launcher's output to a file; completes true at the ready banner, false if it exits first. */
+    private CompletableFuture<Boolean> copyOutput(Path file) {
+        CompletableFuture<Boolean> ready = new CompletableFuture<>();
+        Thread copier = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(launcher.getInputStream(),
+                    StandardCharsets.UTF_8));
+                 PrintWriter out = new PrintWriter(Files.newBufferedWriter(file), true)) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    out.println(line);
+                    if (line.contains(READY)) {
+                        ready.complete(true);
+                    }
+                }
+            } catch (IOException e) {
+                // the launcher is gone
+            }
+            ready.complete(false);
+        }, "bench-launcher-log");
+        copier.setDaemon(true);
+        copier.start();
+        return ready;
+    }
+
+    /** SIGTERM to the launcher, which stops its children in order; waits for it. Idempotent. */
+    private void stop() {
+        if (!launcher.isAlive()) {
+            return;
+        }
+        launcher.destroy();
+        try {
+            if (!launcher.waitFor(150, TimeUnit.SECONDS)) {
+                launcher.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnExit);
+        } catch (IllegalStateException e) {
+            // already shutting down: the hook runs stop() itself
+        }
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        int[] ports = new int[n];
+        try {
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+}
