@@ -15,14 +15,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Runs the whole platform on this machine without Docker: Redis, Kafka, the gateway and one worker serving every
- * model, each a real child process; prints where everything is once all are healthy, and stops everything on
+ * Runs the whole platform on this machine without Docker: Redis, Kafka, the gateway and the workers (by default one
+ * for the text models and one, at a lower CPU priority, for the image models: {@link WorkerLayout}), each a real child
+ * process; prints where everything is once all are healthy, and stops everything on
  * Ctrl-C, SIGTERM or the death of any child.
  */
 public final class LocalLauncher {
@@ -102,6 +104,7 @@ public final class LocalLauncher {
         int redisPort = port("REDIS_PORT", 6379);
         int gatewayPort = port("GATEWAY_PORT", 8080);
         int workerPort = port("WORKER_PORT", 8081);
+        int imageWorkerPort = port("IMAGE_WORKER_PORT", workerPort + 1);
         // 0: any free port, since only the broker itself talks to its controller listener.
         int controllerPort = get("KAFKA_CONTROLLER_PORT", "0").equals("0") ? 0 : port("KAFKA_CONTROLLER_PORT", 0);
         Duration readyTimeout = Duration.ofSeconds(intEnv("STARTUP_TIMEOUT_SECONDS", 180));
@@ -116,18 +119,26 @@ public final class LocalLauncher {
         requireFile(gatewayJar, "the gateway jar");
         requireFile(workerJar, "the worker jar");
         requireModels(modelsDir);
+        WorkerLayout layout = WorkerLayout.of(get("WORKERS", "per-task"), modelsDir,
+                Set.copyOf(splitOr(get("WORKER_MODELS", "").replace(',', ' '), List.of())),
+                intEnv("IMAGE_WORKER_NICE", 10));
         Ports.requireFree(kafkaPort, "Kafka", "KAFKA_PORT");
         Ports.requireFree(redisPort, "Redis", "REDIS_PORT");
         Ports.requireFree(gatewayPort, "gateway HTTP", "GATEWAY_PORT");
         Ports.requireFree(workerPort, "worker management HTTP", "WORKER_PORT");
+        if (layout.workers().size() > 1) {
+            Ports.requireFree(imageWorkerPort, "image worker management HTTP", "IMAGE_WORKER_PORT");
+        }
         if (controllerPort != 0) {
             Ports.requireFree(controllerPort, "Kafka controller", "KAFKA_CONTROLLER_PORT");
         }
-        List<Integer> ports = Stream.of(kafkaPort, redisPort, gatewayPort, workerPort, controllerPort)
+        List<Integer> ports = Stream.of(kafkaPort, redisPort, gatewayPort, workerPort,
+                        layout.workers().size() > 1 ? imageWorkerPort : 0, controllerPort)
                 .filter(p -> p != 0).toList();
         if (ports.stream().distinct().count() != ports.size()) {
             throw new IllegalStateException("two services are set to the same port: KAFKA_PORT=" + kafkaPort
                     + " REDIS_PORT=" + redisPort + " GATEWAY_PORT=" + gatewayPort + " WORKER_PORT=" + workerPort
+                    + " IMAGE_WORKER_PORT=" + imageWorkerPort
                     + (controllerPort != 0 ? " KAFKA_CONTROLLER_PORT=" + controllerPort : ""));
         }
         prepareRunDir();
@@ -165,23 +176,39 @@ public final class LocalLauncher {
                 .env(common).env("GATEWAY_PORT", String.valueOf(gatewayPort))
                 .workDir(root).logFile(logDir.resolve("gateway.log")).echoTo(echo).start();
         apps.accept(gateway);
-        ManagedProcess worker = ManagedProcess.builder("worker")
-                .javaJar(workerJar, splitOr(get("WORKER_JAVA_OPTS", ""), List.of("-Xmx1g",
-                        "-XX:+ExitOnOutOfMemoryError")), List.of())
-                .env(common).env("WORKER_PORT", String.valueOf(workerPort))
-                .env("WORKER_MODELS", get("WORKER_MODELS", ""))
-                .workDir(root).logFile(logDir.resolve("worker.log")).echoTo(echo).start();
-        apps.accept(worker);
+        List<ManagedProcess> workers = new ArrayList<>();
+        List<Integer> workerPorts = new ArrayList<>();
+        for (WorkerLayout.Worker spec : layout.workers()) {
+            int port = workers.isEmpty() ? workerPort : imageWorkerPort;
+            ManagedProcess worker = ManagedProcess.builder(spec.name())
+                    .javaJar(workerJar, splitOr(get("WORKER_JAVA_OPTS", ""), List.of("-Xmx1g",
+                            "-XX:+ExitOnOutOfMemoryError")), List.of())
+                    .env(common).env("WORKER_PORT", String.valueOf(port))
+                    .env("WORKER_MODELS", String.join(",", spec.models()))
+                    .niceness(spec.niceness())
+                    .workDir(root).logFile(logDir.resolve(spec.name() + ".log")).echoTo(echo).start();
+            apps.accept(worker);
+            workers.add(worker);
+            workerPorts.add(port);
+        }
 
         URI gatewayHealth = URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health");
-        URI workerHealth = URI.create("http://127.0.0.1:" + workerPort + "/actuator/health");
         gateway.awaitHealthUp(gatewayHealth, readyTimeout);
         say("gateway ready on http://localhost:" + gatewayPort + " (pid " + gateway.pid() + ", " + secs(t) + ")");
-        worker.awaitHealthUp(workerHealth, readyTimeout);
-        say("worker  ready on http://localhost:" + workerPort + " (pid " + worker.pid() + ", " + secs(t) + ")");
+        for (int i = 0; i < workers.size(); i++) {
+            ManagedProcess worker = workers.get(i);
+            worker.awaitHealthUp(URI.create("http://127.0.0.1:" + workerPorts.get(i) + "/actuator/health"),
+                    readyTimeout);
+            WorkerLayout.Worker spec = layout.workers().get(i);
+            say(String.format("%-7s ready on http://localhost:%d serving %s%s (pid %d, %s)", spec.name(),
+                    workerPorts.get(i), String.join(", ", spec.models()),
+                    spec.niceness() > 0 ? " at niceness " + spec.niceness() : "", worker.pid(), secs(t)));
+        }
 
-        banner(gatewayPort, workerPort, kafka, redis, modelsDir, secs(t0));
-        return watch(List.of(redis.process(), kafka.process(), gateway, worker));
+        banner(gatewayPort, workerPorts, kafka, redis, modelsDir, secs(t0));
+        List<ManagedProcess> children = new ArrayList<>(List.of(redis.process(), kafka.process(), gateway));
+        children.addAll(workers);
+        return watch(children);
     }
 
     /** Blocks until some child ends. An end we did not ask for is a failure of the whole stack. */
@@ -256,7 +283,7 @@ public final class LocalLauncher {
         say("all processes stopped");
     }
 
-    private void banner(int gatewayPort, int workerPort, KafkaBroker kafka, RedisServerProcess redis,
+    private void banner(int gatewayPort, List<Integer> workerPorts, KafkaBroker kafka, RedisServerProcess redis,
                         Path modelsDir, String elapsed) {
         String g = "http://localhost:" + gatewayPort;
         String models = listModels(modelsDir);
@@ -269,7 +296,9 @@ public final class LocalLauncher {
         OUT.println("   job status     GET  " + g + "/v1/jobs/{id}");
         OUT.println("   job events     GET  " + g + "/v1/jobs/{id}/events   (SSE)");
         OUT.println("   health         " + g + "/actuator/health");
-        OUT.println(" Worker health    http://localhost:" + workerPort + "/actuator/health");
+        for (int port : workerPorts) {
+            OUT.println(" Worker health    http://localhost:" + port + "/actuator/health");
+        }
         OUT.println(" Kafka bootstrap  " + kafka.bootstrapServers());
         OUT.println(" Redis            " + redis.host() + ":" + redis.port());
         OUT.println(" Models           " + modelsDir);
@@ -291,7 +320,7 @@ public final class LocalLauncher {
             // Fresh Kafka data every start: stale topics or offsets from an old run only confuse.
             deleteTree(runDir.resolve("kafka"));
             deleteTree(runDir.resolve("redis"));
-            for (String name : List.of("redis.log", "kafka.log", "gateway.log", "worker.log")) {
+            for (String name : List.of("redis.log", "kafka.log", "gateway.log", "worker.log", "image-worker.log")) {
                 Files.deleteIfExists(logDir.resolve(name));
             }
         } catch (IOException e) {

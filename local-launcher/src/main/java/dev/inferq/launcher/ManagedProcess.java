@@ -37,6 +37,7 @@ import java.util.function.Predicate;
 public final class ManagedProcess implements AutoCloseable {
 
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    private static final Path NICE = Path.of("/usr/bin/nice");
     private static final int TAIL_LINES = 30;
 
     private final String name;
@@ -298,6 +299,7 @@ public final class ManagedProcess implements AutoCloseable {
         private Path logFile;
         private PrintStream echo;
         private boolean ownSession = true;
+        private int niceness;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name);
@@ -371,11 +373,26 @@ public final class ManagedProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the child at this scheduling niceness (0 to 19; higher yields the CPU to others), through
+         * {@code nice}, which execs the program, so the pid stays the program's. Ignored where {@code nice} is absent.
+         */
+        public Builder niceness(int value) {
+            if (value < 0 || value > 19) {
+                throw new IllegalArgumentException(name + ": niceness must be 0 to 19, was " + value);
+            }
+            this.niceness = value;
+            return this;
+        }
+
         public ManagedProcess start() {
             if (command.isEmpty()) {
                 throw new IllegalStateException(name + ": no command given");
             }
             List<String> actual = new ArrayList<>(command);
+            if (niceness > 0 && Files.isExecutable(NICE)) {
+                actual.addAll(0, List.of(NICE.toString(), "-n", Integer.toString(niceness)));
+            }
             // setsid only forks when the caller leads a process group, which a JVM's child never does, so the pid
             // we hold stays the pid of the real program.
             if (ownSession && Files.isExecutable(SETSID)) {
