@@ -64,8 +64,8 @@ public final class BenchMain {
                 .map(f -> OpenLoopLoad.Job.image(s.imageModel(), f)).toList();
         try (Platform platform = Platform.start(s, Duration.ofSeconds(300), LOG);
              OpenLoopLoad load = new OpenLoopLoad(platform.gateway(), s.jobTimeout(), LOG)) {
-            LOG.accept("warm-up: 20 text jobs");
-            load.closedLoop("warm-up", texts, 20);
+            LOG.accept("warm-up: " + s.startRate() + " text jobs/s for " + s.warmup().toSeconds() + " s (JIT)");
+            load.openLoop("warm-up", texts, s.startRate(), s.warmup(), s.drain());
 
             LOG.accept("(c) idle: " + s.idleJobs() + " jobs, one at a time");
             report.idle = load.closedLoop("idle (closed loop)", texts, s.idleJobs());
@@ -83,8 +83,10 @@ public final class BenchMain {
             }
             report.memory.put("after text saturation", platform.memory());
 
-            LOG.accept("(d) text alone at " + s.mixedTextRate() + " jobs/s");
-            report.textAlone = load.openLoop("text alone", texts, s.mixedTextRate(), s.mixed(), s.drain());
+            double textRate = Double.isNaN(s.mixedTextRate()) ? report.moderateTextRate() : s.mixedTextRate();
+            report.mixedTextRate = textRate;
+            LOG.accept(String.format(Locale.ROOT, "(d) text alone at %.1f jobs/s", textRate));
+            report.textAlone = load.openLoop("text alone", texts, textRate, s.mixed(), s.drain());
             double imageRate = s.imageOverload() * report.bestImagePerSec(EngineBench.CONFIGURED);
             LOG.accept(String.format(Locale.ROOT, "(d) text again while images are offered at %.1f/s",
                     imageRate));
@@ -92,7 +94,7 @@ public final class BenchMain {
                     String.format(Locale.ROOT, "image@%.1f/s", imageRate), images, imageRate,
                     s.mixed().plus(IMAGE_LEAD), Duration.ZERO));
             Thread.sleep(IMAGE_LEAD.toMillis());
-            report.textWithImage = load.openLoop("text with image load", texts, s.mixedTextRate(), s.mixed(),
+            report.textWithImage = load.openLoop("text with image load", texts, textRate, s.mixed(),
                     s.drain());
             report.imageLoad = imageLoad.join();
             report.memory.put("after image saturation", platform.memory());

@@ -24,6 +24,7 @@ final class BenchReport {
     List<EngineBench.Result> engine = List.of();
     StepResult idle;
     final List<Step> steps = new ArrayList<>();
+    double mixedTextRate = Double.NaN;
     StepResult textAlone;
     StepResult textWithImage;
     StepResult imageLoad;
@@ -62,6 +63,15 @@ final class BenchReport {
         OptionalDouble best = steps.stream().filter(Step::sustained).mapToDouble(s -> s.result().completedPerSec())
                 .max();
         return best.orElse(Double.NaN);
+    }
+
+    /** Part d's default text rate: half the best sustained step, else half the first step's completions. */
+    double moderateTextRate() {
+        double best = bestSustainedText();
+        if (Double.isNaN(best)) {
+            best = steps.isEmpty() ? settings.startRate() : steps.get(0).result().completedPerSec();
+        }
+        return Math.max(1, Math.round(best / 2));
     }
 
     double textE2eVsEngine() {
@@ -114,7 +124,7 @@ final class BenchReport {
         }
         if (textAlone != null) {
             out.println();
-            out.println("== (d) " + settings.textModel() + " at " + settings.mixedTextRate() + " jobs/s, alone and "
+            out.println("== (d) " + settings.textModel() + " at " + mixedTextRate + " jobs/s, alone and "
                     + "while " + settings.imageModel() + " is offered " + settings.imageOverload()
                     + "x its engine-bound throughput ==");
             printHeader(out);
@@ -134,14 +144,14 @@ final class BenchReport {
     }
 
     private static void printHeader(PrintStream out) {
-        out.printf(Locale.ROOT, "%-24s %9s %9s %6s %6s %6s %9s %9s %9s  %s%n", "phase", "offered/s", "done/s",
-                "sent", "errors", "unfin", "p50 ms", "p95 ms", "p99 ms", "verdict");
+        out.printf(Locale.ROOT, "%-22s %9s %8s %5s %6s %5s %8s %8s %8s %8s %8s  %s%n", "phase", "offered/s",
+                "done/s", "sent", "errors", "unfin", "p50 ms", "p95 ms", "p99 ms", "queue50", "run50", "verdict");
     }
 
     private static void printRow(PrintStream out, StepResult r, String verdict) {
-        out.printf(Locale.ROOT, "%-24s %9.1f %9.1f %6d %6d %6d %9.1f %9.1f %9.1f  %s%n", r.label(), r.offeredPerSec(),
-                r.completedPerSec(), r.sent(), r.errors(), r.unfinished(), r.latency().p50Ms(), r.latency().p95Ms(),
-                r.latency().p99Ms(), verdict);
+        out.printf(Locale.ROOT, "%-22s %9.1f %8.1f %5d %6d %5d %8.1f %8.1f %8.1f %8.0f %8.0f  %s%n", r.label(),
+                r.offeredPerSec(), r.completedPerSec(), r.sent(), r.errors(), r.unfinished(), r.latency().p50Ms(),
+                r.latency().p95Ms(), r.latency().p99Ms(), r.queued().p50Ms(), r.running().p50Ms(), verdict);
     }
 
     /** Writes results.json (everything), engine.csv and steps.csv into {@code dir}. */
@@ -169,7 +179,8 @@ final class BenchReport {
         Files.write(dir.resolve("engine.csv"), engineCsv);
 
         List<String> stepsCsv = new ArrayList<>(List.of(
-                "phase,offered_per_sec,completed_per_sec,sent,errors,unfinished,p50_ms,p95_ms,p99_ms,sustained"));
+                "phase,offered_per_sec,completed_per_sec,sent,errors,unfinished,p50_ms,p95_ms,p99_ms,"
+                        + "queued_p50_ms,running_p50_ms,sustained"));
         steps.forEach(s -> stepsCsv.add(csv(s.result(), String.valueOf(s.sustained()))));
         for (StepResult r : new StepResult[] {idle, textAlone, textWithImage, imageLoad}) {
             if (r != null) {
@@ -182,7 +193,8 @@ final class BenchReport {
     private static String csv(StepResult r, String sustained) {
         return String.join(",", r.label(), fmt(r.offeredPerSec(), 2), fmt(r.completedPerSec(), 2),
                 String.valueOf(r.sent()), String.valueOf(r.errors()), String.valueOf(r.unfinished()),
-                fmt(r.latency().p50Ms(), 2), fmt(r.latency().p95Ms(), 2), fmt(r.latency().p99Ms(), 2), sustained);
+                fmt(r.latency().p50Ms(), 2), fmt(r.latency().p95Ms(), 2), fmt(r.latency().p99Ms(), 2),
+                fmt(r.queued().p50Ms(), 0), fmt(r.running().p50Ms(), 0), sustained);
     }
 
     private Optional<EngineBench.Result> engine(String model, String variant, int batch) {

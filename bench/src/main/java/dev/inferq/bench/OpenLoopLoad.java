@@ -10,9 +10,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
 
 /**
  * A client of the native API that submits jobs ({@code POST /v1/models/{model}/jobs}) and waits for each result on
@@ -50,8 +51,15 @@ final class OpenLoopLoad implements AutoCloseable {
         }
     }
 
-    /** How one job ended: {@code error} is null for a job that SUCCEEDED. */
-    private record Outcome(long scheduledNanos, long finishedNanos, String error) {
+    /**
+     * How one job ended: {@code error} is null for a job that SUCCEEDED, whose record's timestamps then give its
+     * time queued ({@code started_at - created_at}) and running ({@code finished_at - started_at}).
+     */
+    private record Outcome(long scheduledNanos, long finishedNanos, String error, long queuedMs, long runningMs) {
+
+        static Outcome failed(long scheduledNanos, String error) {
+            return new Outcome(scheduledNanos, System.nanoTime(), error, 0, 0);
+        }
     }
 
     private final ExecutorService callbacks = Executors.newFixedThreadPool(4, r -> {
@@ -114,6 +122,8 @@ final class OpenLoopLoad implements AutoCloseable {
     private StepResult summarize(String label, List<CompletableFuture<Outcome>> outcomes, double offeredPerSec,
                                  long windowEnd, Duration window) {
         LatencyRecorder latency = new LatencyRecorder();
+        LatencyRecorder queued = new LatencyRecorder();
+        LatencyRecorder running = new LatencyRecorder();
         Map<String, Integer> errorKinds = new TreeMap<>();
         int inWindow = 0;
         int unfinished = 0;
@@ -125,6 +135,8 @@ final class OpenLoopLoad implements AutoCloseable {
                 errorKinds.merge(o.error(), 1, Integer::sum);
             } else {
                 latency.record(o.finishedNanos() - o.scheduledNanos());
+                queued.record(o.queuedMs() * 1_000_000);
+                running.record(o.runningMs() * 1_000_000);
                 if (o.finishedNanos() <= windowEnd) {
                     inWindow++;
                 }
@@ -136,7 +148,7 @@ final class OpenLoopLoad implements AutoCloseable {
             log.accept(label + ": errors " + errorKinds);
         }
         return new StepResult(label, offeredPerSec, inWindow / (window.toNanos() / 1e9), outcomes.size(), errors,
-                unfinished, latency.summary());
+                unfinished, latency.summary(), queued.summary(), running.summary());
     }
 
     private CompletableFuture<Outcome> submit(Job job, long scheduledNanos) {
@@ -147,39 +159,51 @@ final class OpenLoopLoad implements AutoCloseable {
                 .thenCompose(accepted -> {
                     if (accepted.statusCode() != 202) {
                         return CompletableFuture.completedFuture(
-                                new Outcome(scheduledNanos, System.nanoTime(), "submit HTTP " + accepted.statusCode()));
+                                Outcome.failed(scheduledNanos, "submit HTTP " + accepted.statusCode()));
                     }
                     String id = JobCodec.mapper().readTree(accepted.body()).path("id").asString();
                     HttpRequest events = HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id + "/events"))
                             .header("Accept", "text/event-stream").GET().build();
                     return http.sendAsync(events, HttpResponse.BodyHandlers.ofString())
-                            .thenApply(stream -> new Outcome(scheduledNanos, System.nanoTime(), error(stream)));
+                            .thenApply(stream -> outcome(scheduledNanos, stream));
                 })
                 .orTimeout(jobTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionally(e -> new Outcome(scheduledNanos, System.nanoTime(), describe(e)));
+                .exceptionally(e -> Outcome.failed(scheduledNanos, describe(e)));
     }
 
-    /** Null when the stream's last event is SUCCEEDED, else what went wrong. */
-    private static String error(HttpResponse<String> stream) {
+    /** Reads the job's last event: SUCCEEDED, or what went wrong. */
+    private static Outcome outcome(long scheduledNanos, HttpResponse<String> stream) {
+        long finished = System.nanoTime();
         if (stream.statusCode() != 200) {
-            return "events HTTP " + stream.statusCode();
+            return Outcome.failed(scheduledNanos, "events HTTP " + stream.statusCode());
         }
-        String status = null;
+        JsonNode last = null;
         for (String line : stream.body().split("\n")) {
             if (line.startsWith("data:")) {
-                status = JobCodec.mapper().readTree(line.substring(5)).path("status").asString();
+                last = JobCodec.mapper().readTree(line.substring(5));
             }
         }
-        return "SUCCEEDED".equals(status) ? null : status == null ? "no result event" : "job " + status;
+        if (last == null) {
+            return Outcome.failed(scheduledNanos, "no result event");
+        }
+        String status = last.path("status").asString();
+        if (!"SUCCEEDED".equals(status)) {
+            return Outcome.failed(scheduledNanos, "job " + status);
+        }
+        Instant created = Instant.parse(last.path("created_at").asString());
+        Instant started = Instant.parse(last.path("started_at").asString());
+        Instant done = Instant.parse(last.path("finished_at").asString());
+        return new Outcome(scheduledNanos, finished, null, Duration.between(created, started).toMillis(),
+                Duration.between(started, done).toMillis());
     }
 
     private static String describe(Throwable e) {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        return cause instanceof TimeoutException ? "client timeout" : cause.getClass().getSimpleName();
-    }
-
-    static String rate(double perSec) {
-        return String.format(Locale.ROOT, "%.1f", perSec);
+        if (cause instanceof TimeoutException) {
+            return "client timeout";
+        }
+        String message = String.valueOf(cause.getMessage());
+        return cause.getClass().getSimpleName() + ": " + message.substring(0, Math.min(80, message.length()));
     }
 
     @Override

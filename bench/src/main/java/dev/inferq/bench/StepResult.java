@@ -10,8 +10,11 @@ package dev.inferq.bench;
  * @param errors jobs refused (429, 503, ...), failed, or lost (no result, client timeout)
  * @param unfinished jobs still waiting for their result when the wait after the sending window ended
  * @param latency submit-to-result latency of the successful jobs, from each job's scheduled send time
+ * @param queued the successful jobs' time from acceptance to a worker starting them (their records' timestamps)
+ * @param running the successful jobs' time from a worker starting them to their result being stored
  */
 public record StepResult(String label, double offeredPerSec, double completedPerSec, int sent, int errors,
                          int unfinished,
-                         LatencyRecorder.Summary latency) {
+                         LatencyRecorder.Summary latency, LatencyRecorder.Summary queued,
+                         LatencyRecorder.Summary running) {
 }

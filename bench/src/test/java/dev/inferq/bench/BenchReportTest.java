@@ -38,8 +38,12 @@ class BenchReportTest {
         assertEquals(Duration.ofSeconds(1), settings.limits().p95());
     }
 
+    private static LatencyRecorder.Summary summary(double ms) {
+        return new LatencyRecorder.Summary(100, ms, ms, ms, ms);
+    }
+
     private static StepResult result(double offered, double done, double p95) {
         return new StepResult("s", offered, done, 100, 0, 0,
-                new LatencyRecorder.Summary(100, p95, p95, p95, p95));
+                summary(p95), summary(p95), summary(p95));
     }
 }

@@ -15,11 +15,11 @@ class BenchSettingsTest {
     @Test
     void flagsOverrideThePreset() {
         BenchSettings s = BenchSettings.parse(root, new String[] {"--models", "models/tiny", "--quick",
-                "--start-rate", "10", "--step-seconds", "2.5", "--p95-limit-ms", "300", "--engine-only"});
+                "--start-rate", "12", "--step-seconds", "2.5", "--p95-limit-ms", "300", "--engine-only"});
         assertTrue(s.quick());
         assertTrue(s.engineOnly());
         assertEquals(Path.of("/repo/models/tiny"), s.modelsDir());
-        assertEquals(10, s.startRate());
+        assertEquals(12, s.startRate());
         assertEquals(Duration.ofMillis(2500), s.step());
         assertEquals(Duration.ofMillis(300), s.limits().p95());
         assertEquals(BenchSettings.quick(root).maxSteps(), s.maxSteps());

@@ -13,7 +13,11 @@ class StepLimitsTest {
 
     private static StepResult step(double offered, double done, int sent, int errors, int unfinished, double p95) {
         return new StepResult("s", offered, done, sent, errors, unfinished,
-                new LatencyRecorder.Summary(sent - errors, p95 / 2, p95, p95, p95));
+                summary(sent - errors, p95), summary(0, 1), summary(0, 1));
+    }
+
+    private static LatencyRecorder.Summary summary(int count, double p95) {
+        return new LatencyRecorder.Summary(count, p95 / 2, p95, p95, p95);
     }
 
     @Test
@@ -35,6 +39,6 @@ class StepLimitsTest {
     void aStepWithNoSuccessIsNotSustained() {
         assertFalse(limits.sustained(step(10, 0, 0, 0, 0, Double.NaN)));
         assertFalse(limits.sustained(new StepResult("s", 10, 0, 100, 100, 0,
-                new LatencyRecorder.Summary(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN))));
+                summary(0, Double.NaN), summary(0, Double.NaN), summary(0, Double.NaN))));
     }
 }
