@@ -100,7 +100,7 @@ public record BenchSettings(
 
     static BenchSettings quick(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), true, false,
-                "sentiment", "image", List.of(1, 8, 32), List.of(1, 4, 8), 2, 10, 3,
+                "sentiment", "image", List.of(1, 8, 32), List.of(1, 4, 8), 1, 10, 3,
                 Duration.ofSeconds(8), 100,
                 10, 1.5, 6, Duration.ofSeconds(6), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(20), Duration.ofSeconds(10),

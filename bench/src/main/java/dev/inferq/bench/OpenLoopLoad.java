@@ -165,7 +165,8 @@ final class OpenLoopLoad implements AutoCloseable {
                     HttpRequest events = HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id + "/events"))
                             .header("Accept", "text/event-stream").GET().build();
                     return http.sendAsync(events, HttpResponse.BodyHandlers.ofString())
-                            .thenApply(stream -> outcome(scheduledNanos, stream));
+                            .handle((stream, e) -> e == null ? outcome(scheduledNanos, stream)
+                                    : Outcome.failed(scheduledNanos, "events: " + describe(e)));
                 })
                 .orTimeout(jobTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .exceptionally(e -> Outcome.failed(scheduledNanos, describe(e)));
@@ -202,8 +203,11 @@ final class OpenLoopLoad implements AutoCloseable {
         if (cause instanceof TimeoutException) {
             return "client timeout";
         }
-        String message = String.valueOf(cause.getMessage());
-        return cause.getClass().getSimpleName() + ": " + message.substring(0, Math.min(80, message.length()));
+        String message = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        if (cause.getCause() != null && cause.getCause() != cause) {
+            message += " (" + cause.getCause().getClass().getSimpleName() + ": " + cause.getCause().getMessage() + ")";
+        }
+        return message.length() > 140 ? message.substring(0, 140) : message;
     }
 
     @Override
