@@ -138,7 +138,7 @@ final class BenchReport {
             out.println();
             out.println("== memory (/proc/<pid>/status) ==");
             memory.forEach((when, list) -> list.forEach(m -> out.printf(Locale.ROOT,
-                    "%-26s %-8s pid %-7d VmRSS %7.0f MiB  VmHWM %7.0f MiB%n", when, m.process(), m.pid(),
+                    "%-24s %-12s pid %-7d VmRSS %7.0f MiB  VmHWM %7.0f MiB%n", when, m.process(), m.pid(),
                     m.rssMiB(), m.hwmMiB())));
         }
     }

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The real platform started with {@code ./run-local} (Kafka, Redis, gateway, one worker) on free ports with its run
+ * The real platform started with {@code ./run-local} (Kafka, Redis, gateway, its workers) on free ports with its run
  * folder under {@code bench/target}, stopped with SIGTERM; also reads its processes' memory from {@code /proc}.
  */
 final class Platform implements AutoCloseable {
@@ -43,7 +43,7 @@ final class Platform implements AutoCloseable {
 
     /** Starts run-local (never building: bench/run built already) and waits for its ready banner. */
     static Platform start(BenchSettings s, Duration timeout, Consumer<String> log) throws IOException {
-        int[] ports = freePorts(4);
+        int[] ports = freePorts(5);
         Path runDir = s.runDir().toAbsolutePath();
         Files.createDirectories(runDir);
         ProcessBuilder pb = new ProcessBuilder(s.root().resolve("run-local").toString())
@@ -53,11 +53,14 @@ final class Platform implements AutoCloseable {
         env.put("WORKER_PORT", String.valueOf(ports[1]));
         env.put("KAFKA_PORT", String.valueOf(ports[2]));
         env.put("REDIS_PORT", String.valueOf(ports[3]));
+        // Used when run-local starts a separate image worker (its default layout, WORKERS=per-task).
+        env.put("IMAGE_WORKER_PORT", String.valueOf(ports[4]));
         env.put("MODELS_DIR", s.modelsDir().toAbsolutePath().toString());
         env.put("INFERQ_RUN_DIR", runDir.toString());
         env.put("SKIP_BUILD", "1");
         env.remove("ECHO_LOGS");
-        // The same 2 intra-op threads as the engine bench (the worker's own default is one per core).
+        // The same 2 intra-op threads as the engine bench (the worker's own default is one per core); with separate
+        // text and image workers each gets 2.
         env.put("INFERQ_WORKER_INTRA_OP_THREADS", "2");
         env.putIfAbsent("WORKER_JAVA_OPTS",
                 "-Xmx1g -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2");
@@ -84,13 +87,13 @@ final class Platform implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + gatewayPort);
     }
 
-    /** Memory of the gateway and the worker, from the pids run-local records in its run folder. */
+    /** Memory of the gateway and the worker(s), from the pids run-local records in its run folder. */
     List<Memory> memory() {
         Map<String, Long> pids = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(runDir.resolve("pids"))) {
                 String[] f = line.split(" ");
-                if (f.length == 3 && (f[0].equals("gateway") || f[0].equals("worker"))) {
+                if (f.length == 3 && (f[0].equals("gateway") || f[0].endsWith("worker"))) {
                     pids.put(f[0], Long.parseLong(f[1]));
                 }
             }
