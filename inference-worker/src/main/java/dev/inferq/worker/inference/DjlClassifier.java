@@ -74,7 +74,10 @@ abstract class DjlClassifier<I> implements Classifier<I> {
         return Prediction.fromRanked(ranked);
     }
 
-    /** The TorchScript file's name without {@code .pt}: {@code option.modelName}, else the folder name. */
+    /**
+     * The model file's name without extension ({@code .pt} for PyTorch): {@code option.modelName}, else the folder
+     * name. The image model folder holds a float32 {@code image} and a bfloat16 {@code image_bf16} (models/README.md).
+     */
     static String modelFileName(ModelDescriptor descriptor) {
         return descriptor.property("option.modelName").orElse(descriptor.name());
     }

@@ -58,8 +58,10 @@ public class ModelRegistry implements AutoCloseable {
                 case IMAGE_CLASSIFICATION ->
                         new ServedModel<>(ImageClassifier.load(descriptor), new ImageInputReader());
             };
-            log.info("Loaded model '{}' ({}) from {} in {} ms", descriptor.name(), descriptor.task().apiName(),
-                    descriptor.directory(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            // engine and file come from serving.properties (engine, option.modelName): e.g. image_bf16 vs image
+            log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}') in {} ms", descriptor.name(),
+                    descriptor.task().apiName(), descriptor.directory(), DjlClassifier.engine(descriptor),
+                    DjlClassifier.modelFileName(descriptor), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             return model;
         } catch (ModelException | IOException | RuntimeException e) {
             throw new IllegalStateException("cannot load model '" + descriptor.name() + "' from model folder "

@@ -1,0 +1,61 @@
+package dev.inferq.worker.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.modality.cv.Image;
+import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.worker.TinyModels;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The image model's variants (models/README.md): serving.properties' {@code engine} and {@code option.modelName}
+ * pick the file DJL loads, and the tiny bfloat16 variant answers like the float32 baseline.
+ */
+class ImageVariantTest {
+
+    static final Map<String, String> BASELINE = Map.of("engine", "PyTorch", "option.modelName", "image");
+    static final Map<String, String> BF16 = Map.of("engine", "PyTorch", "option.modelName", "image_bf16");
+
+    static ModelDescriptor tiny;
+    static List<Image> images;
+
+    @BeforeAll
+    static void load() {
+        tiny = TinyModels.model("image");
+        images = FidelityImages.of(200);
+    }
+
+    @Test
+    void bothFilesAreInTheTinyModelFolder() {
+        assertThat(tiny.directory().resolve("image.pt")).isRegularFile();
+        assertThat(tiny.directory().resolve("image_bf16.pt")).isRegularFile();
+    }
+
+    @Test
+    void theBf16VariantAgreesWithTheFloat32Baseline() throws Exception {
+        VariantComparison c = VariantComparison.of(
+                VariantComparison.withProperties(tiny, BASELINE), VariantComparison.withProperties(tiny, BF16),
+                images, 8);
+
+        assertThat(c.images()).isEqualTo(200);
+        assertThat(c.agreement()).as("top-1 agreement (%s)", c).isGreaterThanOrEqualTo(0.99);
+        assertThat(c.maxProbabilityDiff()).as("largest probability difference (%s)", c).isLessThan(0.05);
+        // and it is another file: bfloat16 rounding shows in the probabilities
+        assertThat(c.maxProbabilityDiff()).isGreaterThan(0);
+    }
+
+    @Test
+    void engineAndModelNameOverridesLoadTheFloat32BaselineWhateverTheFolderServes() throws Exception {
+        ModelDescriptor servingBf16 = VariantComparison.withProperties(tiny, BF16);
+        ModelDescriptor overriddenBack = VariantComparison.withProperties(servingBf16, BASELINE);
+
+        VariantComparison c = VariantComparison.of(tiny, overriddenBack, images.subList(0, 16), 8);
+
+        assertThat(tiny.property("option.modelName")).contains("image");
+        assertThat(c.sameTopLabel()).isEqualTo(16);
+        assertThat(c.maxProbabilityDiff()).isZero();
+    }
+}
