@@ -22,6 +22,10 @@ Usage
 -----
   /usr/bin/python3 models/generate_models.py --size tiny|full [--out DIR]   (default models/<size>)
 
+The image folder gets two files of the same weights: image.pt (float32, the baseline) and image_bf16.pt
+(attention and MLP in bfloat16, fp32 residual stream); serving.properties selects image (tiny) or
+image_bf16 (full) through option.modelName (models/README.md, "Image model variants").
+
 Needs Debian's torch (`apt-get install -y python3-torch libopenblas0-pthread wamerican`); use
 /usr/bin/python3, not a pyenv python. TorchScript written by torch 1.13 loads in DJL's libtorch 2.7.1.
 
