@@ -49,6 +49,10 @@ public final class BatchJobRunner<I> {
     private final BlockingJobStore store;
     private final DeadLetters deadLetters;
 
+    /** A job marked RUNNING by this batch: its request and its stored record. */
+    private record Started(JobRequest request, JobRecord record) {
+    }
+
     public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, DeadLetters deadLetters, int maxBatchSize) {
         this.model = model.name();
         this.inputs = model.inputs();
@@ -66,34 +70,36 @@ public final class BatchJobRunner<I> {
         }
     }
 
-    /** Runs the batch's jobs and stores every outcome; throws only for transient failures (see above). */
+    /**
+     * Runs the batch's jobs and stores every outcome; throws only for transient failures (see above). Redis is asked
+     * once per step for the whole batch (reads, starts, outcomes), the commands pipelined on one connection, so a
+     * batch of many jobs costs a few round trips rather than a few per job.
+     */
     public void run(List<ConsumerRecord<String, byte[]>> records) {
         long start = System.nanoTime();
+        Map<JobId, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
+        List<JobRequest> requests = List.copyOf(decode(records, sources));
+        List<Started> started = start(requests);
         List<JobRecord> running = new ArrayList<>();
         List<List<I>> runningInputs = new ArrayList<>();
-        Map<JobId, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
-        for (JobRequest request : decode(records, sources)) {
-            Optional<JobRecord> started = start(request);
-            if (started.isEmpty()) {
-                continue;
-            }
+        List<JobRecord> outcomes = new ArrayList<>();
+        for (Started job : started) {
             try {
-                runningInputs.add(inputs.read(request, store));
-                running.add(started.get());
+                runningInputs.add(inputs.read(job.request(), store));
+                running.add(job.record());
             } catch (InvalidInputException e) {
-                fail(started.get(), sources.get(request.id()), e.getMessage());
+                outcomes.add(failed(job.record(), sources.get(job.record().id()), e.getMessage()));
             }
         }
-        List<BatchedInference.Outcome> outcomes = inference.run(runningInputs);
+        List<BatchedInference.Outcome> results = inference.run(runningInputs);
         for (int i = 0; i < running.size(); i++) {
-            BatchedInference.Outcome outcome = outcomes.get(i);
+            BatchedInference.Outcome result = results.get(i);
             JobRecord job = running.get(i);
-            if (outcome.isSuccess()) {
-                finish(job.succeeded(outcome.predictions(), Instant.now()));
-            } else {
-                fail(job, sources.get(job.id()), outcome.error());
-            }
+            outcomes.add(result.isSuccess()
+                    ? job.succeeded(result.predictions(), Instant.now())
+                    : failed(job, sources.get(job.id()), result.error()));
         }
+        finish(outcomes);
         log.debug("Model '{}': {} message(s), {} job(s) classified in {} ms", model, records.size(), running.size(),
                 (System.nanoTime() - start) / 1_000_000);
     }
@@ -125,60 +131,63 @@ public final class BatchJobRunner<I> {
     }
 
     /**
-     * Marks the job RUNNING; empty when it must not run (finished, cancelled or expired already, past its deadline,
-     * or no record). A job past its deadline is marked EXPIRED here instead.
+     * Marks the requests' jobs RUNNING and returns those that must run, in order. A job is left out when it is
+     * finished, cancelled or expired already, past its deadline (it is marked EXPIRED here instead) or has no record.
      */
-    private Optional<JobRecord> start(JobRequest request) {
-        Optional<JobRecord> current = store.find(request.id());
-        if (current.isEmpty()) {
-            log.info("Skipping job {}: it has no record (expired, or never accepted)", request.id());
-            return Optional.empty();
-        }
-        if (current.get().status().isTerminal()) {
-            log.info("Skipping job {}: it is already {}", request.id(), current.get().status());
-            return Optional.empty();
-        }
+    private List<Started> start(List<JobRequest> requests) {
+        List<Optional<JobRecord>> current = store.findAll(requests.stream().map(JobRequest::id).toList());
         Instant now = Instant.now();
-        if (request.isPastDeadline(now) || current.get().isPastDeadline(now)) {
-            expire(current.get(), now);
-            return Optional.empty();
+        List<JobRequest> candidates = new ArrayList<>();
+        List<JobRecord> next = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            JobRequest request = requests.get(i);
+            Optional<JobRecord> record = current.get(i);
+            if (record.isEmpty()) {
+                log.info("Skipping job {}: it has no record (expired, or never accepted)", request.id());
+            } else if (record.get().status().isTerminal()) {
+                log.info("Skipping job {}: it is already {}", request.id(), record.get().status());
+            } else {
+                boolean pastDeadline = request.isPastDeadline(now) || record.get().isPastDeadline(now);
+                // From RUNNING too: a job whose worker died mid-batch is re-delivered and must run again.
+                candidates.add(request);
+                next.add(pastDeadline ? record.get().expired(now) : record.get().running(now));
+            }
         }
-        // From RUNNING too: a job whose worker died mid-batch is re-delivered and must run again.
-        JobRecord running = current.get().running(now);
-        Transition transition = store.transition(running, JobStatus.QUEUED, JobStatus.RUNNING);
-        if (!transition.applied()) {
-            log.info("Skipping job {}: it became {} meanwhile", request.id(), describe(transition));
-            return Optional.empty();
+        List<Transition> transitions = store.transitionAll(next, JobStatus.QUEUED, JobStatus.RUNNING);
+        List<Started> started = new ArrayList<>();
+        for (int i = 0; i < next.size(); i++) {
+            JobRecord record = next.get(i);
+            boolean applied = transitions.get(i).applied();
+            if (record.status() == JobStatus.EXPIRED) {
+                log.info(applied ? "Skipping job {}: {}" : "Skipping job {}: its deadline passed and it became {}"
+                        + " meanwhile", record.id(), applied ? record.error() : describe(transitions.get(i)));
+            } else if (!applied) {
+                log.info("Skipping job {}: it became {} meanwhile", record.id(), describe(transitions.get(i)));
+            } else {
+                started.add(new Started(candidates.get(i), record));
+            }
         }
-        return Optional.of(running);
-    }
-
-    /** Gives up a job that no worker started before its deadline: it ends EXPIRED and never runs. */
-    private void expire(JobRecord current, Instant now) {
-        JobRecord expired = current.expired(now);
-        Transition transition = store.transition(expired, JobStatus.QUEUED, JobStatus.RUNNING);
-        if (transition.applied()) {
-            log.info("Skipping job {}: {}", current.id(), expired.error());
-        } else {
-            log.info("Skipping job {}: its deadline passed and it became {} meanwhile", current.id(),
-                    describe(transition));
-        }
+        return started;
     }
 
     /**
-     * Fails a job that can never succeed. Its dead letter goes first: were the job FAILED first and the publish then
-     * failed, the retried batch would skip the (finished) job and its copy would never be written.
+     * The FAILED record of a job that can never succeed, once its dead letter is durable: were the job stored FAILED
+     * first and the publish then failed, the retried batch would skip the (finished) job and its copy would never be
+     * written.
      */
-    private void fail(JobRecord job, ConsumerRecord<String, byte[]> source, String reason) {
+    private JobRecord failed(JobRecord job, ConsumerRecord<String, byte[]> source, String reason) {
         deadLetters.publish(model, source, job.id().value(), reason);
-        finish(job.failed(reason, Instant.now()));
+        return job.failed(reason, Instant.now());
     }
 
-    private void finish(JobRecord outcome) {
-        Transition transition = store.transition(outcome, JobStatus.RUNNING);
-        if (!transition.applied()) {
-            log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(), outcome.status(),
-                    describe(transition));
+    private void finish(List<JobRecord> outcomes) {
+        List<Transition> transitions = store.transitionAll(outcomes, JobStatus.RUNNING);
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (!transitions.get(i).applied()) {
+                JobRecord outcome = outcomes.get(i);
+                log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(), outcome.status(),
+                        describe(transitions.get(i)));
+            }
         }
     }
 

@@ -7,9 +7,10 @@ import dev.inferq.common.job.JobStore;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.inference.StoredInputs;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 
 /**
  * The {@link JobStore} for Kafka consumer threads, which are blocking by design: each call waits for Redis, at most
@@ -27,14 +28,28 @@ public class BlockingJobStore implements StoredInputs {
         this.timeout = properties.storeTimeout();
     }
 
-    public Optional<JobRecord> find(JobId id) {
-        return Optional.ofNullable(store.find(id).block(timeout));
+    /** The records of {@code ids}, in order, read with pipelined commands. */
+    public List<Optional<JobRecord>> findAll(List<JobId> ids) {
+        return all(Flux.fromIterable(ids).flatMapSequential(
+                id -> store.find(id).map(Optional::of).defaultIfEmpty(Optional.empty())), ids.size());
     }
 
-    /** See {@link JobStore#transition}. */
-    public JobStore.Transition transition(JobRecord next, JobStatus... allowedFrom) {
-        return Objects.requireNonNull(store.transition(next, allowedFrom).block(timeout),
-                "the transition script returned nothing for job " + next.id());
+    /** {@link JobStore#transition} of each record, in order, with pipelined commands. */
+    public List<JobStore.Transition> transitionAll(List<JobRecord> next, JobStatus... allowedFrom) {
+        return all(Flux.fromIterable(next).flatMapSequential(record -> store.transition(record, allowedFrom)),
+                next.size());
+    }
+
+    private <T> List<T> all(Flux<T> results, int expected) {
+        if (expected == 0) {
+            return List.of();
+        }
+        List<T> list = results.collectList().block(timeout);
+        if (list == null || list.size() != expected) {
+            throw new IllegalStateException("Redis answered " + (list == null ? 0 : list.size()) + " of " + expected
+                    + " commands");
+        }
+        return list;
     }
 
     @Override
