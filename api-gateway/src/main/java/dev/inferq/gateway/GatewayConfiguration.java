@@ -17,7 +17,7 @@ public class GatewayConfiguration {
         return Clock.systemUTC();
     }
 
-    /** One Redis connection multiplexes the pub/sub subscriptions of every open event stream. */
+    /** The pub/sub connection of {@link dev.inferq.gateway.jobs.JobEventHub}. */
     @Bean(destroyMethod = "destroy")
     ReactiveRedisMessageListenerContainer jobEventListener(ReactiveRedisConnectionFactory connectionFactory) {
         return new ReactiveRedisMessageListenerContainer(connectionFactory);

@@ -1,14 +1,10 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.GatewayProperties;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -17,9 +13,9 @@ import reactor.core.publisher.Mono;
 /**
  * Follows one job: its current state, then each later change, ending after the terminal one.
  *
- * <p>Changes travel through Redis pub/sub, so any gateway replica can serve any subscriber. The subscription to the
- * job's channel is in place before the current state is read, so a change that lands in between arrives as a
- * message; states are emitted only when they move the job forward, which drops that possible duplicate.
+ * <p>Changes travel through Redis pub/sub ({@link JobEventHub}), so any gateway replica can serve any subscriber. The
+ * job is followed before its current state is read, so a change that lands in between arrives as a message; states
+ * are emitted only when they move the job forward, which drops that possible duplicate.
  */
 @Component
 public class JobEventStream {
@@ -27,13 +23,12 @@ public class JobEventStream {
     static final String EVENT_NAME = "status";
 
     private final JobStore store;
-    private final ReactiveRedisMessageListenerContainer listener;
+    private final JobEventHub hub;
     private final GatewayProperties properties;
 
-    public JobEventStream(JobStore store, ReactiveRedisMessageListenerContainer listener,
-            GatewayProperties properties) {
+    public JobEventStream(JobStore store, JobEventHub hub, GatewayProperties properties) {
         this.store = store;
-        this.listener = listener;
+        this.hub = hub;
         this.properties = properties;
     }
 
@@ -41,10 +36,8 @@ public class JobEventStream {
     public Flux<JobRecord> changes(JobId id) {
         return Flux.defer(() -> {
                     AtomicInteger reached = new AtomicInteger(-1);
-                    return listener.receiveLater(ChannelTopic.of(JobNames.eventsChannel(id)))
-                            .flatMapMany(messages -> Flux.merge(
-                                    messages.map(message -> JobCodec.decodeRecord(message.getMessage())),
-                                    store.find(id)))
+                    // merge subscribes in order: the job is followed before its state is read.
+                    return hub.ready().thenMany(Flux.defer(() -> Flux.merge(hub.updates(id), store.find(id))))
                             .filter(job -> advances(reached, job));
                 })
                 .takeUntil(job -> job.status().isTerminal());

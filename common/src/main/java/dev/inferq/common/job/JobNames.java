@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
  * The one place that names Kafka topics, consumer groups and Redis keys, so gateway and worker cannot drift apart.
@@ -14,6 +15,7 @@ public final class JobNames {
     private static final String GROUP_PREFIX = "inferq-worker.";
     private static final String KEY_PREFIX = "inferq:job:";
     private static final String IDEMPOTENCY_PREFIX = "inferq:idempotency:";
+    private static final String EVENTS_SUFFIX = ":events";
 
     private JobNames() {
     }
@@ -62,6 +64,20 @@ public final class JobNames {
 
     /** Redis pub/sub channel on which every stored change of the job is published. */
     public static String eventsChannel(JobId id) {
-        return KEY_PREFIX + id.value() + ":events";
+        return KEY_PREFIX + id.value() + EVENTS_SUFFIX;
+    }
+
+    /** Redis pub/sub pattern matching every job's {@link #eventsChannel}: one subscription follows all jobs. */
+    public static String eventsChannelPattern() {
+        return KEY_PREFIX + "*" + EVENTS_SUFFIX;
+    }
+
+    /** The job whose {@link #eventsChannel} {@code channel} is; empty for any other channel. */
+    public static Optional<JobId> jobOfEventsChannel(String channel) {
+        if (!channel.startsWith(KEY_PREFIX) || !channel.endsWith(EVENTS_SUFFIX)) {
+            return Optional.empty();
+        }
+        String id = channel.substring(KEY_PREFIX.length(), channel.length() - EVENTS_SUFFIX.length());
+        return JobId.isWellFormed(id) ? Optional.of(new JobId(id)) : Optional.empty();
     }
 }

@@ -174,4 +174,17 @@ class JobContractTest {
                 .startsWith("inferq:idempotency:");
         assertThat(JobNames.idempotencyKey("x".repeat(10_000))).hasSizeLessThan(80);
     }
+
+    @Test
+    void theEventsPatternMatchesEveryJobsChannelAndTheChannelNamesItsJob() {
+        JobId id = JobId.random();
+        String channel = JobNames.eventsChannel(id);
+        String pattern = JobNames.eventsChannelPattern();
+
+        assertThat(channel).matches(pattern.replace("*", "[^*]+"));
+        assertThat(JobNames.jobOfEventsChannel(channel)).contains(id);
+        assertThat(JobNames.jobOfEventsChannel(JobNames.inputKey(id))).isEmpty();
+        assertThat(JobNames.jobOfEventsChannel("inferq:job:not an id!:events")).isEmpty();
+        assertThat(JobNames.jobOfEventsChannel("other:" + channel)).isEmpty();
+    }
 }
