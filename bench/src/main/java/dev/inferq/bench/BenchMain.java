@@ -3,6 +3,7 @@ package dev.inferq.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -58,8 +59,15 @@ public final class BenchMain {
     }
 
     private static void runPlatformParts(BenchSettings s, Samples samples, BenchReport report) throws Exception {
-        List<OpenLoopLoad.Job> texts = samples.texts(s.textModel()).stream()
-                .map(t -> OpenLoopLoad.Job.text(s.textModel(), t)).toList();
+        List<String> sampleTexts = samples.texts(s.textModel());
+        List<OpenLoopLoad.Job> texts = new ArrayList<>();
+        for (int i = 0; i < sampleTexts.size(); i++) {
+            List<String> job = new ArrayList<>();
+            for (int k = 0; k < s.textsPerJob(); k++) {
+                job.add(sampleTexts.get((i + k) % sampleTexts.size()));
+            }
+            texts.add(OpenLoopLoad.Job.texts(s.textModel(), job));
+        }
         List<OpenLoopLoad.Job> images = samples.images().stream()
                 .map(f -> OpenLoopLoad.Job.image(s.imageModel(), f)).toList();
         try (Platform platform = Platform.start(s, Duration.ofSeconds(300), LOG);

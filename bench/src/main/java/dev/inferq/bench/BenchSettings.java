@@ -34,6 +34,8 @@ import java.util.Set;
  * @param mixedTextRate the moderate text rate of part d, jobs/s; {@code NaN}: half the best sustained step
  * @param mixed how long each half of part d sends
  * @param imageOverload part d offers images at this multiple of the engine-bound image throughput
+ * @param textsPerJob texts in each text job of parts b, c and d: 1 is the worst case for per-job costs (HTTP,
+ *     Kafka, Redis), more shows how far they amortise
  */
 public record BenchSettings(
         Path root, Path modelsDir, Path outDir, boolean quick, boolean engineOnly,
@@ -42,17 +44,17 @@ public record BenchSettings(
         Duration warmup, int idleJobs,
         double startRate, double rateFactor, int maxSteps, Duration step, StepLimits limits,
         Duration jobTimeout, Duration drain,
-        double mixedTextRate, Duration mixed, double imageOverload) {
+        double mixedTextRate, Duration mixed, double imageOverload, int textsPerJob) {
 
     static final String USAGE = """
             usage: bench/run [--quick] [--models DIR] [--engine-only] [--text-calls N] [--image-calls N]
                              [--warmup-seconds S] [--idle-jobs N] [--start-rate JOBS_PER_S] [--rate-factor F]
                              [--max-steps N] [--step-seconds S] [--p95-limit-ms MS]
-                             [--mixed-text-rate JOBS_PER_S] [--mixed-seconds S]""";
+                             [--mixed-text-rate JOBS_PER_S] [--mixed-seconds S] [--texts-per-job N]""";
 
     private static final Set<String> VALUED = Set.of("--models", "--text-calls", "--image-calls", "--warmup-seconds",
             "--idle-jobs", "--start-rate", "--rate-factor", "--max-steps", "--step-seconds", "--p95-limit-ms",
-            "--mixed-text-rate", "--mixed-seconds");
+            "--mixed-text-rate", "--mixed-seconds", "--texts-per-job");
 
     /** The preset ({@code --quick} or full), with the other flags of {@code args} applied over it. */
     static BenchSettings parse(Path root, String[] args) {
@@ -86,25 +88,25 @@ public record BenchSettings(
                 new StepLimits(Duration.ofMillis(whole(f, "--p95-limit-ms", (int) p.limits.p95().toMillis())),
                         p.limits.minCompletedRatio(), p.limits.maxErrorRatio()),
                 p.jobTimeout, p.drain, number(f, "--mixed-text-rate", p.mixedTextRate),
-                seconds(f, "--mixed-seconds", p.mixed), p.imageOverload);
+                seconds(f, "--mixed-seconds", p.mixed), p.imageOverload, whole(f, "--texts-per-job", p.textsPerJob));
     }
 
     static BenchSettings full(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), false, false,
                 "sentiment", "image", List.of(1, 8, 32), List.of(1, 4, 8), 5, 50, 10,
                 Duration.ofSeconds(30), 300,
-                10, 1.25, 14, Duration.ofSeconds(20), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
+                50, 1.25, 14, Duration.ofSeconds(20), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(60), Duration.ofSeconds(30),
-                Double.NaN, Duration.ofSeconds(30), 2.0);
+                Double.NaN, Duration.ofSeconds(30), 2.0, 1);
     }
 
     static BenchSettings quick(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), true, false,
                 "sentiment", "image", List.of(1, 8, 32), List.of(1, 4, 8), 1, 10, 3,
-                Duration.ofSeconds(8), 100,
-                10, 1.5, 6, Duration.ofSeconds(6), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
+                Duration.ofSeconds(15), 100,
+                50, 1.5, 6, Duration.ofSeconds(6), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(20), Duration.ofSeconds(10),
-                Double.NaN, Duration.ofSeconds(8), 2.0);
+                Double.NaN, Duration.ofSeconds(8), 2.0, 1);
     }
 
     Path resultsDir() {

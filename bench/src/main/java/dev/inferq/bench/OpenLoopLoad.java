@@ -36,9 +36,8 @@ final class OpenLoopLoad implements AutoCloseable {
     /** One request body to submit. */
     record Job(String model, String contentType, byte[] body) {
 
-        static Job text(String model, String text) {
-            return new Job(model, "application/json",
-                    JobCodec.mapper().writeValueAsBytes(Map.of("inputs", List.of(text))));
+        static Job texts(String model, List<String> texts) {
+            return new Job(model, "application/json", JobCodec.mapper().writeValueAsBytes(Map.of("inputs", texts)));
         }
 
         static Job image(String model, Path file) {

@@ -17,6 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param consumersPerModel consumer threads per model in this process; each can own some of the topic's partitions
  * @param intraOpThreads libtorch threads per forward pass; 0 keeps DJL's default (one per physical core). Applied as
  *     the system property {@code ai.djl.pytorch.num_threads}, which the PyTorch engine reads once, when it loads
+ * @param graphOptimizer whether TorchScript's graph executor re-optimises the model for each new input shape. Off by
+ *     default: batches of texts vary in both batch size and sequence length, so nearly every batch is a new shape, and
+ *     re-profiling them made batches several times slower end to end (bench/RESULTS.md). Applied as the system
+ *     property {@code ai.djl.pytorch.graph_optimizer}, which DJL sets on the calling thread before each forward pass
  * @param retryInitialBackoff first pause before another attempt at a batch that failed for a transient reason (Redis
  *     unreachable, Kafka not taking a dead letter, ...); each further pause doubles, up to {@code retryMaxBackoff}.
  *     A batch is never given up on: its offsets are committed only once every job in it has a terminal state
@@ -34,6 +38,7 @@ public record WorkerProperties(
         @DefaultValue("0ms") Duration maxBatchDelay,
         @DefaultValue("1") int consumersPerModel,
         @DefaultValue("0") int intraOpThreads,
+        @DefaultValue("false") boolean graphOptimizer,
         @DefaultValue("200ms") Duration retryInitialBackoff,
         @DefaultValue("10s") Duration retryMaxBackoff,
         @DefaultValue("10s") Duration storeTimeout,

@@ -28,6 +28,7 @@ public class ModelRegistry implements AutoCloseable {
             // Read by the PyTorch engine once, when it loads: i.e. with the first model below.
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(properties.intraOpThreads()));
         }
+        System.setProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(properties.graphOptimizer()));
         List<ServedModel<?>> loaded = new ArrayList<>();
         try {
             for (ModelDescriptor descriptor : catalog.only(properties.models()).all()) {

@@ -48,8 +48,8 @@ class ModelRegistryTest {
     }
 
     private static WorkerProperties serving(List<String> models) {
-        return new WorkerProperties(models, 32, Duration.ZERO, 1, 0, Duration.ofMillis(200), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
+        return new WorkerProperties(models, 32, Duration.ZERO, 1, 0, false, Duration.ofMillis(200),
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
     }
 
     private static void copyFolder(Path from, Path to) throws IOException {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class BatchPolicyTest {
 
     private static final WorkerProperties WORKER = new WorkerProperties(List.of(), 32, Duration.ofMillis(5), 1, 0,
-            Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
+            false, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
             Duration.ofSeconds(60));
 
     @Test

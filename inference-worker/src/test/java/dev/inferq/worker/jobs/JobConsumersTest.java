@@ -13,8 +13,9 @@ class JobConsumersTest {
 
     @Test
     void retriesABatchWithDoublingPausesUpToTheMaximumAndNeverGivesUp() {
-        WorkerProperties properties = new WorkerProperties(List.of(), 32, Duration.ZERO, 1, 0, Duration.ofMillis(200),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
+        WorkerProperties properties = new WorkerProperties(List.of(), 32, Duration.ZERO, 1, 0, false,
+                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
+                Duration.ofSeconds(60));
 
         BackOffExecution execution = JobConsumers.retryBackOff(properties).start();
         List<Long> pauses = new ArrayList<>();
