@@ -72,8 +72,15 @@ public final class BenchMain {
                 .map(f -> OpenLoopLoad.Job.image(s.imageModel(), f)).toList();
         try (Platform platform = Platform.start(s, Duration.ofSeconds(300), LOG);
              OpenLoopLoad load = new OpenLoopLoad(platform.gateway(), s.jobTimeout(), LOG)) {
-            LOG.accept("warm-up: " + s.startRate() + " text jobs/s for " + s.warmup().toSeconds() + " s (JIT)");
-            load.openLoop("warm-up", texts, s.startRate(), s.warmup(), s.drain());
+            // As many jobs as the platform takes, 32 in flight, so the JIT compiles the hot paths without a backlog
+            // being left for the measurements.
+            LOG.accept("warm-up: 32 text jobs in flight for " + s.warmup().toSeconds() + " s (JIT)");
+            StepResult warm = load.closedLoop("warm-up", texts, Integer.MAX_VALUE, 32, s.warmup());
+            LOG.accept(String.format(Locale.ROOT, "warm-up: %d jobs, %.1f jobs/s, p50 %.0f ms", warm.sent(),
+                    warm.completedPerSec(), warm.latency().p50Ms()));
+            if (images.size() > 0) {
+                load.closedLoop("image warm-up", images, 4, 2, s.warmup());
+            }
 
             LOG.accept("(c) idle: " + s.idleJobs() + " jobs, one at a time");
             report.idle = load.closedLoop("idle (closed loop)", texts, s.idleJobs());

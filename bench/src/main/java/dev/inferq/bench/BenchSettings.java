@@ -22,7 +22,7 @@ import java.util.Set;
  * @param warmupCalls untimed calls before each engine measurement
  * @param textCalls timed calls per text batch size (the median is reported)
  * @param imageCalls timed calls per image batch size
- * @param warmup how long the platform gets text jobs at {@code startRate} before anything is measured (JIT)
+ * @param warmup how long the platform gets text jobs, 32 in flight, before anything is measured (JIT)
  * @param idleJobs jobs of the closed loop (one in flight) of part c
  * @param startRate offered jobs/s of the first saturation step
  * @param rateFactor each saturation step offers this many times the previous one

@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -106,15 +107,27 @@ final class OpenLoopLoad implements AutoCloseable {
 
     /** Sends {@code count} jobs one after another, each once the previous one's result has arrived. */
     StepResult closedLoop(String label, List<Job> jobs, int count) {
-        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>(count);
+        return closedLoop(label, jobs, count, 1, Duration.ofDays(1));
+    }
+
+    /**
+     * Keeps {@code inFlight} jobs out at a time until {@code count} were sent or {@code window} has passed: as much
+     * work as the platform takes, never a backlog (the warm-up, which must not leave a queue behind it).
+     */
+    StepResult closedLoop(String label, List<Job> jobs, int count, int inFlight, Duration window) {
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+        Semaphore slots = new Semaphore(inFlight);
         long start = System.nanoTime();
-        for (int i = 0; i < count; i++) {
+        long until = start + window.toNanos();
+        for (int i = 0; i < count && System.nanoTime() < until; i++) {
+            slots.acquireUninterruptibly();
             CompletableFuture<Outcome> outcome = submit(jobs.get(i % jobs.size()), System.nanoTime());
-            outcome.join();
+            outcome.whenComplete((o, e) -> slots.release());
             outcomes.add(outcome);
         }
+        slots.acquireUninterruptibly(inFlight);
         long end = System.nanoTime();
-        double rate = count / ((end - start) / 1e9);
+        double rate = outcomes.size() / ((end - start) / 1e9);
         return summarize(label, outcomes, rate, end, Duration.ofNanos(end - start));
     }
 

@@ -23,8 +23,7 @@ import java.util.stream.Stream;
 
 /**
  * Runs the whole platform on this machine without Docker: Redis, Kafka, the gateway and the workers (by default one
- * for the text models and one, at a lower CPU priority, for the image models: {@link WorkerLayout}), each a real child
- * process; prints where everything is once all are healthy, and stops everything on
+ * serving every model; {@link WorkerLayout}), each a real child process; prints where everything is once all are healthy, and stops everything on
  * Ctrl-C, SIGTERM or the death of any child.
  */
 public final class LocalLauncher {
@@ -119,7 +118,7 @@ public final class LocalLauncher {
         requireFile(gatewayJar, "the gateway jar");
         requireFile(workerJar, "the worker jar");
         requireModels(modelsDir);
-        WorkerLayout layout = WorkerLayout.of(get("WORKERS", "per-task"), modelsDir,
+        WorkerLayout layout = WorkerLayout.of(get("WORKERS", "single"), modelsDir,
                 Set.copyOf(splitOr(get("WORKER_MODELS", "").replace(',', ' '), List.of())),
                 intEnv("IMAGE_WORKER_NICE", 10));
         Ports.requireFree(kafkaPort, "Kafka", "KAFKA_PORT");
@@ -181,8 +180,7 @@ public final class LocalLauncher {
         for (WorkerLayout.Worker spec : layout.workers()) {
             int port = workers.isEmpty() ? workerPort : imageWorkerPort;
             ManagedProcess worker = ManagedProcess.builder(spec.name())
-                    .javaJar(workerJar, splitOr(get("WORKER_JAVA_OPTS", ""), List.of("-Xmx1g",
-                            "-XX:+ExitOnOutOfMemoryError")), List.of())
+                    .javaJar(workerJar, workerJvmArgs(spec), List.of())
                     .env(common).env("WORKER_PORT", String.valueOf(port))
                     .env("WORKER_MODELS", String.join(",", spec.models()))
                     .niceness(spec.niceness())
@@ -393,6 +391,13 @@ public final class LocalLauncher {
             throw new IllegalStateException(key + "=" + n + " is not a port number (1-65535)");
         }
         return n;
+    }
+
+    /** WORKER_JAVA_OPTS, or for the image worker IMAGE_WORKER_JAVA_OPTS when set. */
+    private List<String> workerJvmArgs(WorkerLayout.Worker spec) {
+        List<String> defaults = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
+        List<String> workers = splitOr(get("WORKER_JAVA_OPTS", ""), defaults);
+        return spec.name().equals("image-worker") ? splitOr(get("IMAGE_WORKER_JAVA_OPTS", ""), workers) : workers;
     }
 
     private static List<String> splitOr(String value, List<String> fallback) {

@@ -14,9 +14,11 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * Which worker processes the launcher runs, and which models each serves: {@code per-task} (the default) runs the text
- * models in one worker and the image models in another, at a lower CPU priority, so that a saturated image model
- * cannot starve the text models (bench/RESULTS.md has the measurements); {@code single} runs one worker serving all.
+ * Which worker processes the launcher runs, and which models each serves: {@code single} (the default) runs one worker
+ * serving every model; {@code per-task} runs the text models in one worker and the image models in another, at a
+ * lower CPU priority. On 2 cores one process kept text latency under a saturated image model best (text p95 2.1x
+ * its unloaded value, against 4.2x to 6x for the niced per-task pair; bench/RESULTS.md); per-task is for machines
+ * with cores to spare, and mirrors docker-compose's separate text and image services.
  */
 record WorkerLayout(List<Worker> workers) {
 
