@@ -170,7 +170,7 @@ public final class LocalLauncher {
         // More than the worker's shutdown-timeout (60s): its in-flight batch finishes and commits before SIGKILL.
         Consumer<ManagedProcess> apps = tier("gateway and worker", Duration.ofSeconds(70));
         ManagedProcess gateway = ManagedProcess.builder("gateway")
-                .javaJar(gatewayJar, splitOr(get("GATEWAY_JAVA_OPTS", ""), List.of("-Xmx512m",
+                .javaJar(gatewayJar, splitOr(get("GATEWAY_JAVA_OPTS", ""), List.of("-Xmx384m",
                         "-XX:+ExitOnOutOfMemoryError")), List.of())
                 .env(common).env("GATEWAY_PORT", String.valueOf(gatewayPort))
                 .workDir(root).logFile(logDir.resolve("gateway.log")).echoTo(echo).start();
@@ -395,7 +395,8 @@ public final class LocalLauncher {
 
     /** WORKER_JAVA_OPTS, or for the image worker IMAGE_WORKER_JAVA_OPTS when set. */
     private List<String> workerJvmArgs(WorkerLayout.Worker spec) {
-        List<String> defaults = List.of("-Xmx1g", "-XX:+ExitOnOutOfMemoryError");
+        // The heap stays under 100 MB with the full-size models; they and libtorch live outside it (bench/RESULTS.md).
+        List<String> defaults = List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
         List<String> workers = splitOr(get("WORKER_JAVA_OPTS", ""), defaults);
         return spec.name().equals("image-worker") ? splitOr(get("IMAGE_WORKER_JAVA_OPTS", ""), workers) : workers;
     }
