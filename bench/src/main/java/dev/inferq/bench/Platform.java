@@ -53,7 +53,7 @@ final class Platform implements AutoCloseable {
         env.put("WORKER_PORT", String.valueOf(ports[1]));
         env.put("KAFKA_PORT", String.valueOf(ports[2]));
         env.put("REDIS_PORT", String.valueOf(ports[3]));
-        // Used when run-local starts a separate image worker (its default layout, WORKERS=per-task).
+        // Used when run-local starts a separate image worker (WORKERS=per-task).
         env.put("IMAGE_WORKER_PORT", String.valueOf(ports[4]));
         env.put("MODELS_DIR", s.modelsDir().toAbsolutePath().toString());
         env.put("INFERQ_RUN_DIR", runDir.toString());
@@ -61,7 +61,6 @@ final class Platform implements AutoCloseable {
         env.remove("ECHO_LOGS");
         // The same 2 intra-op threads as the engine bench (the worker's own default is one per core); with separate
         // text and image workers each gets 2.
-        env.put("INFERQ_WORKER_INTRA_OP_THREADS", "2");
         env.putIfAbsent("WORKER_JAVA_OPTS",
                 "-Xmx1g -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2");
         log.accept("starting ./run-local (gateway :" + ports[0] + ", models " + s.modelsDir() + ", log "

@@ -44,7 +44,6 @@ public class JobEventHub implements SmartLifecycle {
     private final Map<JobId, Set<FluxSink<JobRecord>>> followers = new ConcurrentHashMap<>();
     private final Sinks.Empty<Void> subscribed = Sinks.empty();
     private volatile Disposable subscription;
-    private volatile boolean ready;
 
     public JobEventHub(ReactiveRedisMessageListenerContainer container, JobStore store) {
         this.container = container;
@@ -83,10 +82,8 @@ public class JobEventHub implements SmartLifecycle {
     }
 
     private void onSubscribed() {
-        boolean first = !ready;
-        ready = true;
-        subscribed.tryEmitEmpty();
-        if (!first) {
+        // Only the first subscription completes the sink; a later one is a re-subscription.
+        if (subscribed.tryEmitEmpty().isFailure()) {
             // Changes published while there was no subscription reach followers through a fresh read.
             followers.keySet().forEach(id -> store.find(id).subscribe(record -> deliver(id, record),
                     e -> log.warn("Could not re-read job {} after subscribing again: {}", id, e.toString())));

@@ -70,14 +70,6 @@ final class BatchAggregator {
         return take();
     }
 
-    /**
-     * Polls without forming a batch, keeping whatever arrives: used while the consumer waits between attempts at a
-     * failed batch (its partitions paused) so that it stays in its group.
-     */
-    void pollPending(Duration timeout) {
-        poll(timeout);
-    }
-
     /** Forgets the pending records of partitions this consumer no longer owns: their new owner receives them. */
     void forget(Collection<TopicPartition> partitions) {
         pending.removeIf(entry -> {
@@ -95,7 +87,11 @@ final class BatchAggregator {
         return pending.size();
     }
 
-    private void poll(Duration timeout) {
+    /**
+     * Polls once, keeping whatever arrives for the coming batches; also used on its own while the consumer waits
+     * between attempts at a failed batch (its partitions paused), so that it stays in its group.
+     */
+    void poll(Duration timeout) {
         long now = System.nanoTime();
         for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
             int inputs = Math.max(1, inputsOf.applyAsInt(record));

@@ -47,10 +47,12 @@ public class JobConsumers implements SmartLifecycle {
                     properties.consumersPerModel());
             BatchMetrics metrics = new BatchMetrics(meters, model.name());
             for (int i = 0; i < properties.consumersPerModel(); i++) {
-                consumers.add(new ModelConsumer(model.name(), consumer(model.name(), i, policy, consumerFactory),
-                        policy, new BatchJobRunner<>(model, store, deadLetters, policy.maxBatchSize()),
-                        retryBackOff(properties), properties.shutdownTimeout(), metrics));
-                threads.add(new Thread(consumers.get(consumers.size() - 1), "inferq-" + model.name() + "-" + i));
+                ModelConsumer consumer = new ModelConsumer(model.name(),
+                        consumer(model.name(), i, policy, consumerFactory), policy,
+                        new BatchJobRunner<>(model, store, deadLetters, policy.maxBatchSize()),
+                        retryBackOff(properties), properties.shutdownTimeout(), metrics);
+                consumers.add(consumer);
+                threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));
             }
         }
     }

@@ -155,7 +155,7 @@ final class ModelConsumer implements Runnable {
             if (left <= 0) {
                 return true;
             }
-            aggregator.pollPending(Duration.ofNanos(Math.min(left, IDLE_POLL.toNanos())));
+            aggregator.poll(Duration.ofNanos(Math.min(left, IDLE_POLL.toNanos())));
         }
     }
 
