@@ -234,9 +234,9 @@ class GatewayIT {
 
         StepVerifier.create(eventsOf(queued.id()))
                 .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.QUEUED))
-                .then(() -> store.transition(queued.running(Instant.now()), JobStatus.QUEUED).block())
+                .then(() -> store.transition(queued.running(Instant.now(), "test-worker")).block())
                 .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.RUNNING))
-                .then(() -> store.transition(succeeded(queued), JobStatus.RUNNING).block())
+                .then(() -> store.transition(succeeded(queued)).block())
                 .assertNext(event -> {
                     assertThat(event.event()).isEqualTo("status");
                     assertThat(event.data().status()).isEqualTo(JobStatus.SUCCEEDED);
@@ -249,8 +249,8 @@ class GatewayIT {
     @Test
     void lateSubscriberGetsTheTerminalEventAtOnce() {
         JobRecord queued = newQueuedJob();
-        store.transition(queued.running(Instant.now()), JobStatus.QUEUED).block();
-        store.transition(succeeded(queued), JobStatus.RUNNING).block();
+        store.transition(queued.running(Instant.now(), "test-worker")).block();
+        store.transition(succeeded(queued)).block();
 
         StepVerifier.create(eventsOf(queued.id()))
                 .assertNext(event -> assertThat(event.data().status()).isEqualTo(JobStatus.SUCCEEDED))
@@ -349,14 +349,14 @@ class GatewayIT {
     void startedOrFinishedJobsCannotBeCancelledAndUnknownOnesAre404() {
         JobRecord queued = newQueuedJob();
         String id = queued.id().value();
-        store.transition(queued.running(Instant.now()), JobStatus.QUEUED).block(Duration.ofSeconds(5));
+        store.transition(queued.running(Instant.now(), "test-worker")).block(Duration.ofSeconds(5));
 
         expectProblem(http.post().uri("/v1/jobs/{id}/cancel", id).exchange(), HttpStatus.CONFLICT,
                 "job '" + id + "' is RUNNING and can no longer be cancelled");
         expectProblem(http.delete().uri("/v1/jobs/{id}", id).exchange(), HttpStatus.CONFLICT, "is RUNNING");
         assertThat(store.find(queued.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.RUNNING);
 
-        store.transition(succeeded(queued), JobStatus.RUNNING).block(Duration.ofSeconds(5));
+        store.transition(succeeded(queued)).block(Duration.ofSeconds(5));
         expectProblem(http.post().uri("/v1/jobs/{id}/cancel", id).exchange(), HttpStatus.CONFLICT, "is SUCCEEDED");
         expectProblem(http.delete().uri("/v1/jobs/{id}", id).exchange(), HttpStatus.CONFLICT, "is SUCCEEDED");
         assertThat(store.find(queued.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.SUCCEEDED);
@@ -485,7 +485,7 @@ class GatewayIT {
     private static JobRecord succeeded(JobRecord queued) {
         Prediction prediction = Prediction.fromRanked(List.of(new Prediction.LabelScore("positive", 0.8),
                 new Prediction.LabelScore("negative", 0.2)));
-        return queued.running(Instant.now()).succeeded(List.of(prediction), Instant.now());
+        return queued.running(Instant.now(), "test-worker").succeeded(List.of(prediction), Instant.now());
     }
 
     private static KafkaConsumer<String, byte[]> consumerOf(String model) {

@@ -182,7 +182,7 @@ class WorkerIT {
                 new JobInput.Texts(List.of("delivered twice")), Instant.now());
         Prediction stored = Prediction.fromRanked(List.of(new Prediction.LabelScore("positive", 0.75),
                 new Prediction.LabelScore("negative", 0.25)));
-        JobRecord finished = JobRecord.queued(request).running(Instant.now()).succeeded(List.of(stored), Instant.now());
+        JobRecord finished = JobRecord.queued(request).running(Instant.now(), "test-worker").succeeded(List.of(stored), Instant.now());
         assertThat(store.create(finished).block(REDIS)).isTrue();
 
         RecordMetadata sent = publish(request);
@@ -227,7 +227,7 @@ class WorkerIT {
                 new JobInput.Texts(List.of("cancel me")), now);
         JobRecord cancelledRecord = JobRecord.queued(cancelled).cancelled(now);
         assertThat(store.create(JobRecord.queued(cancelled)).block(REDIS)).isTrue();
-        assertThat(store.transition(cancelledRecord, JobStatus.QUEUED).block(REDIS).applied()).isTrue();
+        assertThat(store.transition(cancelledRecord).block(REDIS).applied()).isTrue();
         JobRequest late = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("too late")),
                 now.minusSeconds(60), now.minusSeconds(30));
         assertThat(store.create(JobRecord.queued(late)).block(REDIS)).isTrue();

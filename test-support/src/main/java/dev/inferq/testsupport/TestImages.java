@@ -7,6 +7,10 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+import java.util.zip.DeflaterOutputStream;
 import javax.imageio.ImageIO;
 
 /** Images made in the test itself, so that image tests need no files and no network. */
@@ -46,5 +50,43 @@ public final class TestImages {
 
     public static byte[] jpeg(int width, int height) {
         return encode(picture(width, height, BufferedImage.TYPE_INT_RGB), "jpg");
+    }
+
+    /**
+     * A valid 8-bit greyscale PNG of {@code width} x {@code height} black pixels: a decompression bomb, since its
+     * pixel data compresses about a thousandfold (16000 x 16000 is about 250 KB on disk and 256 MB decoded as
+     * bytes, four times that as the RGB picture a classifier needs). Written by hand so that making it never holds the
+     * decoded picture in memory.
+     */
+    public static byte[] pngBomb(int width, int height) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+            chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height)
+                    .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array());
+            ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+            byte[] row = new byte[width + 1];
+            try (DeflaterOutputStream deflate = new DeflaterOutputStream(compressed)) {
+                for (int y = 0; y < height; y++) {
+                    deflate.write(row);
+                }
+            }
+            chunk(out, "IDAT", compressed.toByteArray());
+            chunk(out, "IEND", new byte[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) throws IOException {
+        byte[] name = type.getBytes(StandardCharsets.US_ASCII);
+        out.write(ByteBuffer.allocate(4).putInt(data.length).array());
+        out.write(name);
+        out.write(data);
+        CRC32 crc = new CRC32();
+        crc.update(name);
+        crc.update(data);
+        out.write(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 }

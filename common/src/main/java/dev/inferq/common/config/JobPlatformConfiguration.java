@@ -1,5 +1,6 @@
 package dev.inferq.common.config;
 
+import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.model.ModelCatalog;
@@ -12,9 +13,9 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 
 /**
- * The beans both services build the same way: the model catalog, the job store and the per-model job topics and
- * dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side depends on the
- * other having started first).
+ * The beans both services build the same way: the model catalog, the job store, the image policy and the per-model
+ * job topics and dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side
+ * depends on the other having started first).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(InferqProperties.class)
@@ -28,6 +29,11 @@ public class JobPlatformConfiguration {
     @Bean
     JobStore jobStore(ReactiveRedisConnectionFactory connectionFactory, InferqProperties properties) {
         return new JobStore(connectionFactory, properties.resultTtl());
+    }
+
+    @Bean
+    ImagePolicy imagePolicy(InferqProperties properties) {
+        return properties.image().policy();
     }
 
     @Bean

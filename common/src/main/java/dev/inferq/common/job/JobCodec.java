@@ -47,6 +47,14 @@ public final class JobCodec {
         return record;
     }
 
+    public static String encodeClaim(IdempotencyClaim claim) {
+        return MAPPER.writeValueAsString(claim);
+    }
+
+    public static IdempotencyClaim decodeClaim(String json) {
+        return read(json.getBytes(StandardCharsets.UTF_8), IdempotencyClaim.class);
+    }
+
     private static <T> T read(byte[] json, Class<T> type) {
         try {
             return MAPPER.readValue(json, type);

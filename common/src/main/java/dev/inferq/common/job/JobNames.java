@@ -48,6 +48,11 @@ public final class JobNames {
         return KEY_PREFIX + id.value() + ":input";
     }
 
+    /** Redis key counting how often workers started the job ({@link JobStore#countDelivery}). */
+    public static String deliveriesKey(JobId id) {
+        return KEY_PREFIX + id.value() + ":deliveries";
+    }
+
     /**
      * Redis key that remembers which job a client's {@code Idempotency-Key} created. The client's key is hashed, so
      * any string a client sends maps to a key of bounded length in our own namespace.

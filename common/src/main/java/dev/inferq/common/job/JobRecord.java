@@ -9,7 +9,9 @@ import java.util.Objects;
  *
  * <p>Immutable: each lifecycle step returns a new record, so a snapshot handed to a client never changes under it.
  * {@code deadline} (null: none) is the instant after which the job may no longer start; a worker that picks it up
- * later marks it {@link JobStatus#EXPIRED}.
+ * later marks it {@link JobStatus#EXPIRED}. {@code worker} names the worker process that last started the job (null
+ * before any did), so an operator can tell where a job ran. Which status may follow which is {@link JobStatus}'s
+ * business; these methods only build the records.
  */
 public record JobRecord(
         int version,
@@ -22,7 +24,8 @@ public record JobRecord(
         Instant startedAt,
         Instant finishedAt,
         List<Prediction> predictions,
-        String error) {
+        String error,
+        String worker) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -37,12 +40,13 @@ public record JobRecord(
     /** The record written when the gateway accepts a job. */
     public static JobRecord queued(JobRequest request) {
         return new JobRecord(CURRENT_VERSION, request.id(), request.model(), JobStatus.QUEUED,
-                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null);
+                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null);
     }
 
-    public JobRecord running(Instant now) {
+    /** The job as started now by {@code worker}. */
+    public JobRecord running(Instant now, String worker) {
         return new JobRecord(version, id, model, JobStatus.RUNNING, inputCount, createdAt, deadline, now, null, null,
-                null);
+                null, worker);
     }
 
     public JobRecord succeeded(List<Prediction> results, Instant now) {
@@ -51,18 +55,18 @@ public record JobRecord(
                     "job " + id + " has " + inputCount + " inputs but " + results.size() + " predictions");
         }
         return new JobRecord(version, id, model, JobStatus.SUCCEEDED, inputCount, createdAt, deadline, startedOr(now),
-                now, results, null);
+                now, results, null, worker);
     }
 
     public JobRecord failed(String reason, Instant now) {
         return new JobRecord(version, id, model, JobStatus.FAILED, inputCount, createdAt, deadline, startedOr(now),
-                now, null, reason);
+                now, null, reason, worker);
     }
 
     /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
     public JobRecord cancelled(Instant now) {
         return new JobRecord(version, id, model, JobStatus.CANCELLED, inputCount, createdAt, deadline, startedAt, now,
-                null, "cancelled by the client");
+                null, "cancelled by the client", worker);
     }
 
     /**
@@ -71,7 +75,7 @@ public record JobRecord(
      */
     public JobRecord expired(Instant now) {
         return new JobRecord(version, id, model, JobStatus.EXPIRED, inputCount, createdAt, deadline, startedAt, now,
-                null, "deadline " + deadline + " passed before a worker started the job");
+                null, "deadline " + deadline + " passed before a worker started the job", worker);
     }
 
     /** True when the job has a deadline and {@code now} is past it. */

@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * <p>{@code deadline}, when not null, is the instant after which the job must not start any more: a worker that
  * receives it later marks it EXPIRED instead of running it. It was added without a version bump: an older message
- * simply has none.
+ * simply has none. The worker checks it on the job's {@link JobRecord} ({@link JobRecord#isPastDeadline}), which
+ * carries the same deadline from {@link JobRecord#queued}.
  */
 public record JobRequest(int version, JobId id, String model, JobInput input, Instant createdAt, Instant deadline) {
 
@@ -33,10 +34,5 @@ public record JobRequest(int version, JobId id, String model, JobInput input, In
     /** A job that must start before {@code deadline} (null: no deadline). */
     public static JobRequest of(JobId id, String model, JobInput input, Instant createdAt, Instant deadline) {
         return new JobRequest(CURRENT_VERSION, id, model, input, createdAt, deadline);
-    }
-
-    /** True when the job has a deadline and {@code now} is past it. */
-    public boolean isPastDeadline(Instant now) {
-        return deadline != null && now.isAfter(deadline);
     }
 }

@@ -2,7 +2,6 @@ package dev.inferq.common.job;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.core.io.ClassPathResource;
@@ -23,6 +22,8 @@ public class JobStore {
 
     private static final RedisScript<String> TRANSITION =
             RedisScript.of(new ClassPathResource("dev/inferq/common/job/transition.lua"), String.class);
+    private static final RedisScript<Long> COUNT_DELIVERY = RedisScript.of(
+            "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
 
     private final ReactiveStringRedisTemplate records;
     private final ReactiveRedisTemplate<String, byte[]> inputs;
@@ -44,9 +45,14 @@ public class JobStore {
         return ttl;
     }
 
-    /** Stores a new job; false when a job with the same id already exists (ids are random, so that is a bug). */
-    public Mono<Boolean> create(JobRecord record) {
-        return records.opsForValue().setIfAbsent(JobNames.jobKey(record.id()), JobCodec.encodeRecord(record), ttl);
+    /**
+     * Stores a new job. Fails with {@link IllegalStateException} when a job with the same id exists already: ids are
+     * 128 random bits, so that is a bug, and overwriting the other job would lose it.
+     */
+    public Mono<Void> create(JobRecord record) {
+        return records.opsForValue().setIfAbsent(JobNames.jobKey(record.id()), JobCodec.encodeRecord(record), ttl)
+                .flatMap(created -> Boolean.TRUE.equals(created) ? Mono.<Void>empty()
+                        : Mono.error(new IllegalStateException("job " + record.id() + " exists already")));
     }
 
     public Mono<JobRecord> find(JobId id) {
@@ -65,13 +71,13 @@ public class JobStore {
      * Records that {@code clientKey} (a client's {@code Idempotency-Key}) belongs to {@code claim}, for as long as
      * jobs live; false when the key was claimed before.
      */
-    public Mono<Boolean> claimIdempotencyKey(String clientKey, String claim) {
-        return records.opsForValue().setIfAbsent(JobNames.idempotencyKey(clientKey), claim, ttl);
+    public Mono<Boolean> claimIdempotencyKey(String clientKey, IdempotencyClaim claim) {
+        return records.opsForValue().setIfAbsent(JobNames.idempotencyKey(clientKey), JobCodec.encodeClaim(claim), ttl);
     }
 
     /** What {@link #claimIdempotencyKey} stored for {@code clientKey}; empty when it is unclaimed or expired. */
-    public Mono<String> idempotencyClaim(String clientKey) {
-        return records.opsForValue().get(JobNames.idempotencyKey(clientKey));
+    public Mono<IdempotencyClaim> idempotencyClaim(String clientKey) {
+        return records.opsForValue().get(JobNames.idempotencyKey(clientKey)).map(JobCodec::decodeClaim);
     }
 
     /** Frees {@code clientKey} again: its job could not be accepted, so a retry must be able to create one. */
@@ -81,18 +87,28 @@ public class JobStore {
 
     /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
     public Mono<Long> delete(JobId id) {
-        return records.delete(JobNames.jobKey(id), JobNames.inputKey(id));
+        return records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id));
     }
 
     /**
-     * Stores {@code next} and publishes it, but only when the job's current status is one of {@code allowedFrom}.
-     * The check and the write are one atomic Redis script, so concurrent writers cannot undo a terminal state.
+     * Counts one more start of the job by a worker and answers how many there have been, so that a job whose
+     * every start ends in a crashed worker can be given up instead of being delivered forever. Kept as long as jobs.
      */
-    public Mono<Transition> transition(JobRecord next, JobStatus... allowedFrom) {
+    public Mono<Long> countDelivery(JobId id) {
+        return records.execute(COUNT_DELIVERY, List.of(JobNames.deliveriesKey(id)),
+                List.of(Long.toString(ttl.toSeconds()))).next();
+    }
+
+    /**
+     * Stores {@code next} and publishes it, but only when the job's current status may precede {@code next}'s
+     * ({@link JobStatus#predecessors()}). The check and the write are one atomic Redis script, so concurrent writers
+     * cannot undo a terminal state.
+     */
+    public Mono<Transition> transition(JobRecord next) {
         List<String> args = new ArrayList<>();
         args.add(JobCodec.encodeRecord(next));
         args.add(Long.toString(ttl.toSeconds()));
-        Arrays.stream(allowedFrom).map(JobStatus::name).forEach(args::add);
+        next.status().predecessors().stream().map(JobStatus::name).forEach(args::add);
         List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()));
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
     }

@@ -77,7 +77,7 @@ class JobContractTest {
     void lifecycleKeepsTimesAndRequiresOnePredictionPerInput() {
         JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("a", "b")), T0);
         JobRecord queued = JobRecord.queued(request);
-        JobRecord running = queued.running(T0.plusSeconds(1));
+        JobRecord running = queued.running(T0.plusSeconds(1), "test-worker");
         Prediction p = Prediction.fromRanked(List.of(new LabelScore("positive", 0.9), new LabelScore("negative", 0.1)));
 
         JobRecord done = running.succeeded(List.of(p, p), T0.plusSeconds(2));
@@ -115,10 +115,9 @@ class JobContractTest {
         assertThat(new String(wire, StandardCharsets.UTF_8)).contains("\"deadline\":\"2026-11-29T10:16:00.123Z\"");
         assertThat(JobCodec.decodeRequest(wire)).isEqualTo(request);
         assertThat(queued.deadline()).isEqualTo(deadline);
-        assertThat(queued.running(T0.plusSeconds(1)).deadline()).isEqualTo(deadline);
+        assertThat(queued.running(T0.plusSeconds(1), "test-worker").deadline()).isEqualTo(deadline);
         assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(queued))).isEqualTo(queued);
-        assertThat(request.isPastDeadline(deadline)).isFalse();
-        assertThat(request.isPastDeadline(deadline.plusMillis(1))).isTrue();
+        assertThat(queued.isPastDeadline(deadline)).isFalse();
         assertThat(queued.isPastDeadline(deadline.plusMillis(1))).isTrue();
 
         // A message or record written before deadlines existed has no such field: it decodes with none.
@@ -126,7 +125,7 @@ class JobContractTest {
                 + "10:15:30Z\",\"input\":{\"type\":\"texts\",\"texts\":[\"x\"]}}";
         JobRequest legacy = JobCodec.decodeRequest(old.getBytes(StandardCharsets.UTF_8));
         assertThat(legacy.deadline()).isNull();
-        assertThat(legacy.isPastDeadline(Instant.MAX)).isFalse();
+        assertThat(JobRecord.queued(legacy).isPastDeadline(Instant.MAX)).isFalse();
         String oldRecord = "{\"version\":1,\"id\":\"" + JobId.random() + "\",\"model\":\"m\",\"status\":\"QUEUED\","
                 + "\"input_count\":1,\"created_at\":\"2026-11-29T10:15:30Z\"}";
         assertThat(JobCodec.decodeRecord(oldRecord).deadline()).isNull();

@@ -1,6 +1,7 @@
 package dev.inferq.common.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferq.testsupport.RealInfrastructure;
 import java.time.Duration;
@@ -44,8 +45,8 @@ class JobStoreIT {
     void createStoresOnceWithTheTimeToLive() {
         JobRecord job = newJob();
 
-        assertThat(store.create(job).block()).isTrue();
-        assertThat(store.create(job).block()).isFalse();
+        store.create(job).block();
+        assertThatThrownBy(() -> store.create(job).block()).isInstanceOf(IllegalStateException.class);
         assertThat(store.find(job.id()).block()).isEqualTo(job);
         Duration ttl = new ReactiveStringRedisTemplate(connections).getExpire(JobNames.jobKey(job.id())).block();
         assertThat(ttl).isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
@@ -55,12 +56,12 @@ class JobStoreIT {
     void transitionAppliesOnlyFromAllowedStatusesAndNeverUndoesATerminalOne() {
         JobRecord job = newJob();
         store.create(job).block();
-        JobRecord running = job.running(Instant.now());
+        JobRecord running = job.running(Instant.now(), "test-worker");
         JobRecord failed = running.failed("boom", Instant.now());
 
-        assertThat(store.transition(running, JobStatus.QUEUED).block().applied()).isTrue();
-        assertThat(store.transition(failed, JobStatus.RUNNING).block().applied()).isTrue();
-        JobStore.Transition again = store.transition(running, JobStatus.QUEUED, JobStatus.RUNNING).block();
+        assertThat(store.transition(running).block().applied()).isTrue();
+        assertThat(store.transition(failed).block().applied()).isTrue();
+        JobStore.Transition again = store.transition(running).block();
 
         assertThat(again.outcome()).isEqualTo(JobStore.Outcome.REFUSED);
         assertThat(again.current()).isEqualTo(JobStatus.FAILED);
@@ -71,7 +72,7 @@ class JobStoreIT {
     void transitionOfAnUnknownJobReportsMissingAndWritesNothing() {
         JobRecord ghost = newJob();
 
-        assertThat(store.transition(ghost.running(Instant.now()), JobStatus.QUEUED).block().outcome())
+        assertThat(store.transition(ghost.running(Instant.now(), "test-worker")).block().outcome())
                 .isEqualTo(JobStore.Outcome.MISSING);
         assertThat(store.find(ghost.id()).block()).isNull();
     }
@@ -80,14 +81,14 @@ class JobStoreIT {
     void everyAppliedTransitionIsPublishedOnTheJobChannel() {
         JobRecord job = newJob();
         store.create(job).block();
-        JobRecord running = job.running(Instant.now());
+        JobRecord running = job.running(Instant.now(), "test-worker");
         ReactiveRedisMessageListenerContainer listener = new ReactiveRedisMessageListenerContainer(connections);
         try {
             var messages = listener.receiveLater(ChannelTopic.of(JobNames.eventsChannel(job.id())))
                     .block(Duration.ofSeconds(5));
 
             StepVerifier.create(messages.map(m -> JobCodec.decodeRecord(m.getMessage())).take(1))
-                    .then(() -> store.transition(running, JobStatus.QUEUED).block())
+                    .then(() -> store.transition(running).block())
                     .expectNext(running)
                     .expectComplete()
                     .verify(Duration.ofSeconds(10));
@@ -108,7 +109,7 @@ class JobStoreIT {
 
         assertThat(shortLived.find(job.id()).block()).isNull();
         assertThat(shortLived.loadInput(job.id()).block()).isNull();
-        assertThat(shortLived.transition(job.running(Instant.now()), JobStatus.QUEUED).block().outcome())
+        assertThat(shortLived.transition(job.running(Instant.now(), "test-worker")).block().outcome())
                 .isEqualTo(JobStore.Outcome.MISSING);
     }
 
@@ -123,5 +124,41 @@ class JobStoreIT {
         assertThat(store.delete(job.id()).block()).isEqualTo(2L);
         assertThat(store.find(job.id()).block()).isNull();
         assertThat(store.loadInput(job.id()).block()).isNull();
+    }
+
+    @Test
+    void creatingAJobWhoseIdExistsFailsAndKeepsTheFirst() {
+        JobRecord job = newJob();
+        store.create(job).block();
+        JobRecord twin = JobRecord.queued(JobRequest.of(job.id(), "other", new JobInput.Texts(List.of("b")),
+                Instant.now()));
+
+        assertThatThrownBy(() -> store.create(twin).block()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(job.id().value());
+        assertThat(store.find(job.id()).block()).isEqualTo(job);
+    }
+
+    @Test
+    void anIdempotencyClaimIsTypedAndTakenOnce() {
+        String key = "client-key-" + JobId.random().value();
+        IdempotencyClaim first = new IdempotencyClaim("fingerprint with spaces", JobId.random());
+
+        assertThat(store.claimIdempotencyKey(key, first).block()).isTrue();
+        assertThat(store.claimIdempotencyKey(key, new IdempotencyClaim("other", JobId.random())).block()).isFalse();
+        assertThat(store.idempotencyClaim(key).block()).isEqualTo(first);
+        assertThat(store.releaseIdempotencyKey(key).block()).isTrue();
+        assertThat(store.idempotencyClaim(key).block()).isNull();
+    }
+
+    @Test
+    void deliveriesAreCountedPerJobAndDeletedWithIt() {
+        JobRecord job = newJob();
+        store.create(job).block();
+
+        assertThat(store.countDelivery(job.id()).block()).isEqualTo(1L);
+        assertThat(store.countDelivery(job.id()).block()).isEqualTo(2L);
+        assertThat(store.countDelivery(newJob().id()).block()).isEqualTo(1L);
+        store.delete(job.id()).block();
+        assertThat(store.countDelivery(job.id()).block()).isEqualTo(1L);
     }
 }
