@@ -23,8 +23,8 @@ import tools.jackson.databind.JsonNode;
  * The models in a models folder, one subfolder each in DJL's layout. Gateway and worker read the same folder: the
  * gateway to validate requests and list models, the worker to load them, so both agree on names, tasks and labels.
  *
- * <p>Only metadata is read here ({@code serving.properties}, {@code config.json}, {@code synset.txt}); weights are
- * the worker's business.
+ * <p>Only metadata is read here ({@code serving.properties}, {@code config.json}, {@code synset.txt},
+ * {@code model-card.json}); weights are the worker's business.
  */
 public final class ModelCatalog {
 
@@ -95,7 +95,9 @@ public final class ModelCatalog {
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("model '" + name + "': " + e.getMessage(), e);
         }
-        return new ModelDescriptor(name, task, readLabels(dir), dir.toAbsolutePath(), properties);
+        List<String> labels = readLabels(dir);
+        return new ModelDescriptor(name, task, labels, dir.toAbsolutePath(), properties,
+                ModelCard.read(dir, name, task, labels));
     }
 
     private static Map<String, String> readProperties(Path file) {

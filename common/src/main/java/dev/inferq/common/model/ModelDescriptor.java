@@ -8,10 +8,11 @@ import java.util.Optional;
 
 /**
  * One servable model as found on disk: its name (the folder name), task, labels in class-index order, folder and
- * the settings from its {@code serving.properties}.
+ * the settings from its {@code serving.properties}, and its {@link ModelCard} (where its weights come from).
  */
 public record ModelDescriptor(
-        String name, ModelTask task, List<String> labels, Path directory, Map<String, String> properties) {
+        String name, ModelTask task, List<String> labels, Path directory, Map<String, String> properties,
+        ModelCard card) {
 
     public ModelDescriptor {
         Objects.requireNonNull(name, "name");
@@ -19,6 +20,13 @@ public record ModelDescriptor(
         labels = List.copyOf(labels);
         Objects.requireNonNull(directory, "directory");
         properties = Map.copyOf(properties);
+        Objects.requireNonNull(card, "card");
+    }
+
+    /** A descriptor without a model card (weights {@value ModelCard#UNKNOWN}), as for a folder that has none. */
+    public ModelDescriptor(
+            String name, ModelTask task, List<String> labels, Path directory, Map<String, String> properties) {
+        this(name, task, labels, directory, properties, ModelCard.missing(name, task, labels));
     }
 
     /** A setting from {@code serving.properties}, if present. */
