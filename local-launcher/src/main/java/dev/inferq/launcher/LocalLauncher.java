@@ -24,7 +24,10 @@ import java.util.stream.Stream;
 /**
  * Runs the whole platform on this machine without Docker: Redis, Kafka, the gateway and the workers (by default one
  * serving every model; {@link WorkerLayout}), each a real child process; prints where everything is once all are healthy, and stops everything on
- * Ctrl-C, SIGTERM or the death of any child.
+ * Ctrl-C, SIGTERM or the death of Redis, Kafka or the gateway. A worker that dies once it was ready is restarted
+ * ({@link Supervised}): workers are stateless and their jobs wait in Kafka meanwhile. Redis keeps job state in
+ * memory only, so a restarted one would silently have lost every job; the others end the run so that their failure
+ * is seen rather than ridden out.
  */
 public final class LocalLauncher {
 
@@ -42,7 +45,12 @@ public final class LocalLauncher {
     private volatile boolean hookStarted;
 
     /** Children stopped together; tiers stop in reverse start order. */
-    private record Tier(String label, List<ManagedProcess> processes, Duration grace) {
+    private record Tier(String label, List<Member> members, Duration grace) {
+    }
+
+    /** A {@link ManagedProcess} or a {@link Supervised} one: whatever stops with its tier. */
+    private interface Member {
+        void stop(Duration grace);
     }
 
     LocalLauncher(Map<String, String> env, Path root) {
@@ -66,7 +74,7 @@ public final class LocalLauncher {
             launcher.hookStarted = true;
             launcher.stopAll();
             // On Ctrl-C during startup the main thread may be spawning a child right now; it stops that child
-            // itself (see tier()), and the JVM must not halt before it has.
+            // itself (see join()), and the JVM must not halt before it has.
             if (!launcher.mainExiting) {
                 try {
                     mainThread.join(60_000);
@@ -168,24 +176,30 @@ public final class LocalLauncher {
         // Gateway and worker boot in parallel: neither needs the other, and the worker's model loading dominates.
         t = System.nanoTime();
         // More than the worker's shutdown-timeout (60s): its in-flight batch finishes and commits before SIGKILL.
-        Consumer<ManagedProcess> apps = tier("gateway and worker", Duration.ofSeconds(70));
+        Tier apps = newTier("gateway and worker", Duration.ofSeconds(70));
         ManagedProcess gateway = ManagedProcess.builder("gateway")
                 .javaJar(gatewayJar, splitOr(get("GATEWAY_JAVA_OPTS", ""), List.of("-Xmx384m",
                         "-XX:+ExitOnOutOfMemoryError")), List.of())
                 .env(common).env("GATEWAY_PORT", String.valueOf(gatewayPort))
                 .workDir(root).logFile(logDir.resolve("gateway.log")).echoTo(echo).start();
-        apps.accept(gateway);
-        List<ManagedProcess> workers = new ArrayList<>();
+        join(apps, gateway::stop);
+        pids.add(gateway);
+        List<Supervised> workers = new ArrayList<>();
         List<Integer> workerPorts = new ArrayList<>();
         for (WorkerLayout.Worker spec : layout.workers()) {
             int port = workers.isEmpty() ? workerPort : imageWorkerPort;
-            ManagedProcess worker = ManagedProcess.builder(spec.name())
+            ManagedProcess.Builder builder = ManagedProcess.builder(spec.name())
                     .javaJar(workerJar, workerJvmArgs(spec), List.of())
                     .env(common).env("WORKER_PORT", String.valueOf(port))
                     .env("WORKER_MODELS", String.join(",", spec.models()))
                     .niceness(spec.niceness())
-                    .workDir(root).logFile(logDir.resolve(spec.name() + ".log")).echoTo(echo).start();
-            apps.accept(worker);
+                    .workDir(root).logFile(logDir.resolve(spec.name() + ".log")).echoTo(echo);
+            Supervised worker = Supervised.start(spec.name(), () -> {
+                ManagedProcess p = builder.start();
+                pids.add(p);
+                return p;
+            }, Supervised.Backoff.DEFAULT, LocalLauncher::warn);
+            join(apps, worker::stop);
             workers.add(worker);
             workerPorts.add(port);
         }
@@ -194,7 +208,8 @@ public final class LocalLauncher {
         gateway.awaitHealthUp(gatewayHealth, readyTimeout);
         say("gateway ready on http://localhost:" + gatewayPort + " (pid " + gateway.pid() + ", " + secs(t) + ")");
         for (int i = 0; i < workers.size(); i++) {
-            ManagedProcess worker = workers.get(i);
+            // Dying before it was ever ready is a broken setup (a model that does not load), not a crash to ride out.
+            ManagedProcess worker = workers.get(i).current();
             worker.awaitHealthUp(URI.create("http://127.0.0.1:" + workerPorts.get(i) + "/actuator/health"),
                     readyTimeout);
             WorkerLayout.Worker spec = layout.workers().get(i);
@@ -204,12 +219,10 @@ public final class LocalLauncher {
         }
 
         banner(gatewayPort, workerPorts, kafka, redis, modelsDir, secs(t0));
-        List<ManagedProcess> children = new ArrayList<>(List.of(redis.process(), kafka.process(), gateway));
-        children.addAll(workers);
-        return watch(children);
+        return watch(List.of(redis.process(), kafka.process(), gateway));
     }
 
-    /** Blocks until some child ends. An end we did not ask for is a failure of the whole stack. */
+    /** Blocks until an unsupervised child ends. An end we did not ask for is a failure of the whole stack. */
     private int watch(List<ManagedProcess> children) {
         CompletableFuture<?>[] exits = children.stream().map(ManagedProcess::onExit).toArray(CompletableFuture[]::new);
         ManagedProcess first = (ManagedProcess) CompletableFuture.anyOf(exits).join();
@@ -228,24 +241,33 @@ public final class LocalLauncher {
      * stopping began (Ctrl-C during startup) is stopped at once instead, or it would outlive the launcher.
      */
     private Consumer<ManagedProcess> tier(String label, Duration grace) {
+        Tier tier = newTier(label, grace);
+        return p -> {
+            join(tier, p::stop);
+            pids.add(p);
+        };
+    }
+
+    private Tier newTier(String label, Duration grace) {
         Tier tier = new Tier(label, new CopyOnWriteArrayList<>(), grace);
         synchronized (lock) {
             tiers.add(tier);
         }
-        return p -> {
-            boolean late;
-            synchronized (lock) {
-                late = stopping;
-                if (!late) {
-                    tier.processes().add(p);
-                }
+        return tier;
+    }
+
+    private void join(Tier tier, Member member) {
+        boolean late;
+        synchronized (lock) {
+            late = stopping;
+            if (!late) {
+                tier.members().add(member);
             }
-            if (late) {
-                p.stop(grace);
-                throw new IllegalStateException("stopping");
-            }
-            pids.add(p);
-        };
+        }
+        if (late) {
+            member.stop(tier.grace());
+            throw new IllegalStateException("stopping");
+        }
     }
 
     /**
@@ -256,7 +278,7 @@ public final class LocalLauncher {
         List<Tier> toStop;
         synchronized (lock) {
             stopping = true;
-            toStop = tiers.stream().filter(t -> !t.processes().isEmpty()).toList();
+            toStop = tiers.stream().filter(t -> !t.members().isEmpty()).toList();
             tiers.clear();
         }
         if (toStop.isEmpty()) {
@@ -267,8 +289,8 @@ public final class LocalLauncher {
             Tier tier = toStop.get(i);
             long t = System.nanoTime();
             // Members of a tier stop concurrently: their grace periods overlap instead of adding up.
-            List<CompletableFuture<Integer>> stops = tier.processes().stream()
-                    .map(p -> CompletableFuture.supplyAsync(() -> p.stop(tier.grace())))
+            List<CompletableFuture<Void>> stops = tier.members().stream()
+                    .map(m -> CompletableFuture.runAsync(() -> m.stop(tier.grace())))
                     .toList();
             stops.forEach(CompletableFuture::join);
             say("stopped " + tier.label() + " (" + secs(t) + ")");
@@ -416,6 +438,11 @@ public final class LocalLauncher {
     private static void say(String message) {
         OUT.println("[launcher] " + message);
         OUT.flush();
+    }
+
+    private static void warn(String message) {
+        System.err.println("[launcher] " + message);
+        System.err.flush();
     }
 
     /**
