@@ -1,5 +1,6 @@
 package dev.inferq.gateway;
 
+import dev.inferq.common.image.ImagePolicy;
 import java.time.Clock;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -25,9 +26,9 @@ public class GatewayConfiguration {
 
     /** Request bodies are buffered up to what the largest accepted job needs, and refused with 413 beyond. */
     @Bean
-    WebFluxConfigurer bodyLimits(GatewayProperties properties) {
+    WebFluxConfigurer bodyLimits(GatewayProperties properties, ImagePolicy images) {
         long textBudget = (long) properties.maxInputs() * properties.maxTextChars() * 4 + 64 * 1024;
-        int limit = Math.toIntExact(Math.max(textBudget, properties.maxImageSize().toBytes() + 64 * 1024));
+        int limit = Math.toIntExact(Math.max(textBudget, images.maxBytes() + 64 * 1024));
         return new WebFluxConfigurer() {
             @Override
             public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {

@@ -3,14 +3,12 @@ package dev.inferq.gateway;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.util.unit.DataSize;
 
 /**
- * Limits and timings of the gateway ({@code inferq.gateway.*}).
+ * Limits and timings of the gateway ({@code inferq.gateway.*}); image limits are the shared {@code inferq.image.*}.
  *
  * @param maxInputs most texts in one job (more answers 413)
  * @param maxTextChars longest text accepted, in characters (longer answers 413)
- * @param maxImageSize largest image upload (larger answers 413)
  * @param publishTimeout how long a submit waits for Kafka to acknowledge the job before answering 503
  * @param retryAfter what a 503 tells clients to wait before trying again
  * @param sseHeartbeat interval of comment lines that keep idle event streams open through proxies
@@ -20,7 +18,6 @@ import org.springframework.util.unit.DataSize;
 public record GatewayProperties(
         @DefaultValue("64") int maxInputs,
         @DefaultValue("4096") int maxTextChars,
-        @DefaultValue("10MB") DataSize maxImageSize,
         @DefaultValue("10s") Duration publishTimeout,
         @DefaultValue("5s") Duration retryAfter,
         @DefaultValue("15s") Duration sseHeartbeat,

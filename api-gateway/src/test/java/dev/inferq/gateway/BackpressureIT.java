@@ -3,12 +3,19 @@ package dev.inferq.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.inferq.common.job.JobNames;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestModels;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -36,6 +43,7 @@ class BackpressureIT {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     private static final String BUSY = "busy-" + RUN;
     private static final String CALM = "calm-" + RUN;
+    private static final String DRAINED = "drained-" + RUN;
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
@@ -43,6 +51,7 @@ class BackpressureIT {
         Path models = Path.of("target/backpressure-models/" + RUN);
         TestModels.copyAs("sentiment", BUSY, models);
         TestModels.copyAs("sentiment", CALM, models);
+        TestModels.copyAs("sentiment", DRAINED, models);
         registry.add("inferq.models-dir", models::toString);
         registry.add("inferq.gateway.seed.sentiment-model", () -> BUSY);
     }
@@ -70,6 +79,49 @@ class BackpressureIT {
                 .expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
                 .expectHeader().exists("Retry-After");
         submit(CALM).expectStatus().isAccepted();
+    }
+
+    @Test
+    void anIdempotencyKeyRefusedWith429IsFreeOnceTheBacklogDrains() {
+        for (int i = 0; i < 3; i++) {
+            submit(DRAINED).expectStatus().isAccepted();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> backlog.backlog(DRAINED) >= 3);
+        String key = "retry-me-" + RUN;
+
+        submit(DRAINED, key).expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
+        drain(DRAINED, 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> backlog.backlog(DRAINED) == 0);
+
+        String id = submit(DRAINED, key).expectStatus().isAccepted()
+                .expectBody(Map.class).returnResult().getResponseBody().get("id").toString();
+        submit(DRAINED, key).expectStatus().isAccepted()
+                .expectBody().jsonPath("$.id").isEqualTo(id);
+    }
+
+    /** Does what a worker group does to a backlog: reads the jobs and commits past them. */
+    private static void drain(String model, int jobs) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, JobNames.consumerGroup(model),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(JobNames.topic(model)));
+            int read = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (read < jobs && System.nanoTime() < deadline) {
+                read += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            assertThat(read).isEqualTo(jobs);
+            consumer.commitSync();
+        }
+    }
+
+    private WebTestClient.ResponseSpec submit(String model, String idempotencyKey) {
+        return http.post().uri("/v1/models/{model}/jobs", model).contentType(MediaType.APPLICATION_JSON)
+                .header("Idempotency-Key", idempotencyKey)
+                .bodyValue("{\"inputs\": [\"hello\"]}").exchange();
     }
 
     private WebTestClient.ResponseSpec submit(String model) {

@@ -53,7 +53,7 @@ import reactor.test.StepVerifier;
     "inferq.models-dir=../models/tiny",
     "inferq.gateway.max-inputs=4",
     "inferq.gateway.max-text-chars=100",
-    "inferq.gateway.max-image-size=64KB",
+    "inferq.image.max-bytes=64KB",
     "inferq.gateway.seed.result-wait=1s"
 })
 @AutoConfigureWebTestClient
@@ -289,6 +289,12 @@ class GatewayIT {
         expectProblem(postImage("/v1/models/image/jobs", "plain text".getBytes()),
                 HttpStatus.UNSUPPORTED_MEDIA_TYPE, "not a JPEG, PNG, GIF or BMP");
         expectProblem(postImage("/v1/models/image/jobs", new byte[70 * 1024]), HttpStatus.CONTENT_TOO_LARGE, null);
+        byte[] bomb = TestImages.pngBomb(16_000, 16_000);
+        String pixelLimit = "16000 x 16000 pixels (256000000); at most 50000000 pixels are accepted"
+                + " (inferq.image.max-pixels)";
+        expectProblem(postImage("/v1/models/image/jobs", bomb), HttpStatus.CONTENT_TOO_LARGE, pixelLimit);
+        expectProblem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_PNG).bodyValue(bomb)
+                .exchange(), HttpStatus.CONTENT_TOO_LARGE, pixelLimit);
         MultipartBodyBuilder wrongField = new MultipartBodyBuilder();
         wrongField.part("picture", new ByteArrayResource(TestImages.png(8, 8)) {
             @Override

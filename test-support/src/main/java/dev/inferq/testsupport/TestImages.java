@@ -53,19 +53,18 @@ public final class TestImages {
     }
 
     /**
-     * A valid 8-bit greyscale PNG of {@code width} x {@code height} black pixels: a decompression bomb, since its
-     * pixel data compresses about a thousandfold (16000 x 16000 is about 250 KB on disk and 256 MB decoded as
-     * bytes, four times that as the RGB picture a classifier needs). Written by hand so that making it never holds the
-     * decoded picture in memory.
+     * A valid 1-bit greyscale PNG of {@code width} x {@code height} black pixels: a decompression bomb, since its
+     * pixel data compresses about a thousandfold (16000 x 16000 is about 32 KB on disk and 1 GB as the RGB picture
+     * a classifier decodes it into). Written by hand so that making it never holds the decoded picture in memory.
      */
     public static byte[] pngBomb(int width, int height) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             out.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
             chunk(out, "IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height)
-                    .put((byte) 8).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array());
+                    .put((byte) 1).put((byte) 0).put((byte) 0).put((byte) 0).put((byte) 0).array());
             ByteArrayOutputStream compressed = new ByteArrayOutputStream();
-            byte[] row = new byte[width + 1];
+            byte[] row = new byte[(width + 7) / 8 + 1];
             try (DeflaterOutputStream deflate = new DeflaterOutputStream(compressed)) {
                 for (int y = 0; y < height; y++) {
                     deflate.write(row);

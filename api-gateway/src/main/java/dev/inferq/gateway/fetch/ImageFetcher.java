@@ -1,5 +1,7 @@
 package dev.inferq.gateway.fetch;
 
+import dev.inferq.common.image.ImagePolicy;
+import dev.inferq.common.image.ImageRejectedException;
 import dev.inferq.gateway.fetch.AddressGuard.AddressRefusedException;
 import dev.inferq.gateway.fetch.ImageUrl.RefusedException;
 import dev.inferq.gateway.fetch.ImageUrl.Target;
@@ -36,7 +38,8 @@ import reactor.netty.resources.ConnectionProvider;
  * connection, for the first request and for each redirect, is checked once more on the address actually dialled
  * ({@link AddressGuard}), so names that resolve to local addresses are refused after DNS resolution. Redirects are
  * followed here, at most {@link UrlFetchProperties#maxRedirects()}, each one checked like the first URL. The body is
- * read up to {@link UrlFetchProperties#maxSize()} and must decode as an image ({@link ImageCheck}).
+ * read up to the {@link ImagePolicy}'s byte limit and must pass that policy, like an upload: an accepted format whose
+ * header gives at most its pixel limit. Pixels are decoded by the worker, once.
  *
  * <p>Failures are {@link ApiException}s whose detail names the URL and the reason: 422 "Unusable image URL" for a
  * refused URL or address, one that cannot be reached, does not answer in time, answers an error status or redirects
@@ -51,11 +54,13 @@ public class ImageFetcher {
     private static final int MAX_URL_IN_DETAIL = 200;
 
     private final UrlFetchProperties properties;
+    private final ImagePolicy images;
     private final AddressPolicy policy;
     private final HttpClient client;
 
-    public ImageFetcher(UrlFetchProperties properties) {
+    public ImageFetcher(UrlFetchProperties properties, ImagePolicy images) {
         this.properties = properties;
+        this.images = images;
         this.policy = AddressPolicy.of(properties.allowlist());
         if (!policy.allowlist().isEmpty()) {
             log.info("Image URLs may reach these local hosts and addresses too: {}", policy.allowlist());
@@ -76,7 +81,7 @@ public class ImageFetcher {
     }
 
     /**
-     * Downloads the image at {@code imageUrl}: non-blocking, on Reactor Netty (the decode check runs on the
+     * Downloads the image at {@code imageUrl}: non-blocking, on Reactor Netty (the header check runs on the
      * bounded-elastic scheduler). Emits its bytes, exactly as served, or fails with an {@link ApiException} (422, 413
      * or 415) whose detail names the URL and the reason. Nothing is sent before the URL passes its checks.
      */
@@ -135,7 +140,7 @@ public class ImageFetcher {
         if (status < 200 || status >= 300) {
             return Mono.error(unusable(original, target, "answered " + statusText(status), null));
         }
-        long max = properties.maxSize().toBytes();
+        long max = images.maxBytes();
         long announced = contentLength(response);
         if (announced > max) {
             return Mono.error(ApiException.tooLarge(subject(original, target) + " announces " + announced
@@ -157,10 +162,10 @@ public class ImageFetcher {
 
     private byte[] decodable(String url, byte[] bytes) {
         try {
-            ImageCheck.requireDecodable(bytes, properties.maxPixels());
+            images.check(bytes);
             return bytes;
-        } catch (ImageCheck.RejectedException e) {
-            if (e.tooLarge()) {
+        } catch (ImageRejectedException e) {
+            if (e.isTooLarge()) {
                 throw ApiException.tooLarge("image URL '" + shorten(url) + "' gave an image that is too large: "
                         + e.getMessage());
             }

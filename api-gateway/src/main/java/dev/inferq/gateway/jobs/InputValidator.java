@@ -1,5 +1,7 @@
 package dev.inferq.gateway.jobs;
 
+import dev.inferq.common.image.ImagePolicy;
+import dev.inferq.common.image.ImageRejectedException;
 import dev.inferq.common.job.JobInput;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.problems.ApiException;
@@ -12,9 +14,11 @@ import org.springframework.stereotype.Component;
 public class InputValidator {
 
     private final GatewayProperties limits;
+    private final ImagePolicy images;
 
-    public InputValidator(GatewayProperties limits) {
+    public InputValidator(GatewayProperties limits, ImagePolicy images) {
         this.limits = limits;
+        this.images = images;
     }
 
     /** Checks the texts of a job, sent in the request field named {@code field}. */
@@ -73,17 +77,24 @@ public class InputValidator {
         return Duration.ofSeconds(seconds);
     }
 
-    /** Checks an image's size and format (by its leading bytes; the worker decodes it fully). */
-    public JobInput.Image image(byte[] bytes) {
-        if (bytes.length == 0) {
-            throw ApiException.badRequest("the uploaded file is empty");
+    /**
+     * Checks an uploaded image against the {@link ImagePolicy}: its size, its format and its pixel count, read from
+     * its header before any pixel is decoded. Too large (bytes or pixels) answers 413, not an accepted image 415.
+     */
+    public CheckedImage image(byte[] bytes) {
+        try {
+            return new CheckedImage(bytes, images.check(bytes));
+        } catch (ImageRejectedException e) {
+            throw switch (e.reason()) {
+                case EMPTY -> ApiException.badRequest("the uploaded file is empty");
+                case TOO_MANY_BYTES, TOO_MANY_PIXELS -> ApiException.tooLarge(e.getMessage());
+                case NOT_AN_IMAGE -> ApiException.unsupportedMediaType(e.getMessage());
+            };
         }
-        if (bytes.length > limits.maxImageSize().toBytes()) {
-            throw ApiException.tooLarge("the image has " + bytes.length + " bytes; at most "
-                    + limits.maxImageSize().toBytes() + " are accepted");
-        }
-        ImageFormat format = ImageFormat.sniff(bytes).orElseThrow(() -> ApiException.unsupportedMediaType(
-                "the uploaded file is not a JPEG, PNG, GIF or BMP image"));
-        return new JobInput.Image(format.mediaType(), bytes.length);
+    }
+
+    /** The most bytes an image body may have; larger bodies are refused while they are read. */
+    public int maxImageBytes() {
+        return Math.toIntExact(images.maxBytes());
     }
 }

@@ -60,7 +60,7 @@ public class JobEventStream {
     }
 
     private static boolean advances(AtomicInteger reached, JobRecord job) {
-        int rank = job.status().isTerminal() ? 2 : job.status().ordinal();
+        int rank = job.status().rank();
         return reached.getAndAccumulate(rank, Math::max) < rank;
     }
 }

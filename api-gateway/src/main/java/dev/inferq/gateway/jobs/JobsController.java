@@ -2,15 +2,11 @@ package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
-import dev.inferq.common.job.JobStore;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
-import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
-import java.time.Clock;
 import java.time.Duration;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
@@ -32,7 +28,8 @@ import reactor.core.publisher.Mono;
 /**
  * The native asynchronous API: submit a job (texts, or an image by upload, raw body or URL), poll it, follow it,
  * cancel it. Every submit takes an optional {@code timeout_s} (query parameter, or JSON body field): a worker that
- * has not started the job by then marks it EXPIRED instead of running it.
+ * has not started the job by then marks it EXPIRED instead of running it. Each route only turns its request into a
+ * {@link Submission}; {@link JobService} does the rest.
  */
 @RestController
 public class JobsController {
@@ -42,23 +39,17 @@ public class JobsController {
 
     private final ModelCatalog catalog;
     private final InputValidator validator;
-    private final JobSubmitter submitter;
-    private final JobStore store;
+    private final JobService jobs;
     private final JobEventStream events;
     private final ImageFetcher fetcher;
-    private final GatewayProperties properties;
-    private final Clock clock;
 
-    public JobsController(ModelCatalog catalog, InputValidator validator, JobSubmitter submitter, JobStore store,
-            JobEventStream events, ImageFetcher fetcher, GatewayProperties properties, Clock clock) {
+    public JobsController(ModelCatalog catalog, InputValidator validator, JobService jobs, JobEventStream events,
+            ImageFetcher fetcher) {
         this.catalog = catalog;
         this.validator = validator;
-        this.submitter = submitter;
-        this.store = store;
+        this.jobs = jobs;
         this.events = events;
         this.fetcher = fetcher;
-        this.properties = properties;
-        this.clock = clock;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
@@ -68,18 +59,15 @@ public class JobsController {
             @RequestParam(name = TIMEOUT, required = false) String timeoutS,
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         ModelDescriptor descriptor = model(model);
-        Mono<JobBody> json = body.defaultIfEmpty(new JobBody(null, null, null));
-        Mono<JobRecord> submitted = descriptor.task() == ModelTask.TEXT_CLASSIFICATION
-                ? json.flatMap(b -> {
-                    Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
-                    return submitter.submitOnce(idempotencyKey, descriptor.name(), validator.texts(b.inputs(), "inputs"),
-                            null, timeout);
-                })
-                : json.flatMap(b -> {
-                    Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
-                    return fetcher.fetch(requireUrl(b)).flatMap(bytes -> submitImage(descriptor, bytes, timeout, idempotencyKey));
-                });
-        return submitted.map(JobAccepted::response);
+        Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null)).flatMap(b -> {
+            Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
+            return descriptor.task() == ModelTask.TEXT_CLASSIFICATION
+                    ? Mono.just(Submission.texts(descriptor.name(), validator.texts(b.inputs(), "inputs"), timeout,
+                            idempotencyKey))
+                    : fetcher.fetch(requireUrl(b)).map(bytes -> Submission.image(descriptor.name(),
+                            validator.image(bytes), timeout, idempotencyKey));
+        });
+        return submission.flatMap(jobs::submit).map(JobAccepted::response);
     }
 
     /** An image uploaded as {@code multipart/form-data}, in the form field {@code file}. */
@@ -90,15 +78,15 @@ public class JobsController {
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
-        int limit = Math.toIntExact(properties.maxImageSize().toBytes());
-        return file.flatMap(part -> DataBufferUtils.join(part.content(), limit))
+        return file.flatMap(part -> DataBufferUtils.join(part.content(), validator.maxImageBytes()))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
                     buffer.read(bytes);
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .flatMap(bytes -> submitImage(descriptor, bytes, timeout, idempotencyKey))
+                .flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
+                        idempotencyKey)))
                 .map(JobAccepted::response);
     }
 
@@ -110,21 +98,20 @@ public class JobsController {
             @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
-        return body.flatMap(bytes -> submitImage(descriptor, bytes, timeout, idempotencyKey))
+        return body.flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
+                        idempotencyKey)))
                 .map(JobAccepted::response);
     }
 
     @GetMapping("/v1/jobs/{id}")
     public Mono<JobRecord> get(@PathVariable String id) {
-        return store.find(jobId(id)).switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id)));
+        return jobs.find(jobId(id));
     }
 
     @GetMapping(path = "/v1/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public Flux<ServerSentEvent<JobRecord>> events(@PathVariable String id) {
         JobId jobId = jobId(id);
-        return store.find(jobId)
-                .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id)))
-                .flatMapMany(known -> events.follow(jobId));
+        return jobs.find(jobId).flatMapMany(known -> events.follow(jobId));
     }
 
     /**
@@ -133,31 +120,13 @@ public class JobsController {
      */
     @PostMapping("/v1/jobs/{id}/cancel")
     public Mono<JobRecord> cancel(@PathVariable String id) {
-        return Mono.fromCallable(() -> jobId(id))
-                .flatMap(store::find)
-                .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id)))
-                .flatMap(current -> {
-                    JobRecord cancelled = current.cancelled(clock.instant());
-                    return store.transition(cancelled, JobStatus.QUEUED).flatMap(transition ->
-                            switch (transition.outcome()) {
-                                case APPLIED -> Mono.just(cancelled);
-                                case MISSING -> Mono.error(ApiException.jobNotFound(id));
-                                case REFUSED -> Mono.error(ApiException.conflict("job '" + id + "' is "
-                                        + transition.current() + " and can no longer be cancelled; only a QUEUED job"
-                                        + " can"));
-                            });
-                });
+        return Mono.fromCallable(() -> jobId(id)).flatMap(jobs::cancel);
     }
 
     /** The same as {@link #cancel}: a job's record is not removed before its time to live runs out. */
     @DeleteMapping("/v1/jobs/{id}")
     public Mono<JobRecord> delete(@PathVariable String id) {
         return cancel(id);
-    }
-
-    private Mono<JobRecord> submitImage(ModelDescriptor model, byte[] bytes, Duration timeout,
-            String idempotencyKey) {
-        return submitter.submitOnce(idempotencyKey, model.name(), validator.image(bytes), bytes, timeout);
     }
 
     private ModelDescriptor model(String name) {

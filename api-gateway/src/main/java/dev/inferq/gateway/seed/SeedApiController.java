@@ -6,7 +6,8 @@ import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.jobs.InputValidator;
 import dev.inferq.gateway.jobs.JobAccepted;
 import dev.inferq.gateway.jobs.JobEventStream;
-import dev.inferq.gateway.jobs.JobSubmitter;
+import dev.inferq.gateway.jobs.JobService;
+import dev.inferq.gateway.jobs.Submission;
 import dev.inferq.gateway.problems.ApiException;
 import java.util.Locale;
 import java.util.Map;
@@ -30,15 +31,15 @@ public class SeedApiController {
 
     static final String PREFER_ASYNC = "respond-async";
 
-    private final JobSubmitter submitter;
+    private final JobService jobs;
     private final InputValidator validator;
     private final ImageFetcher fetcher;
     private final JobEventStream events;
     private final SeedApiProperties properties;
 
-    public SeedApiController(JobSubmitter submitter, InputValidator validator, ImageFetcher fetcher,
+    public SeedApiController(JobService jobs, InputValidator validator, ImageFetcher fetcher,
             JobEventStream events, SeedApiProperties properties) {
-        this.submitter = submitter;
+        this.jobs = jobs;
         this.validator = validator;
         this.fetcher = fetcher;
         this.events = events;
@@ -68,7 +69,8 @@ public class SeedApiController {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::image)
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
-                        .flatMap(bytes -> submitter.submit(properties.imageModel(), validator.image(bytes), bytes))
+                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), null, null))
+                        .flatMap(jobs::submit)
                         .flatMap(queued -> answer(queued, prefer, done -> SeedResponses.ImageResponse.of(request,
                                 "vit-human-pose-classification", done))));
     }
@@ -77,7 +79,8 @@ public class SeedApiController {
             String prefer) {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::text)
-                .flatMap(request -> submitter.submit(model, validator.texts(request.text(), "text"))
+                .flatMap(request -> jobs.submit(
+                                Submission.texts(model, validator.texts(request.text(), "text"), null, null))
                         .flatMap(queued -> answer(queued, prefer,
                                 done -> SeedResponses.TextResponse.of(request, modelName, done))));
     }

@@ -7,6 +7,7 @@ import static dev.inferq.testsupport.TestImages.encode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.gateway.problems.ApiException;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -46,6 +47,7 @@ import reactor.core.publisher.Mono;
 class ImageFetcherTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final ImagePolicy DEFAULT_IMAGES = new ImagePolicy(10_000_000, 50_000_000);
     private static byte[] png;
     private static byte[] jpeg;
     private static byte[] gif;
@@ -125,7 +127,7 @@ class ImageFetcherTest {
     void streamsLargeChunkedImagesWithinTheLimit() {
         byte[] big = bigPng();
         serveChunked("/big.png", big, 8192);
-        ImageFetcher fetcher = fetcher(allowLoopback(DataSize.ofBytes(big.length), Duration.ofSeconds(10), 3));
+        ImageFetcher fetcher = loopbackFetcher(DataSize.ofBytes(big.length), Duration.ofSeconds(10), 3);
         assertThat(fetch(fetcher, local("/big.png"))).isEqualTo(big);
     }
 
@@ -152,32 +154,38 @@ class ImageFetcherTest {
         ImageFetcher fetcher = fetcher(List.of("127.0.0.1"));
 
         expectProblem(() -> fetch(fetcher, local("/page")), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                "image URL '" + local("/page") + "' is not a decodable image: it is not a JPEG, PNG, GIF or BMP image"
-                        + " (25 bytes received)");
+                "image URL '" + local("/page") + "' is not a decodable image: the input is not a JPEG, PNG, GIF or BMP"
+                        + " image (25 bytes received)");
         expectProblem(() -> fetch(fetcher, local("/empty")), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                "image URL '" + local("/empty") + "' is not a decodable image: the response body is empty");
-        expectProblem(() -> fetch(fetcher, local("/truncated.png")), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-                "is not a decodable image: its PNG data could not be decoded");
+                "image URL '" + local("/empty") + "' is not a decodable image: the image is empty");
+        // The policy reads headers only, as for uploads: pixel data is decoded once, by the worker, which fails
+        // such a job with the reason.
+        assertThat(fetch(fetcher, local("/truncated.png"))).isEqualTo(truncated);
         expectProblem(() -> fetch(fetcher, local("/a.tiff")), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                 "not a JPEG, PNG, GIF or BMP image");
     }
 
     @Test
-    void webpIsAcceptedOnlyWhereAnImageIoReaderExists() {
-        // The JDK has no WebP reader; with a plugin (e.g. TwelveMonkeys) on the class path WebP would decode.
-        assertThat(ImageCheck.webpSupported()).isEqualTo(ImageIO.getImageReadersByFormatName("webp").hasNext());
-        assertThat(ImageCheck.acceptedFormats()).startsWith("JPEG, PNG, GIF");
+    void webpIsRefusedNamingTheAcceptedFormats() {
+        // RIFF container, WEBP form type, a VP8L chunk: recognisable as WebP, which the worker cannot decode.
+        byte[] webp = {'R', 'I', 'F', 'F', 26, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 13, 0, 0, 0, 0x2F,
+                0, 0, 0, 0x10, 0x07, 0x10, 0x11, 0x11, (byte) 0x88, (byte) 0x88, (byte) 0xFE, 0x07, 0};
+        serve("/a.webp", webp, "image/webp");
+
+        expectProblem(() -> fetch(fetcher(List.of("127.0.0.1")), local("/a.webp")), HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                "image URL '" + local("/a.webp") + "' is not a decodable image: the input is not a JPEG, PNG, GIF or"
+                        + " BMP image");
     }
 
     @Test
     void anImageWithTooManyPixelsIsTooLargeWhateverItsFileSize() {
         byte[] wide = encode(new BufferedImage(2000, 1000, BufferedImage.TYPE_BYTE_GRAY), "png"); // a few KB
         serve("/wide.png", wide, "image/png");
-        UrlFetchProperties properties = new UrlFetchProperties(List.of("127.0.0.1"), DataSize.ofMegabytes(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(10), 3, 1_000_000);
-        expectProblem(() -> fetch(new ImageFetcher(properties), local("/wide.png")), HttpStatus.CONTENT_TOO_LARGE,
-                "image URL '" + local("/wide.png") + "' gave an image that is too large: it is 2000 x 1000 pixels;"
-                        + " at most 1000000 pixels are accepted");
+        UrlFetchProperties properties = UrlFetchProperties.defaults().withAllowlist(List.of("127.0.0.1"));
+        ImageFetcher fetcher = new ImageFetcher(properties, new ImagePolicy(1_000_000, 1_000_000));
+        expectProblem(() -> fetch(fetcher, local("/wide.png")), HttpStatus.CONTENT_TOO_LARGE,
+                "image URL '" + local("/wide.png") + "' gave an image that is too large: the PNG image is 2000 x 1000"
+                        + " pixels (2000000); at most 1000000 pixels are accepted");
     }
 
     @Test
@@ -200,7 +208,7 @@ class ImageFetcherTest {
                 // expected: the fetcher stops reading at the limit
             }
         });
-        ImageFetcher fetcher = fetcher(allowLoopback(DataSize.ofKilobytes(1), Duration.ofSeconds(10), 3));
+        ImageFetcher fetcher = loopbackFetcher(DataSize.ofKilobytes(1), Duration.ofSeconds(10), 3);
 
         expectProblem(() -> fetch(fetcher, local("/announced.png")), HttpStatus.CONTENT_TOO_LARGE,
                 "image URL '" + local("/announced.png") + "' announces " + big.length
@@ -233,7 +241,7 @@ class ImageFetcherTest {
                 // expected
             }
         });
-        ImageFetcher fetcher = fetcher(allowLoopback(DataSize.ofMegabytes(1), Duration.ofMillis(700), 3));
+        ImageFetcher fetcher = loopbackFetcher(DataSize.ofMegabytes(1), Duration.ofMillis(700), 3);
 
         long start = System.nanoTime();
         expectProblem(() -> fetch(fetcher, local("/silent.png")), HttpStatus.UNPROCESSABLE_CONTENT,
@@ -295,7 +303,7 @@ class ImageFetcherTest {
                 "image URL '" + local("/hops/4") + "' redirected more than 3 times (the last time to '/a.png')");
         assertThat(served).as("the fourth redirect is not followed").hasValue(4);
 
-        ImageFetcher noRedirects = fetcher(allowLoopback(DataSize.ofMegabytes(1), Duration.ofSeconds(10), 0));
+        ImageFetcher noRedirects = loopbackFetcher(DataSize.ofMegabytes(1), Duration.ofSeconds(10), 0);
         assertThat(fetch(noRedirects, local("/a.png"))).isEqualTo(png);
         expectProblem(() -> fetch(noRedirects, local("/hops/1")), HttpStatus.UNPROCESSABLE_CONTENT,
                 "image URL '" + local("/hops/1") + "' redirected to '/a.png'; redirects are not followed");
@@ -541,16 +549,16 @@ class ImageFetcherTest {
     // ---------------------------------------------------------------- helpers
 
     private ImageFetcher fetcher(List<String> allowlist) {
-        return new ImageFetcher(UrlFetchProperties.defaults().withAllowlist(allowlist));
+        return new ImageFetcher(UrlFetchProperties.defaults().withAllowlist(allowlist), DEFAULT_IMAGES);
     }
 
-    private static UrlFetchProperties allowLoopback(DataSize maxSize, Duration readTimeout, int maxRedirects) {
-        return new UrlFetchProperties(List.of("127.0.0.1"), maxSize, Duration.ofSeconds(5), readTimeout, maxRedirects,
-                50_000_000L);
+    private static ImageFetcher loopbackFetcher(DataSize maxSize, Duration readTimeout, int maxRedirects) {
+        return new ImageFetcher(new UrlFetchProperties(List.of("127.0.0.1"), Duration.ofSeconds(5), readTimeout,
+                maxRedirects), new ImagePolicy(maxSize.toBytes(), 50_000_000L));
     }
 
     private ImageFetcher fetcher(UrlFetchProperties properties) {
-        return new ImageFetcher(properties);
+        return new ImageFetcher(properties, DEFAULT_IMAGES);
     }
 
     private static byte[] fetch(ImageFetcher fetcher, String url) {

@@ -2,13 +2,14 @@ package dev.inferq.gateway.fetch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.common.image.ImagePolicy;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
-import org.springframework.util.unit.DataSize;
 
 /** How the settings bind, as the gateway's application.yml and IMAGE_URL_ALLOWLIST give them. */
 class UrlFetchPropertiesTest {
@@ -17,6 +18,11 @@ class UrlFetchPropertiesTest {
     @EnableConfigurationProperties(UrlFetchProperties.class)
     @Import(ImageFetcher.class)
     static class Fetching {
+
+        @Bean
+        ImagePolicy imagePolicy() {
+            return new ImagePolicy(10_000_000, 50_000_000);
+        }
     }
 
     private final ApplicationContextRunner context = new ApplicationContextRunner().withUserConfiguration(Fetching.class);
@@ -27,11 +33,9 @@ class UrlFetchPropertiesTest {
             UrlFetchProperties properties = ctx.getBean(UrlFetchProperties.class);
             assertThat(properties).isEqualTo(UrlFetchProperties.defaults());
             assertThat(properties.allowlist()).isEmpty();
-            assertThat(properties.maxSize()).isEqualTo(DataSize.ofMegabytes(10));
             assertThat(properties.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
             assertThat(properties.readTimeout()).isEqualTo(Duration.ofSeconds(10));
             assertThat(properties.maxRedirects()).isEqualTo(3);
-            assertThat(properties.maxPixels()).isEqualTo(50_000_000L);
             assertThat(ctx.getBean(ImageFetcher.class).policy().allowlist()).isEmpty();
         });
     }
@@ -45,11 +49,10 @@ class UrlFetchPropertiesTest {
     @Test
     void aCommaSeparatedAllowlistBindsHostsAddressesAndBlocks() {
         context.withPropertyValues("inferq.gateway.url-fetch.allowlist=127.0.0.1, localhost,10.0.0.0/8,::1",
-                        "inferq.gateway.url-fetch.max-size=2MB", "inferq.gateway.url-fetch.read-timeout=750ms",
+                        "inferq.gateway.url-fetch.read-timeout=750ms",
                         "inferq.gateway.url-fetch.max-redirects=0")
                 .run(ctx -> {
                     UrlFetchProperties properties = ctx.getBean(UrlFetchProperties.class);
-                    assertThat(properties.maxSize()).isEqualTo(DataSize.ofMegabytes(2));
                     assertThat(properties.readTimeout()).isEqualTo(Duration.ofMillis(750));
                     assertThat(properties.maxRedirects()).isZero();
                     assertThat(ctx.getBean(ImageFetcher.class).policy().allowlist())

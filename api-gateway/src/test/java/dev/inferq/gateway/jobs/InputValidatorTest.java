@@ -3,7 +3,10 @@ package dev.inferq.gateway.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.job.JobInput;
+import dev.inferq.testsupport.TestImages;
+import java.awt.image.BufferedImage;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.problems.ApiException;
 import java.time.Duration;
@@ -11,12 +14,12 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
-import org.springframework.util.unit.DataSize;
 
 class InputValidatorTest {
 
-    private final InputValidator validator = new InputValidator(new GatewayProperties(3, 10, DataSize.ofBytes(100),
-            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(1)));
+    private final InputValidator validator = new InputValidator(new GatewayProperties(3, 10,
+            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(1)),
+            new ImagePolicy(2_000, 10_000));
 
     @Test
     void acceptsTextsWithinTheLimits() {
@@ -42,25 +45,31 @@ class InputValidatorTest {
     }
 
     @Test
-    void recognisesImageFormatsByTheirLeadingBytes() {
-        assertThat(validator.image(bytes(0xFF, 0xD8, 0xFF, 0xE0, 0)).contentType()).isEqualTo("image/jpeg");
-        assertThat(validator.image(bytes(0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0)).contentType())
-                .isEqualTo("image/png");
-        assertThat(validator.image(bytes('G', 'I', 'F', '8', '9', 'a')).contentType()).isEqualTo("image/gif");
-        JobInput.Image bmp = validator.image(bytes('B', 'M', 1, 2));
-        assertThat(bmp.contentType()).isEqualTo("image/bmp");
-        assertThat(bmp.sizeBytes()).isEqualTo(4);
+    void recognisesImageFormatsByTheirContentAndReadsTheirHeader() {
+        BufferedImage picture = TestImages.picture(20, 10, BufferedImage.TYPE_INT_RGB);
+        assertThat(validator.image(TestImages.encode(picture, "jpg")).input().contentType()).isEqualTo("image/jpeg");
+        assertThat(validator.image(TestImages.encode(picture, "png")).input().contentType()).isEqualTo("image/png");
+        assertThat(validator.image(TestImages.encode(picture, "gif")).input().contentType()).isEqualTo("image/gif");
+        byte[] bmpBytes = TestImages.encode(picture, "bmp");
+        CheckedImage bmp = validator.image(bmpBytes);
+        assertThat(bmp.input()).isEqualTo(new JobInput.Image("image/bmp", bmpBytes.length));
+        assertThat(bmp.header().width()).isEqualTo(20);
+        assertThat(bmp.header().height()).isEqualTo(10);
     }
 
     @Test
-    void refusesEmptyForeignOrOversizeUploads() {
+    void refusesEmptyForeignBrokenOversizeAndTooManyPixelUploads() {
         expect(() -> validator.image(new byte[0]), HttpStatus.BAD_REQUEST, "empty");
         expect(() -> validator.image(bytes('%', 'P', 'D', 'F')), HttpStatus.UNSUPPORTED_MEDIA_TYPE, "not a JPEG");
         expect(() -> validator.image(bytes(0x89, 'P', 'N')), HttpStatus.UNSUPPORTED_MEDIA_TYPE, "not a JPEG");
-        byte[] big = new byte[101];
+        expect(() -> validator.image(bytes(0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0)),
+                HttpStatus.UNSUPPORTED_MEDIA_TYPE, "PNG header cannot be read");
+        byte[] big = new byte[2_001];
         big[0] = 'B';
         big[1] = 'M';
-        expect(() -> validator.image(big), HttpStatus.CONTENT_TOO_LARGE, "101 bytes; at most 100");
+        expect(() -> validator.image(big), HttpStatus.CONTENT_TOO_LARGE, "2001 bytes; at most 2000");
+        expect(() -> validator.image(TestImages.pngBomb(200, 100)), HttpStatus.CONTENT_TOO_LARGE,
+                "200 x 100 pixels (20000); at most 10000 pixels");
     }
 
     private static byte[] bytes(int... values) {

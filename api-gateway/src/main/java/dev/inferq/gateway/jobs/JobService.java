@@ -1,0 +1,155 @@
+package dev.inferq.gateway.jobs;
+
+import dev.inferq.common.job.IdempotencyClaim;
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.gateway.problems.ApiException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Service;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * What clients do with jobs, whatever API they use: submit, find, cancel.
+ *
+ * <p>A submit checks the model's backlog, stores the input and QUEUED record in Redis, then publishes the job to the
+ * model's Kafka topic. A job counts as accepted only when both have succeeded; otherwise its traces are removed and
+ * the client gets a 503 to retry, so no half-created job is left behind. A submission with an {@code Idempotency-Key}
+ * claims the key first and frees it again whenever the job is not accepted (429, 503, ...), so the client's retry
+ * can create the job.
+ */
+@Service
+public class JobService {
+
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
+
+    private final JobStore store;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final BacklogMonitor backlog;
+    private final GatewayProperties properties;
+    private final Clock clock;
+
+    public JobService(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
+            GatewayProperties properties, Clock clock) {
+        this.store = store;
+        this.kafka = kafka;
+        this.backlog = backlog;
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    /**
+     * Accepts {@code submission} as a new job and answers its QUEUED record. With an idempotency key, a repeat of the
+     * same request (while jobs live) answers the job the first one created instead; the same key with a different
+     * request is a 422.
+     */
+    public Mono<JobRecord> submit(Submission submission) {
+        String key = submission.idempotencyKey();
+        if (key == null) {
+            return accept(JobId.random(), submission);
+        }
+        if (key.isBlank() || key.length() > 255) {
+            return Mono.error(ApiException.badRequest("the Idempotency-Key header must have 1 to 255 characters"));
+        }
+        IdempotencyClaim claim = new IdempotencyClaim(fingerprint(submission), JobId.random());
+        return store.claimIdempotencyKey(key, claim)
+                .flatMap(claimed -> claimed
+                        ? accept(claim.jobId(), submission).onErrorResume(e -> store.releaseIdempotencyKey(key)
+                                .onErrorComplete().then(Mono.error(e)))
+                        : store.idempotencyClaim(key).flatMap(first -> replay(key, first, claim)));
+    }
+
+    /** The job, or a 404 when it does not exist or has expired. */
+    public Mono<JobRecord> find(JobId id) {
+        return store.find(id).switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id.value())));
+    }
+
+    /**
+     * Cancels a job that no worker has started yet: it ends CANCELLED and the worker skips it. A job that can no
+     * longer be cancelled answers 409 naming its status.
+     */
+    public Mono<JobRecord> cancel(JobId id) {
+        return find(id).flatMap(current -> {
+            JobRecord cancelled = current.cancelled(clock.instant());
+            return store.transition(cancelled).flatMap(transition -> switch (transition.outcome()) {
+                case APPLIED -> Mono.just(cancelled);
+                case MISSING -> Mono.error(ApiException.jobNotFound(id.value()));
+                case REFUSED -> Mono.error(ApiException.conflict("job '" + id + "' is " + transition.current()
+                        + " and can no longer be cancelled; only a QUEUED job can"));
+            });
+        });
+    }
+
+    private Mono<JobRecord> replay(String key, IdempotencyClaim first, IdempotencyClaim attempt) {
+        if (!first.isSameRequest(attempt.fingerprint())) {
+            return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency-Key reused",
+                    "Idempotency-Key '" + key + "' was already used for a different request"));
+        }
+        return store.find(first.jobId()).switchIfEmpty(Mono.error(() -> ApiException.conflict(
+                "the first request with Idempotency-Key '" + key + "' is still being accepted; retry")));
+    }
+
+    /** What makes two submits the same request: the model, the input, the image bytes and the timeout. */
+    private static String fingerprint(Submission submission) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((submission.model() + "\n" + JobCodec.mapper().writeValueAsString(submission.input()) + "\n"
+                    + submission.timeout() + "\n").getBytes(StandardCharsets.UTF_8));
+            if (submission.inputBytes() != null) {
+                sha.update(submission.inputBytes());
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private Mono<JobRecord> accept(JobId id, Submission submission) {
+        // Deferred, so that a 429 from the backlog travels the same error path as any other refusal.
+        return Mono.defer(() -> {
+            backlog.admit(submission.model());
+            Instant now = clock.instant();
+            Instant deadline = submission.timeout() == null ? null : now.plus(submission.timeout());
+            JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline);
+            JobRecord queued = JobRecord.queued(request);
+            Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
+                    : store.saveInput(id, submission.inputBytes());
+            // The record first: creating it is what fails when the id is taken, and then nothing of ours is stored.
+            return store.create(queued)
+                    .then(Mono.defer(() -> saveInput.then(publish(request))
+                            .onErrorResume(e -> store.delete(id).onErrorComplete().then(Mono.error(e)))))
+                    .thenReturn(queued)
+                    .onErrorResume(e -> !(e instanceof ApiException), e -> {
+                        log.warn("Job {} for model '{}' could not be queued, nothing of it is kept: {}", id,
+                                submission.model(), e.toString());
+                        return Mono.error(ApiException.unavailable("the job could not be queued (the job store or"
+                                + " the queue did not answer in time); nothing was stored, retry later",
+                                properties.retryAfter(), e));
+                    });
+        });
+    }
+
+    private Mono<Void> publish(JobRequest request) {
+        // send() can block on metadata while the broker is away: keep that off the event loop.
+        return Mono.fromFuture(() -> kafka.send(JobNames.topic(request.model()), request.id().value(),
+                        JobCodec.encodeRequest(request)))
+                .subscribeOn(Schedulers.boundedElastic())
+                .timeout(properties.publishTimeout())
+                .then();
+    }
+}
