@@ -8,10 +8,15 @@ engine). The real Hugging Face checkpoints (TinyBERT 4L-312D fine-tuned for disa
 sentiment, ViT-B/16 fine-tuned for human actions) cannot be downloaded on the build machines, and
 HF `transformers` is not installable there. So this script builds the same architectures in pure
 PyTorch, fills them with *seeded random* weights, traces them to TorchScript and writes everything
-the Java side loads: `<name>.pt`, `config.json` (id2label), `serving.properties`, and
-`tokenizer.json` (text) or `synset.txt` (image). The Java loader does not care whether the weights
-are trained: a converted real checkpoint (see models/README.md) drops into the same folders.
-Predictions of these models are meaningless but deterministic.
+the Java side loads: `<name>.pt`, `config.json` (id2label), `serving.properties`, `model-card.json`
+(`"weights": "random"`), and `tokenizer.json` (text) or `synset.txt` (image). The Java loader does not
+care whether the weights are trained: a converted real checkpoint (convert_hf.py) or a trained text
+model (train_text.py) drops into the same folders. Predictions of the random models are meaningless but
+deterministic.
+
+Text folders that already hold a trained or converted model (a model-card.json whose weights are not
+"random", as the committed models/tiny/disaster and models/tiny/sentiment) are left alone unless
+--random-text is given: this script writes random text models only where there is nothing better.
 
 Sizes
 -----
@@ -20,7 +25,8 @@ Sizes
 
 Usage
 -----
-  /usr/bin/python3 models/generate_models.py --size tiny|full [--out DIR]   (default models/<size>)
+  /usr/bin/python3 models/generate_models.py --size tiny|full [--out DIR] [--random-text]
+                                                                   (default out: models/<size>)
 
 The image folder gets two files of the same weights: image.pt (float32, the baseline) and image_bf16.pt
 (attention and MLP in bfloat16, fp32 residual stream); serving.properties selects image (tiny) or
@@ -600,6 +606,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="tiny")
     parser.add_argument("--out", help="output folder (default models/<size>)")
+    parser.add_argument("--random-text", action="store_true",
+                        help="write random text models even over trained or converted ones")
     args = parser.parse_args()
     out = args.out or os.path.join(here, args.size)
     cfg = SIZES[args.size]
@@ -614,6 +622,10 @@ def main():
     for offset, (name, labels) in enumerate(TEXT_MODELS.items(), start=1):
         t0 = time.time()
         folder = os.path.join(out, name)
+        kept = non_random_weights(folder)
+        if kept and not args.random_text:
+            print(f"{name}: keeping the {kept} model in {folder} (--random-text replaces it)")
+            continue
         if os.path.isdir(folder):
             shutil.rmtree(folder)
         os.makedirs(folder)
@@ -630,6 +642,10 @@ def main():
         write_json(os.path.join(folder, "config.json"), bert_config(b, vocab_size, pad_id, labels))
         write_text(os.path.join(folder, "serving.properties"), TEXT_SERVING.format(
             name=name, max_length=SERVING_MAX_LENGTH, max_positions=b["max_positions"]))
+        write_json(os.path.join(folder, "model-card.json"), random_card(
+            name, "text-classification", labels,
+            {"type": "BertForSequenceClassification", **b, "vocab_size": vocab_size}, args.size,
+            "models/train_text.py trains this model; models/convert_hf.py converts a fine-tuned checkpoint"))
         print(f"{name}: traced in {time.time() - t0:.1f}s; verifying")
         verify_text(model, loaded, vocab_size, b["max_positions"], len(labels))
 
@@ -651,6 +667,9 @@ def main():
     write_json(os.path.join(folder, "config.json"), vit_config(v, IMAGE_LABELS))
     write_text(os.path.join(folder, "serving.properties"),
                IMAGE_SERVING.format(model_name=IMAGE_SERVED[args.size]))
+    write_json(os.path.join(folder, "model-card.json"), random_card(
+        "image", "image-classification", IMAGE_LABELS, {"type": "ViTForImageClassification", **v}, args.size,
+        "models/convert_hf.py converts a fine-tuned ViTForImageClassification checkpoint into this folder"))
     print(f"image: traced in {time.time() - t0:.1f}s; verifying")
     # ViT-B/16 takes seconds per image in Debian's torch on 2 cores: fewer checks for full
     verify_image(model, loaded, v["image"], len(IMAGE_LABELS),
@@ -670,6 +689,32 @@ def main():
             digest = "  sha256 " + sha256(p) if f.endswith(".pt") else ""
             print(f"  {os.path.relpath(p, out):28s} {n:>11,d} B{digest}")
     print(f"  {'total':28s} {total:>11,d} B")
+
+
+def non_random_weights(folder):
+    """The weights kind ("trained", "converted", ...) of the model in folder, or None when it has none or only
+    random weights."""
+    try:
+        with open(os.path.join(folder, "model-card.json"), encoding="utf-8") as f:
+            weights = json.load(f).get("weights")
+    except (OSError, ValueError):
+        return None
+    return weights if weights and weights != "random" else None
+
+
+def random_card(name, task, labels, architecture, size, replace_with):
+    return {
+        "name": name,
+        "task": task,
+        "labels": labels,
+        "architecture": architecture,
+        "weights": "random",
+        "dataset": {"name": "none", "source": "none", "licence": "none"},
+        "metrics": {},
+        "command": f"/usr/bin/python3 models/generate_models.py --size {size}",
+        "note": "The weights are seeded random, not trained: predictions are meaningless (but deterministic) "
+                "unless a trained or converted model replaces this one. " + replace_with + " (models/README.md).",
+    }
 
 
 def _path_independent_debug_info():

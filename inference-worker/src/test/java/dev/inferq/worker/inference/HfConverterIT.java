@@ -1,0 +1,190 @@
+package dev.inferq.worker.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.modality.cv.ImageFactory;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import dev.inferq.common.job.Prediction;
+import dev.inferq.common.model.ModelCard;
+import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.model.ModelDescriptor;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * models/convert_hf.py end to end: {@code models/test_convert_hf.py --fixture} writes small BERT and ViT checkpoints
+ * in Hugging Face's names and file formats (safetensors and pytorch_model.bin), converts them into target/, and
+ * records logits from a reference forward pass on the HF state dict; here DJL/libtorch runs the converted folders,
+ * raw and through the worker's own classifiers. Needs /usr/bin/python3 with torch; skipped without it.
+ */
+class HfConverterIT {
+
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final Path SCRIPT = Path.of("../models/test_convert_hf.py");
+    private static final Path ROOT = Path.of("target/hf-converter-it");
+    private static final double TOLERANCE = 1e-4;
+
+    static JsonNode expected;
+    static ModelCatalog converted;
+
+    @BeforeAll
+    static void buildFixture() throws Exception {
+        assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON + ": the converter test needs Debian's python3-torch");
+        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import torch")).exit == 0,
+                PYTHON + " has no torch (apt-get install -y python3-torch libopenblas0-pthread)");
+        Result built = run(List.of(PYTHON.toString(), SCRIPT.toString(), "--fixture", ROOT.toString()));
+        assertThat(built.exit).as("test_convert_hf.py --fixture failed:%n%s", built.output).isZero();
+        expected = JsonMapper.builder().build().readTree(ROOT.resolve("expected.json").toFile());
+        converted = ModelCatalog.scan(ROOT.resolve("djl"));
+    }
+
+    @Test
+    void convertedBertGivesTheReferenceLogitsForBothFileFormats() throws Exception {
+        double worst = 0;
+        for (String name : List.of("bert-safetensors", "bert-bin")) {
+            ModelDescriptor model = converted.find(name).orElseThrow();
+            assertThat(model.card().weights()).isEqualTo(ModelCard.CONVERTED);
+            try (ZooModel<NDList, NDList> raw = raw(model); Predictor<NDList, NDList> predictor = raw.newPredictor();
+                    NDManager manager = NDManager.newBaseManager()) {
+                for (JsonNode text : expected.path("text")) {
+                    long[] ids = longs(text.path("input_ids"));
+                    NDArray input = manager.create(ids, new Shape(1, ids.length));
+                    NDList out = predictor.predict(new NDList(input, manager.ones(input.getShape(), input.getDataType()),
+                            manager.zeros(input.getShape(), input.getDataType())));
+                    worst = Math.max(worst, maxDiff(out.singletonOrThrow().toFloatArray(), text.path("logits")));
+                }
+            }
+        }
+        System.out.printf("converted BERT: max |DJL - reference| logit difference %.3g%n", worst);
+        assertThat(worst).isLessThan(TOLERANCE);
+    }
+
+    @Test
+    void theWorkersTextClassifierTokenizesAndScoresAConvertedBertAsTheReference() throws Exception {
+        for (String name : List.of("bert-safetensors", "bert-bin")) {
+            ModelDescriptor model = converted.find(name).orElseThrow();
+            List<String> texts = new ArrayList<>();
+            expected.path("text").forEach(t -> texts.add(t.path("text").asString()));
+            try (TextClassifier classifier = TextClassifier.load(model)) {
+                assertProbabilities(classifier.classify(texts), expected.path("text"), model.labels());
+            }
+        }
+    }
+
+    @Test
+    void convertedVitGivesTheReferenceLogitsForBothFileFormats() throws Exception {
+        double worst = 0;
+        for (String name : List.of("vit-safetensors", "vit-bin")) {
+            ModelDescriptor model = converted.find(name).orElseThrow();
+            assertThat(model.card().weights()).isEqualTo(ModelCard.CONVERTED);
+            try (ZooModel<NDList, NDList> raw = raw(model); Predictor<NDList, NDList> predictor = raw.newPredictor();
+                    NDManager manager = NDManager.newBaseManager()) {
+                for (JsonNode image : expected.path("image")) {
+                    long[] shape = longs(image.path("shape"));
+                    float[] pixels = floats(image.path("pixels"));
+                    NDArray input = manager.create(pixels, new Shape(1, shape[0], shape[1], shape[2]));
+                    NDList out = predictor.predict(new NDList(input));
+                    worst = Math.max(worst, maxDiff(out.singletonOrThrow().toFloatArray(), image.path("logits")));
+                }
+            }
+        }
+        System.out.printf("converted ViT: max |DJL - reference| logit difference %.3g%n", worst);
+        assertThat(worst).isLessThan(TOLERANCE);
+    }
+
+    @Test
+    void theWorkersImageClassifierNormalisesWithThePreprocessorsMeanAndStd() throws Exception {
+        ModelDescriptor model = converted.find("vit-safetensors").orElseThrow();
+        assertThat(model.property("mean")).contains("0.485,0.456,0.406");
+        List<Image> images = new ArrayList<>();
+        for (JsonNode image : expected.path("image")) {
+            images.add(ImageFactory.getInstance().fromFile(ROOT.resolve(image.path("png").asString())));
+        }
+        try (ImageClassifier classifier = ImageClassifier.load(model)) {
+            // the pictures already have the model's size, so the translator's resize leaves the pixels as they are
+            assertProbabilities(classifier.classify(images), expected.path("image"), model.labels());
+        }
+    }
+
+    private static void assertProbabilities(List<Prediction> predictions, JsonNode cases, List<String> labels) {
+        assertThat(predictions).hasSize(cases.size());
+        for (int i = 0; i < predictions.size(); i++) {
+            for (Prediction.LabelScore score : predictions.get(i).scores()) {
+                double reference = cases.get(i).path("probabilities").get(labels.indexOf(score.label())).asDouble();
+                assertThat(score.score()).as("case %d, label %s", i, score.label()).isCloseTo(reference,
+                        within(TOLERANCE));
+            }
+        }
+    }
+
+    private static ZooModel<NDList, NDList> raw(ModelDescriptor model) throws Exception {
+        return Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(model.directory())
+                .optModelName(model.property("option.modelName").orElse(model.name()))
+                .optEngine("PyTorch")
+                .optTranslator(new NoopTranslator())
+                .build()
+                .loadModel();
+    }
+
+    private static double maxDiff(float[] actual, JsonNode reference) {
+        assertThat(actual).hasSize(reference.size());
+        double worst = 0;
+        for (int i = 0; i < actual.length; i++) {
+            worst = Math.max(worst, Math.abs(actual[i] - reference.get(i).asDouble()));
+        }
+        return worst;
+    }
+
+    private static long[] longs(JsonNode array) {
+        long[] values = new long[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).asLong();
+        }
+        return values;
+    }
+
+    private static float[] floats(JsonNode array) {
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) array.get(i).asDouble();
+        }
+        return values;
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(List<String> command) throws IOException, InterruptedException {
+        Files.createDirectories(ROOT);
+        Path log = ROOT.resolve("python.log");
+        // output to a file: a pipe nobody reads while waiting could fill up and stall the interpreter
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // a bound, not a sync: the fixture takes seconds; a hung interpreter must fail the test, not hang the build
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            return new Result(-1, "timed out: " + command);
+        }
+        return new Result(process.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+}
