@@ -1,5 +1,6 @@
 package dev.inferq.gateway.problems;
 
+import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -16,6 +17,8 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
  * Turns every refusal into an {@code application/problem+json} body (RFC 9457) whose {@code detail} says what to fix.
@@ -57,6 +60,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(e));
         problem.setTitle("Malformed request");
+        JacksonException jackson = jacksonProblem(e);
+        if (jackson != null && !jackson.getPath().isEmpty()) {
+            problem.setProperty("field", fieldPath(jackson));
+        }
         return Mono.just(ResponseEntity.badRequest().body(problem));
     }
 
@@ -66,12 +73,73 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (startsWith(e.getReason(), "No request body") || startsWith(decodingProblem, "No request body")) {
             return "the request body is empty";
         }
+        if (jacksonProblem(e) instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()
+                && expected(mismatch.getTargetType()) != null) {
+            return "request body is not valid JSON for this endpoint: '" + fieldPath(mismatch) + "' must be "
+                    + expected(mismatch.getTargetType()) + found(mismatch.getCurrentToken());
+        }
         if (decodingProblem != null) {
             return "request body is not valid JSON for this endpoint: " + firstLine(decodingProblem);
         }
         // Spring's own reasons can name controller methods; clients get a statement about their request instead.
         return e.getReason() != null && !e.getReason().contains("public ")
                 ? e.getReason() : "request body or parameters could not be read";
+    }
+
+    private static JacksonException jacksonProblem(ServerWebInputException e) {
+        return e.getCause() instanceof DecodingException decoding
+                && decoding.getMostSpecificCause() instanceof JacksonException jackson ? jackson : null;
+    }
+
+    /** The JSON path of the offending value as the client wrote it, e.g. {@code inputs[0]} or {@code timeout_s}. */
+    private static String fieldPath(JacksonException e) {
+        StringBuilder path = new StringBuilder();
+        for (JacksonException.Reference step : e.getPath()) {
+            if (step.getPropertyName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(step.getPropertyName());
+            } else if (step.getIndex() >= 0) {
+                path.append('[').append(step.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    /** The JSON type a Java field takes, or null where no short name says it better than Jackson's message. */
+    private static String expected(Class<?> target) {
+        if (target == null) {
+            return null;
+        }
+        if (target == String.class) {
+            return "a string";
+        }
+        if (target == Integer.class || target == Long.class || target == int.class || target == long.class) {
+            return "a whole number";
+        }
+        if (target == Boolean.class || target == boolean.class) {
+            return "true or false";
+        }
+        if (Number.class.isAssignableFrom(target) || target == double.class) {
+            return "a number";
+        }
+        if (Collection.class.isAssignableFrom(target) || target.isArray()) {
+            return "an array";
+        }
+        return null;
+    }
+
+    private static String found(JsonToken token) {
+        if (token == null) {
+            return "";
+        }
+        return switch (token) {
+            case VALUE_STRING -> ", not a string";
+            case VALUE_NUMBER_INT -> ", not a number";
+            case VALUE_NUMBER_FLOAT -> ", not a fractional number";
+            case VALUE_TRUE, VALUE_FALSE -> ", not a boolean";
+            case START_OBJECT -> ", not an object";
+            case START_ARRAY -> ", not an array";
+            default -> "";
+        };
     }
 
     /** Jackson's own message without the source excerpt and location it appends. */
