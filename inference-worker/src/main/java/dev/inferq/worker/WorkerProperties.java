@@ -1,5 +1,7 @@
 package dev.inferq.worker;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -30,6 +32,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     (and is retried)
  * @param shutdownTimeout how long stopping waits for the in-flight batches to finish and commit; also
  *     {@code spring.lifecycle.timeout-per-shutdown-phase} (see application.yml)
+ * @param maxDeliveries how often a job may be started before it is given up: a job still unfinished after this many
+ *     starts has crashed its worker each time (or the worker died for another reason while it ran), so the next
+ *     delivery ends it FAILED with a copy in the dead-letter topic instead of running it again
+ * @param id the name of this worker in job records ({@code worker}); empty: the host name and process id
+ * @param crashOnInput fault injection for the {@code crash-loop} fault scenario only: a text job with this exact
+ *     input halts the worker process when it is about to run, as a model crash would. Empty (off) by default;
+ *     the worker logs a warning at start when it is set
  */
 @ConfigurationProperties("inferq.worker")
 public record WorkerProperties(
@@ -43,7 +52,10 @@ public record WorkerProperties(
         @DefaultValue("10s") Duration retryMaxBackoff,
         @DefaultValue("10s") Duration storeTimeout,
         @DefaultValue("10s") Duration deadLetterTimeout,
-        @DefaultValue("60s") Duration shutdownTimeout) {
+        @DefaultValue("60s") Duration shutdownTimeout,
+        @DefaultValue("3") int maxDeliveries,
+        @DefaultValue("") String id,
+        @DefaultValue("") String crashOnInput) {
 
     public WorkerProperties {
         models = List.copyOf(models);
@@ -54,10 +66,22 @@ public record WorkerProperties(
         }
         requireAtLeast(1, consumersPerModel, "consumers-per-model");
         requireAtLeast(0, intraOpThreads, "intra-op-threads");
+        requireAtLeast(1, maxDeliveries, "max-deliveries");
+        if (id.isBlank()) {
+            id = ProcessHandle.current().pid() + "@" + hostName();
+        }
         if (retryInitialBackoff.isNegative() || retryInitialBackoff.isZero()
                 || retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
             throw new IllegalArgumentException("inferq.worker.retry-initial-backoff must be positive and at most"
                     + " inferq.worker.retry-max-backoff, were " + retryInitialBackoff + " and " + retryMaxBackoff);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
         }
     }
 

@@ -2,6 +2,7 @@ package dev.inferq.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import java.nio.file.Path;
@@ -11,6 +12,8 @@ public final class TinyModels {
 
     /** The tiny models folder, relative to the module folder. */
     public static final String DIR = "../models/tiny";
+    /** The default image policy (inferq.image.*): 10 MB, 50 megapixels. */
+    public static final ImagePolicy IMAGES = new ImagePolicy(10L * 1024 * 1024, 50_000_000L);
 
     private TinyModels() {
     }

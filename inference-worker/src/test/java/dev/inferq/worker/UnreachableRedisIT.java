@@ -13,6 +13,8 @@ import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestModels;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -25,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -37,19 +38,17 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * A worker whose Redis does not answer: a batch fails for a transient reason and is retried, with a WARN naming its
- * job per attempt, for as long as Redis stays away; its offset is not committed meanwhile (committing would lose the
- * job). Once Redis answers again the job completes and only then is the offset committed. The worker reaches Redis
+ * A worker whose Redis does not answer: a batch fails for a transient reason and is retried (each attempt counted in
+ * {@code inferq.worker.batch.failed.attempts}) for as long as Redis stays away; its offset is not committed meanwhile
+ * (committing would lose the job). Once Redis answers again the job completes and only then is the offset committed. The worker reaches Redis
  * through a port on which a forwarder to the real Redis is started only after a few failed attempts. It serves a copy
  * of the sentiment model under a name of its own, so that its consumer group never takes jobs meant for the other
  * tests' worker.
@@ -62,12 +61,14 @@ import org.springframework.test.context.DynamicPropertySource;
     "logging.level.org.apache.kafka=WARN",
     "logging.level.state.change.logger=WARN"
 })
-@ExtendWith(OutputCaptureExtension.class)
 @DirtiesContext
 class UnreachableRedisIT {
 
     private static final String MODEL = "sentiment-without-redis";
     private static final int REDIS_PORT = closedPort();
+
+    @Autowired
+    MeterRegistry meters;
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
@@ -78,7 +79,7 @@ class UnreachableRedisIT {
     }
 
     @Test
-    void retriesABatchWithoutCommittingItUntilRedisAnswersThenRunsTheJob(CapturedOutput output) throws Exception {
+    void retriesABatchWithoutCommittingItUntilRedisAnswersThenRunsTheJob() throws Exception {
         JobRequest request = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("hello")),
                 Instant.now());
         RealInfrastructure infra = RealInfrastructure.shared();
@@ -88,7 +89,7 @@ class UnreachableRedisIT {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 infra.kafkaBootstrapServers()))) {
             JobStore store = new JobStore(realRedis, Duration.ofMinutes(10));
-            assertThat(store.create(JobRecord.queued(request)).block(Duration.ofSeconds(5))).isTrue();
+            store.create(JobRecord.queued(request)).block(Duration.ofSeconds(5));
             RecordMetadata sent;
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
@@ -99,10 +100,8 @@ class UnreachableRedisIT {
             TopicPartition partition = new TopicPartition(sent.topic(), sent.partition());
 
             // Several attempts, over several backoff periods, and the offset stays where it was.
-            String attempt = "at a batch failed, retrying it (its offsets stay uncommitted): jobs ["
-                    + request.id() + "]";
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> output.getOut().split(Pattern.quote(attempt), -1).length - 1 >= 4);
+                    .until(() -> failedAttempts() >= 4);
             assertThat(committed(admin, partition)).as("offset committed while Redis is away").isNull();
             assertThat(store.find(request.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.QUEUED);
 
@@ -111,14 +110,21 @@ class UnreachableRedisIT {
                         .until(() -> store.find(request.id()).block(Duration.ofSeconds(5)),
                                 job -> job.status().isTerminal());
                 assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+                double attemptsUntilDone = failedAttempts();
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
                     OffsetAndMetadata offset = committed(admin, partition);
                     return offset != null && offset.offset() > sent.offset();
                 });
+                assertThat(failedAttempts()).as("attempts after the job succeeded").isEqualTo(attemptsUntilDone);
             }
         } finally {
             realRedis.destroy();
         }
+    }
+
+    private double failedAttempts() {
+        Counter counter = meters.find("inferq.worker.batch.failed.attempts").tag("model", MODEL).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private static OffsetAndMetadata committed(Admin admin, TopicPartition partition) throws Exception {

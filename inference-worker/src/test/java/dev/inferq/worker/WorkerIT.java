@@ -70,6 +70,7 @@ class WorkerIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final Duration REDIS = Duration.ofSeconds(5);
+    private static final String NOT_AN_IMAGE = "the input is not a JPEG, PNG, GIF or BMP image";
 
     static KafkaProducer<String, byte[]> producer;
 
@@ -146,7 +147,7 @@ class WorkerIT {
         JobRecord failed = awaitFinished(bad);
 
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
-        assertThat(failed.error()).isEqualTo(ImageDecoder.NOT_AN_IMAGE);
+        assertThat(failed.error()).isEqualTo(NOT_AN_IMAGE);
         assertThat(failed.predictions()).isNull();
         assertThat(awaitFinished(good).status()).isEqualTo(JobStatus.SUCCEEDED);
     }
@@ -159,7 +160,7 @@ class WorkerIT {
         assertThat(awaitFinished(bad).status()).isEqualTo(JobStatus.FAILED);
         ConsumerRecord<String, byte[]> letter = awaitDeadLetter("image", bad.value());
 
-        assertThat(header(letter, DeadLetters.ERROR)).isEqualTo(ImageDecoder.NOT_AN_IMAGE);
+        assertThat(header(letter, DeadLetters.ERROR)).isEqualTo(NOT_AN_IMAGE);
         assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(JobNames.topic("image"));
         assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).isNotNull();
         assertThat(header(letter, DeadLetters.SOURCE_OFFSET)).isNotNull();
@@ -177,13 +178,54 @@ class WorkerIT {
     }
 
     @Test
+    void aPixelBombThatReachesTheWorkerFailsItsJobAndTheWorkerKeepsServing() {
+        byte[] bomb = TestImages.pngBomb(16_000, 16_000);
+        JobId bombed = submit("image", new JobInput.Image("image/png", bomb.length), bomb);
+        byte[] png = TestImages.png(32, 32);
+        JobId after = submit("image", new JobInput.Image("image/png", png.length), png);
+
+        JobRecord failed = awaitFinished(bombed);
+
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error()).contains("16000 x 16000 pixels").contains("inferq.image.max-pixels");
+        assertThat(awaitFinished(after).status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(awaitDeadLetter("image", bombed.value())).isNotNull();
+    }
+
+    @Test
+    void aJobStartedMaxDeliveriesTimesWithoutFinishingFailsAndTheJobsBehindItRun() {
+        JobRequest request = JobRequest.of(JobId.random(), "disaster", new JobInput.Texts(List.of("crash again")),
+                Instant.now());
+        // What three workers that each died while running the job leave behind: RUNNING, three starts counted.
+        store.create(JobRecord.queued(request)).block(REDIS);
+        store.transition(JobRecord.queued(request).running(Instant.now(), "dead-worker")).block(REDIS);
+        for (int i = 0; i < 3; i++) {
+            store.countDelivery(request.id()).block(REDIS);
+        }
+        publish(request);
+        JobId behind = submit("disaster", new JobInput.Texts(List.of("fire on the hill")));
+
+        JobRecord failed = awaitFinished(request.id());
+
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error()).contains("started 3 times").contains("inferq.worker.max-deliveries is 3");
+        assertThat(failed.predictions()).isNull();
+        assertThat(header(awaitDeadLetter("disaster", request.id().value()), DeadLetters.ERROR))
+                .isEqualTo(failed.error());
+        JobRecord ran = awaitFinished(behind);
+        assertThat(ran.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(ran.worker()).as("the worker names itself in the record").isNotBlank();
+    }
+
+    @Test
     void aFinishedJobDeliveredAgainKeepsItsResult() {
         JobRequest request = JobRequest.of(JobId.random(), "sentiment",
                 new JobInput.Texts(List.of("delivered twice")), Instant.now());
         Prediction stored = Prediction.fromRanked(List.of(new Prediction.LabelScore("positive", 0.75),
                 new Prediction.LabelScore("negative", 0.25)));
-        JobRecord finished = JobRecord.queued(request).running(Instant.now(), "test-worker").succeeded(List.of(stored), Instant.now());
-        assertThat(store.create(finished).block(REDIS)).isTrue();
+        JobRecord finished = JobRecord.queued(request).running(Instant.now(), "test-worker")
+                .succeeded(List.of(stored), Instant.now());
+        store.create(finished).block(REDIS);
 
         RecordMetadata sent = publish(request);
         awaitCommittedPast(sent);
@@ -204,7 +246,7 @@ class WorkerIT {
                 JobCodec.encodeRequest(neverAccepted)));
         JobRequest after = JobRequest.of(JobId.random(), "disaster", new JobInput.Texts(List.of("flood")),
                 Instant.now());
-        assertThat(store.create(JobRecord.queued(after)).block(REDIS)).isTrue();
+        store.create(JobRecord.queued(after)).block(REDIS);
         RecordMetadata last = send(new ProducerRecord<>(JobNames.topic("disaster"), partition, after.id().value(),
                 JobCodec.encodeRequest(after)));
 
@@ -226,14 +268,14 @@ class WorkerIT {
         JobRequest cancelled = JobRequest.of(JobId.random(), "sentiment",
                 new JobInput.Texts(List.of("cancel me")), now);
         JobRecord cancelledRecord = JobRecord.queued(cancelled).cancelled(now);
-        assertThat(store.create(JobRecord.queued(cancelled)).block(REDIS)).isTrue();
+        store.create(JobRecord.queued(cancelled)).block(REDIS);
         assertThat(store.transition(cancelledRecord).block(REDIS).applied()).isTrue();
         JobRequest late = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("too late")),
                 now.minusSeconds(60), now.minusSeconds(30));
-        assertThat(store.create(JobRecord.queued(late)).block(REDIS)).isTrue();
+        store.create(JobRecord.queued(late)).block(REDIS);
         JobRequest inTime = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("in time")),
                 now, now.plusSeconds(120));
-        assertThat(store.create(JobRecord.queued(inTime)).block(REDIS)).isTrue();
+        store.create(JobRecord.queued(inTime)).block(REDIS);
 
         RecordMetadata first = send(new ProducerRecord<>(JobNames.topic("sentiment"), partition,
                 cancelled.id().value(), JobCodec.encodeRequest(cancelled)));
@@ -261,7 +303,7 @@ class WorkerIT {
     void commitsTheOffsetsOfProcessedMessages() {
         JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("commit me")),
                 Instant.now());
-        assertThat(store.create(JobRecord.queued(request)).block(REDIS)).isTrue();
+        store.create(JobRecord.queued(request)).block(REDIS);
 
         RecordMetadata sent = publish(request);
 
@@ -290,7 +332,7 @@ class WorkerIT {
         if (bytes != null) {
             assertThat(store.saveInput(request.id(), bytes).block(REDIS)).isTrue();
         }
-        assertThat(store.create(JobRecord.queued(request)).block(REDIS)).isTrue();
+        store.create(JobRecord.queued(request)).block(REDIS);
         publish(request);
         return request.id();
     }

@@ -1,6 +1,7 @@
 package dev.inferq.worker.inference;
 
 import ai.djl.modality.cv.Image;
+import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobRequest;
 import java.util.List;
@@ -11,6 +12,12 @@ public final class ImageInputReader implements InputReader<Image> {
     /** The reason a job fails with when its image bytes are gone from the store. */
     public static final String INPUT_EXPIRED = "input bytes expired";
 
+    private final ImagePolicy policy;
+
+    public ImageInputReader(ImagePolicy policy) {
+        this.policy = policy;
+    }
+
     @Override
     public List<Image> read(JobRequest request, StoredInputs stored) {
         if (!(request.input() instanceof JobInput.Image)) {
@@ -18,6 +25,6 @@ public final class ImageInputReader implements InputReader<Image> {
                     + "is not an image");
         }
         byte[] bytes = stored.load(request.id()).orElseThrow(() -> new InvalidInputException(INPUT_EXPIRED));
-        return List.of(ImageDecoder.decode(bytes));
+        return List.of(ImageDecoder.decode(bytes, policy));
     }
 }

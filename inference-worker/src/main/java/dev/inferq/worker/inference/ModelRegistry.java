@@ -1,6 +1,7 @@
 package dev.inferq.worker.inference;
 
 import ai.djl.ModelException;
+import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.worker.WorkerProperties;
@@ -23,7 +24,7 @@ public class ModelRegistry implements AutoCloseable {
 
     private final List<ServedModel<?>> models;
 
-    public ModelRegistry(ModelCatalog catalog, WorkerProperties properties) {
+    public ModelRegistry(ModelCatalog catalog, WorkerProperties properties, ImagePolicy images) {
         if (properties.intraOpThreads() > 0) {
             // Read by the PyTorch engine once, when it loads: i.e. with the first model below.
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(properties.intraOpThreads()));
@@ -32,7 +33,7 @@ public class ModelRegistry implements AutoCloseable {
         List<ServedModel<?>> loaded = new ArrayList<>();
         try {
             for (ModelDescriptor descriptor : catalog.only(properties.models()).all()) {
-                loaded.add(load(descriptor));
+                loaded.add(load(descriptor, images));
             }
         } catch (RuntimeException e) {
             loaded.forEach(model -> model.classifier().close());
@@ -51,13 +52,13 @@ public class ModelRegistry implements AutoCloseable {
         models.forEach(model -> model.classifier().close());
     }
 
-    private static ServedModel<?> load(ModelDescriptor descriptor) {
+    private static ServedModel<?> load(ModelDescriptor descriptor, ImagePolicy images) {
         long start = System.nanoTime();
         try {
             ServedModel<?> model = switch (descriptor.task()) {
                 case TEXT_CLASSIFICATION -> new ServedModel<>(TextClassifier.load(descriptor), new TextInputReader());
                 case IMAGE_CLASSIFICATION ->
-                        new ServedModel<>(ImageClassifier.load(descriptor), new ImageInputReader());
+                        new ServedModel<>(ImageClassifier.load(descriptor), new ImageInputReader(images));
             };
             // engine and file come from serving.properties (engine, option.modelName): e.g. image_bf16 vs image
             log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}') in {} ms", descriptor.name(),

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
-import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -14,38 +13,27 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Forms batches from one Kafka consumer's records, as DJL Serving's {@code BatchAggregator} does from its queue: it
  * waits for a first job, then keeps polling until the batch holds {@link BatchPolicy#maxBatchSize()} inputs or
- * {@link BatchPolicy#maxBatchDelay()} has passed since that job arrived. Jobs are counted by their inputs. Records
- * that do not fit stay pending, ahead of anything newer, so every partition's records are batched in offset order.
+ * {@link BatchPolicy#maxBatchDelay()} has passed since that job arrived. Each record is decoded into a {@link Job}
+ * once, as it is polled; jobs are counted by their inputs. Jobs that do not fit stay pending, ahead of anything
+ * newer, so every partition's records are batched in offset order.
  *
  * <p>Not thread-safe: it belongs to its consumer's thread, like the consumer itself.
  */
 final class BatchAggregator {
 
     private final Consumer<String, byte[]> consumer;
+    private final String model;
     private final BatchPolicy policy;
-    private final ToIntFunction<ConsumerRecord<String, byte[]>> inputsOf;
     private final Deque<Pending> pending = new ArrayDeque<>();
     private int pendingInputs;
 
-    private record Pending(ConsumerRecord<String, byte[]> record, int inputs, long arrivedNanos) {
+    private record Pending(Job job, long arrivedNanos) {
     }
 
-    /** Records handed out together, in arrival order, and how many inputs their jobs have in all. */
-    record Batch(List<ConsumerRecord<String, byte[]>> records, int inputs) {
-
-        boolean isEmpty() {
-            return records.isEmpty();
-        }
-    }
-
-    /**
-     * @param inputsOf how many inputs a record's job has (at least 1; a record that is no readable job counts 1)
-     */
-    BatchAggregator(Consumer<String, byte[]> consumer, BatchPolicy policy,
-            ToIntFunction<ConsumerRecord<String, byte[]>> inputsOf) {
+    BatchAggregator(Consumer<String, byte[]> consumer, String model, BatchPolicy policy) {
         this.consumer = consumer;
+        this.model = model;
         this.policy = policy;
-        this.inputsOf = inputsOf;
     }
 
     /**
@@ -56,7 +44,7 @@ final class BatchAggregator {
         if (pending.isEmpty()) {
             poll(idleWait);
             if (pending.isEmpty()) {
-                return new Batch(List.of(), 0);
+                return new Batch(List.of());
             }
         }
         long deadline = pending.peekFirst().arrivedNanos() + policy.maxBatchDelay().toNanos();
@@ -74,15 +62,15 @@ final class BatchAggregator {
     void forget(Collection<TopicPartition> partitions) {
         pending.removeIf(entry -> {
             boolean revoked = partitions.contains(
-                    new TopicPartition(entry.record().topic(), entry.record().partition()));
+                    new TopicPartition(entry.job().source().topic(), entry.job().source().partition()));
             if (revoked) {
-                pendingInputs -= entry.inputs();
+                pendingInputs -= entry.job().inputCount();
             }
             return revoked;
         });
     }
 
-    /** Records polled but not yet handed out in a batch. */
+    /** Jobs polled but not yet handed out in a batch. */
     int pendingRecords() {
         return pending.size();
     }
@@ -94,22 +82,22 @@ final class BatchAggregator {
     void poll(Duration timeout) {
         long now = System.nanoTime();
         for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
-            int inputs = Math.max(1, inputsOf.applyAsInt(record));
-            pending.addLast(new Pending(record, inputs, now));
-            pendingInputs += inputs;
+            Job job = Job.decode(record, model);
+            pending.addLast(new Pending(job, now));
+            pendingInputs += job.inputCount();
         }
     }
 
     private Batch take() {
-        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+        List<Job> batch = new ArrayList<>();
         int inputs = 0;
         while (!pending.isEmpty()
-                && (batch.isEmpty() || inputs + pending.peekFirst().inputs() <= policy.maxBatchSize())) {
-            Pending next = pending.pollFirst();
-            batch.add(next.record());
-            inputs += next.inputs();
-            pendingInputs -= next.inputs();
+                && (batch.isEmpty() || inputs + pending.peekFirst().job().inputCount() <= policy.maxBatchSize())) {
+            Job next = pending.pollFirst().job();
+            batch.add(next);
+            inputs += next.inputCount();
+            pendingInputs -= next.inputCount();
         }
-        return new Batch(batch, inputs);
+        return new Batch(batch);
     }
 }

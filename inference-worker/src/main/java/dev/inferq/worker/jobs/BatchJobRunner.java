@@ -1,45 +1,42 @@
 package dev.inferq.worker.jobs;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobCodec.MalformedJobException;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.inference.InputReader;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.ServedModel;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one batch of one model's jobs: marks each RUNNING, classifies all their inputs together and stores each job's
+ * Runs one batch of one model's jobs: marks each RUNNING, classifies their inputs together and stores each job's
  * outcome. It returns only once every outcome is stored, and its {@link ModelConsumer} commits the offsets only then,
  * so a crash re-delivers the batch.
  *
  * <p>Re-delivery is harmless: a job already finished (or whose record is gone) is skipped, so a stored result never
- * changes; a job left RUNNING by a crashed worker runs again. Anything thrown from here is transient by contract
- * (Redis unreachable, Kafka not taking a dead letter, ...), and the consumer retries the whole batch until it
- * succeeds.
+ * changes. A job that arrives RUNNING was started by a delivery that never finished (its worker died): it is a
+ * suspect, and runs alone, after the others, so that an input that crashes the worker takes no other job down with
+ * it. Every start is counted ({@code max-deliveries}); a job started that often already ends FAILED instead of
+ * running again, and the jobs behind it run. Anything thrown from here is transient by contract (Redis unreachable,
+ * Kafka not taking a dead letter, ...), and the consumer retries the whole batch until it succeeds.
  *
- * <p>What can never succeed is not thrown: a job whose input cannot be read, or that the model failed on, ends FAILED
- * with the reason, and a message that is no job for this model is skipped; each is first copied to the model's
- * dead-letter topic ({@link DeadLetters}), so the copy is durable before the job is FAILED and before the offset is
- * committed.
+ * <p>What can never succeed is not thrown: a job whose input cannot be read, that the model failed on, or that was
+ * delivered too often ends FAILED with the reason, and a message that is no job for this model is skipped; each is
+ * first copied to the model's dead-letter topic ({@link DeadLetters}), so the copy is durable before the job is FAILED
+ * and before the offset is committed.
  *
  * @param <I> the model's input type
  */
-public final class BatchJobRunner<I> {
+public final class BatchJobRunner<I> implements BatchRunner {
 
     private static final Logger log = LoggerFactory.getLogger(BatchJobRunner.class);
 
@@ -48,126 +45,163 @@ public final class BatchJobRunner<I> {
     private final BatchedInference<I> inference;
     private final BlockingJobStore store;
     private final DeadLetters deadLetters;
+    private final int maxDeliveries;
+    private final String worker;
+    private final CrashHook crashHook;
 
-    /** A job marked RUNNING by this batch: its request and its stored record. */
-    private record Started(JobRequest request, JobRecord record) {
+    /** A job that may start: its current record is QUEUED, or RUNNING when an earlier delivery never finished. */
+    private record Candidate(Job job, JobRecord current) {
+
+        JobId id() {
+            return current.id();
+        }
+
+        boolean isSuspect() {
+            return current.status() == JobStatus.RUNNING;
+        }
     }
 
-    public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, DeadLetters deadLetters, int maxBatchSize) {
+    public BatchJobRunner(ServedModel<I> model, BatchPolicy policy, BlockingJobStore store, DeadLetters deadLetters,
+            WorkerProperties properties) {
         this.model = model.name();
         this.inputs = model.inputs();
-        this.inference = new BatchedInference<>(model.classifier(), maxBatchSize);
+        this.inference = new BatchedInference<>(model.classifier(), policy);
         this.store = store;
         this.deadLetters = deadLetters;
-    }
-
-    /** How many inputs the record's job has; 1 for a record that is no readable job (it fails on its own). */
-    static int inputCount(ConsumerRecord<String, byte[]> record) {
-        try {
-            return JobCodec.decodeRequest(record.value()).input().count();
-        } catch (MalformedJobException e) {
-            return 1;
-        }
+        this.maxDeliveries = properties.maxDeliveries();
+        this.worker = properties.id();
+        this.crashHook = new CrashHook(properties.crashOnInput());
     }
 
     /**
      * Runs the batch's jobs and stores every outcome; throws only for transient failures (see above). Redis is asked
-     * once per step for the whole batch (reads, starts, outcomes), the commands pipelined on one connection, so a
+     * once per step for a group of jobs (reads, starts, outcomes), the commands pipelined on one connection, so a
      * batch of many jobs costs a few round trips rather than a few per job.
      */
-    public void run(List<ConsumerRecord<String, byte[]>> records) {
+    @Override
+    public void run(Batch batch) {
         long start = System.nanoTime();
-        Map<JobId, ConsumerRecord<String, byte[]>> sources = new HashMap<>();
-        List<JobRequest> requests = List.copyOf(decode(records, sources));
-        List<Started> started = start(requests);
-        List<JobRecord> running = new ArrayList<>();
-        List<List<I>> runningInputs = new ArrayList<>();
-        List<JobRecord> outcomes = new ArrayList<>();
-        for (Started job : started) {
-            try {
-                runningInputs.add(inputs.read(job.request(), store));
-                running.add(job.record());
-            } catch (InvalidInputException e) {
-                outcomes.add(failed(job.record(), sources.get(job.record().id()), e.getMessage()));
+        List<Candidate> candidates = candidates(wellFormed(batch));
+        List<Candidate> fresh = candidates.stream().filter(c -> !c.isSuspect()).toList();
+        int ran = runTogether(batch, fresh);
+        for (Candidate suspect : candidates) {
+            if (suspect.isSuspect()) {
+                log.info("Job {} was started before and never finished; running it on its own", suspect.id());
+                ran += runTogether(batch, List.of(suspect));
             }
         }
-        List<BatchedInference.Outcome> results = inference.run(runningInputs);
-        for (int i = 0; i < running.size(); i++) {
-            BatchedInference.Outcome result = results.get(i);
-            JobRecord job = running.get(i);
-            outcomes.add(result.isSuccess()
-                    ? job.succeeded(result.predictions(), Instant.now())
-                    : failed(job, sources.get(job.id()), result.error()));
-        }
-        finish(outcomes);
-        log.debug("Model '{}': {} message(s), {} job(s) classified in {} ms", model, records.size(), running.size(),
+        log.debug("Model '{}': {} message(s), {} job(s) classified in {} ms", model, batch.jobs().size(), ran,
                 (System.nanoTime() - start) / 1_000_000);
     }
 
-    /**
-     * The batch's well-formed requests for this model, each job once even if delivered twice in the batch; fills
-     * {@code sources} with the message each came from. Malformed messages go to the dead-letter topic.
-     */
-    private Collection<JobRequest> decode(List<ConsumerRecord<String, byte[]>> records,
-            Map<JobId, ConsumerRecord<String, byte[]>> sources) {
-        Map<JobId, JobRequest> requests = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> record : records) {
-            try {
-                JobRequest request = JobCodec.decodeRequest(record.value());
-                if (!request.model().equals(model)) {
-                    throw new MalformedJobException("job " + request.id() + " is for model '" + request.model()
-                            + "' but arrived on the topic of model '" + model + "'", null);
-                }
-                requests.putIfAbsent(request.id(), request);
-                sources.putIfAbsent(request.id(), record);
-            } catch (MalformedJobException e) {
+    /** The batch's readable jobs, each once even if delivered twice in it; malformed ones go to the dead letters. */
+    private List<Job> wellFormed(Batch batch) {
+        List<Job> jobs = new ArrayList<>();
+        Set<JobId> seen = new HashSet<>();
+        for (Job job : batch.jobs()) {
+            if (job.isMalformed()) {
                 // It can never succeed, and retrying it would hold up every job behind it.
-                log.error("Skipping malformed message at {}-{}@{} (key {}): {}", record.topic(), record.partition(),
-                        record.offset(), record.key(), e.getMessage());
-                deadLetters.publish(model, record, record.key(), "malformed message: " + e.getMessage());
+                log.error("Skipping malformed message at {} (key {}): {}", job.position(), job.source().key(),
+                        job.malformed());
+                deadLetters.publish(model, job.source(), job.source().key(), "malformed message: " + job.malformed());
+            } else if (seen.add(job.request().id())) {
+                jobs.add(job);
             }
         }
-        return requests.values();
+        return jobs;
     }
 
     /**
-     * Marks the requests' jobs RUNNING and returns those that must run, in order. A job is left out when it is
-     * finished, cancelled or expired already, past its deadline (it is marked EXPIRED here instead) or has no record.
+     * The jobs that may start, in order. A job is left out when it has no record, is finished, cancelled or expired
+     * already, or is past its deadline (it is marked EXPIRED here instead).
      */
-    private List<Started> start(List<JobRequest> requests) {
-        List<Optional<JobRecord>> current = store.findAll(requests.stream().map(JobRequest::id).toList());
+    private List<Candidate> candidates(List<Job> jobs) {
+        List<Optional<JobRecord>> current = store.findAll(jobs.stream().map(job -> job.request().id()).toList());
         Instant now = Instant.now();
-        List<JobRequest> candidates = new ArrayList<>();
-        List<JobRecord> next = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            JobRequest request = requests.get(i);
+        List<Candidate> candidates = new ArrayList<>();
+        List<JobRecord> expired = new ArrayList<>();
+        for (int i = 0; i < jobs.size(); i++) {
+            JobId id = jobs.get(i).request().id();
             Optional<JobRecord> record = current.get(i);
             if (record.isEmpty()) {
-                log.info("Skipping job {}: it has no record (expired, or never accepted)", request.id());
+                log.info("Skipping job {}: it has no record (expired, or never accepted)", id);
             } else if (record.get().status().isTerminal()) {
-                log.info("Skipping job {}: it is already {}", request.id(), record.get().status());
+                log.info("Skipping job {}: it is already {}", id, record.get().status());
+            } else if (record.get().isPastDeadline(now)) {
+                expired.add(record.get().expired(now));
             } else {
-                boolean pastDeadline = request.isPastDeadline(now) || record.get().isPastDeadline(now);
-                // From RUNNING too: a job whose worker died mid-batch is re-delivered and must run again.
-                candidates.add(request);
-                next.add(pastDeadline ? record.get().expired(now) : record.get().running(now));
+                candidates.add(new Candidate(jobs.get(i), record.get()));
             }
         }
-        List<Transition> transitions = store.transitionAll(next, JobStatus.QUEUED, JobStatus.RUNNING);
-        List<Started> started = new ArrayList<>();
-        for (int i = 0; i < next.size(); i++) {
-            JobRecord record = next.get(i);
-            boolean applied = transitions.get(i).applied();
-            if (record.status() == JobStatus.EXPIRED) {
-                log.info(applied ? "Skipping job {}: {}" : "Skipping job {}: its deadline passed and it became {}"
-                        + " meanwhile", record.id(), applied ? record.error() : describe(transitions.get(i)));
-            } else if (!applied) {
-                log.info("Skipping job {}: it became {} meanwhile", record.id(), describe(transitions.get(i)));
+        List<Transition> transitions = store.transitionAll(expired);
+        for (int i = 0; i < expired.size(); i++) {
+            JobRecord record = expired.get(i);
+            log.info(transitions.get(i).applied() ? "Skipping job {}: {}"
+                    : "Skipping job {}: its deadline passed and it became {} meanwhile", record.id(),
+                    transitions.get(i).applied() ? record.error() : describe(transitions.get(i)));
+        }
+        return candidates;
+    }
+
+    /** Starts {@code group}, classifies its inputs in one go and stores each outcome; answers how many ran. */
+    private int runTogether(Batch batch, List<Candidate> group) {
+        if (group.isEmpty()) {
+            return 0;
+        }
+        List<Long> deliveries = deliveries(batch, group);
+        Instant now = Instant.now();
+        List<JobRecord> outcomes = new ArrayList<>();
+        List<Candidate> starting = new ArrayList<>();
+        List<JobRecord> running = new ArrayList<>();
+        for (int i = 0; i < group.size(); i++) {
+            Candidate candidate = group.get(i);
+            long delivery = deliveries.get(i);
+            if (delivery > maxDeliveries) {
+                outcomes.add(failed(candidate.job(), candidate.current(), "given up: the job was started "
+                        + (delivery - 1) + " times and its worker stopped every time before it finished (for"
+                        + " example, it crashed on this input); inferq.worker.max-deliveries is " + maxDeliveries));
             } else {
-                started.add(new Started(candidates.get(i), record));
+                starting.add(candidate);
+                running.add(candidate.current().running(now, worker));
             }
         }
-        return started;
+        List<Transition> started = store.transitionAll(running);
+        List<Task<I>> tasks = new ArrayList<>();
+        for (int i = 0; i < starting.size(); i++) {
+            Job job = starting.get(i).job();
+            if (!started.get(i).applied()) {
+                log.info("Skipping job {}: it became {} meanwhile", job.request().id(), describe(started.get(i)));
+                continue;
+            }
+            try {
+                tasks.add(new Task<>(job, running.get(i), inputs.read(job.request(), store)));
+            } catch (InvalidInputException e) {
+                outcomes.add(failed(job, running.get(i), e.getMessage()));
+            }
+        }
+        tasks.forEach(task -> crashHook.check(task.job().request()));
+        inference.run(tasks);
+        Instant finished = Instant.now();
+        for (Task<I> task : tasks) {
+            outcomes.add(task.error() == null ? task.succeeded(finished)
+                    : failed(task.job(), task.running(), task.error()));
+        }
+        finish(outcomes);
+        return tasks.size();
+    }
+
+    /**
+     * How many starts each job has had with this one, counting this delivery's start once however often the batch is
+     * retried.
+     */
+    private List<Long> deliveries(Batch batch, List<Candidate> group) {
+        List<JobId> uncounted = group.stream().map(Candidate::id).filter(id -> batch.deliveries(id).isEmpty())
+                .toList();
+        List<Long> counts = store.countDeliveries(uncounted);
+        for (int i = 0; i < uncounted.size(); i++) {
+            batch.counted(uncounted.get(i), counts.get(i));
+        }
+        return group.stream().map(c -> batch.deliveries(c.id()).orElseThrow()).toList();
     }
 
     /**
@@ -175,13 +209,14 @@ public final class BatchJobRunner<I> {
      * first and the publish then failed, the retried batch would skip the (finished) job and its copy would never be
      * written.
      */
-    private JobRecord failed(JobRecord job, ConsumerRecord<String, byte[]> source, String reason) {
-        deadLetters.publish(model, source, job.id().value(), reason);
-        return job.failed(reason, Instant.now());
+    private JobRecord failed(Job job, JobRecord current, String reason) {
+        log.warn("Job {} fails: {}", current.id(), reason);
+        deadLetters.publish(model, job.source(), current.id().value(), reason);
+        return current.failed(reason, Instant.now());
     }
 
     private void finish(List<JobRecord> outcomes) {
-        List<Transition> transitions = store.transitionAll(outcomes, JobStatus.RUNNING);
+        List<Transition> transitions = store.transitionAll(outcomes);
         for (int i = 0; i < outcomes.size(); i++) {
             if (!transitions.get(i).applied()) {
                 JobRecord outcome = outcomes.get(i);

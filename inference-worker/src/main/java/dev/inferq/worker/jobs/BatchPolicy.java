@@ -29,6 +29,14 @@ public record BatchPolicy(int maxBatchSize, Duration maxBatchDelay) {
         }
     }
 
+    /**
+     * The most Kafka records one poll may return ({@code max.poll.records}): every job has at least one input, so a
+     * poll never brings more jobs than one batch could take.
+     */
+    public int maxPollRecords() {
+        return maxBatchSize;
+    }
+
     /** The model's own settings where its {@code serving.properties} has them, the worker's otherwise. */
     public static BatchPolicy of(ModelDescriptor model, WorkerProperties defaults) {
         try {

@@ -4,15 +4,14 @@ import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the inputs of many jobs through one model in as few forward passes as the batch limit allows (one, when they
- * fit) and routes the predictions back to their jobs, so that a poll of many small jobs costs one pass, not many.
+ * fit), so that a poll of many small jobs costs one pass, not many. Every input travels with its {@link Task} and its
+ * position in that task, and each prediction is handed straight back to them: no list is matched to another by index.
  *
  * @param <I> the model's input type
  */
@@ -23,55 +22,43 @@ final class BatchedInference<I> {
     private final Classifier<I> classifier;
     private final int maxBatchSize;
 
-    BatchedInference(Classifier<I> classifier, int maxBatchSize) {
+    BatchedInference(Classifier<I> classifier, BatchPolicy policy) {
         this.classifier = classifier;
-        this.maxBatchSize = maxBatchSize;
+        this.maxBatchSize = policy.maxBatchSize();
     }
 
-    /** One outcome per job, in the order of {@code inputsPerJob}. */
-    List<Outcome> run(List<List<I>> inputsPerJob) {
-        List<I> inputs = inputsPerJob.stream().<I>flatMap(List::stream).toList();
-        Prediction[] predictions = new Prediction[inputs.size()];
-        String[] errors = new String[inputs.size()];
-        for (int from = 0; from < inputs.size(); from += maxBatchSize) {
-            int to = Math.min(from + maxBatchSize, inputs.size());
+    /** One input of one task. */
+    private record Slot<I>(Task<I> task, int index) {
+
+        I input() {
+            return task.inputs().get(index);
+        }
+    }
+
+    /** Classifies every input of {@code tasks}; each task ends with all its predictions or with a reason. */
+    void run(List<Task<I>> tasks) {
+        List<Slot<I>> slots = new ArrayList<>();
+        for (Task<I> task : tasks) {
+            for (int i = 0; i < task.inputs().size(); i++) {
+                slots.add(new Slot<>(task, i));
+            }
+        }
+        for (int from = 0; from < slots.size(); from += maxBatchSize) {
+            List<Slot<I>> pass = slots.subList(from, Math.min(from + maxBatchSize, slots.size()));
             try {
-                List<Prediction> pass = classifier.classify(inputs.subList(from, to));
+                List<Prediction> predictions = classifier.classify(pass.stream().map(Slot::input).toList());
+                if (predictions.size() != pass.size()) {
+                    throw new InferenceException("model '" + classifier.name() + "' answered " + predictions.size()
+                            + " predictions for " + pass.size() + " inputs", null);
+                }
                 for (int i = 0; i < pass.size(); i++) {
-                    predictions[from + i] = pass.get(i);
+                    pass.get(i).task().predicted(pass.get(i).index(), predictions.get(i));
                 }
             } catch (InferenceException e) {
                 // The model cannot answer these inputs: retrying would fail again, so their jobs fail instead.
-                log.error("Forward pass of {} input(s) failed; their jobs fail", to - from, e);
-                Arrays.fill(errors, from, to, e.getMessage());
+                log.error("Forward pass of {} input(s) failed; their jobs fail", pass.size(), e);
+                pass.forEach(slot -> slot.task().failed(e.getMessage()));
             }
-        }
-        List<Outcome> outcomes = new ArrayList<>(inputsPerJob.size());
-        int start = 0;
-        for (List<I> job : inputsPerJob) {
-            int end = start + job.size();
-            String error = Arrays.stream(errors, start, end).filter(Objects::nonNull).findFirst().orElse(null);
-            outcomes.add(error != null
-                    ? Outcome.failed(error)
-                    : Outcome.succeeded(Arrays.asList(predictions).subList(start, end)));
-            start = end;
-        }
-        return outcomes;
-    }
-
-    /** A job's result: its predictions, or why the model could not produce them. */
-    record Outcome(List<Prediction> predictions, String error) {
-
-        static Outcome succeeded(List<Prediction> predictions) {
-            return new Outcome(List.copyOf(predictions), null);
-        }
-
-        static Outcome failed(String error) {
-            return new Outcome(null, error);
-        }
-
-        boolean isSuccess() {
-            return error == null;
         }
     }
 }

@@ -2,7 +2,6 @@ package dev.inferq.worker.jobs;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.inference.StoredInputs;
@@ -15,7 +14,7 @@ import reactor.core.publisher.Flux;
 /**
  * The {@link JobStore} for Kafka consumer threads, which are blocking by design: each call waits for Redis, at most
  * {@code inferq.worker.store-timeout}, and a timeout or connection failure surfaces as an exception that makes the
- * container retry the batch.
+ * {@link ModelConsumer} retry the batch.
  */
 @Component
 public class BlockingJobStore implements StoredInputs {
@@ -35,9 +34,13 @@ public class BlockingJobStore implements StoredInputs {
     }
 
     /** {@link JobStore#transition} of each record, in order, with pipelined commands. */
-    public List<JobStore.Transition> transitionAll(List<JobRecord> next, JobStatus... allowedFrom) {
-        return all(Flux.fromIterable(next).flatMapSequential(record -> store.transition(record, allowedFrom)),
-                next.size());
+    public List<JobStore.Transition> transitionAll(List<JobRecord> next) {
+        return all(Flux.fromIterable(next).flatMapSequential(store::transition), next.size());
+    }
+
+    /** {@link JobStore#countDelivery} of each job, in order, with pipelined commands. */
+    public List<Long> countDeliveries(List<JobId> ids) {
+        return all(Flux.fromIterable(ids).flatMapSequential(store::countDelivery), ids.size());
     }
 
     private <T> List<T> all(Flux<T> results, int expected) {

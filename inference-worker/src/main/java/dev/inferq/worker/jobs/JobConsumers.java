@@ -49,7 +49,7 @@ public class JobConsumers implements SmartLifecycle {
             for (int i = 0; i < properties.consumersPerModel(); i++) {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
                         consumer(model.name(), i, policy, consumerFactory), policy,
-                        new BatchJobRunner<>(model, store, deadLetters, policy.maxBatchSize()),
+                        new BatchJobRunner<>(model, policy, store, deadLetters, properties),
                         retryBackOff(properties), properties.shutdownTimeout(), metrics);
                 consumers.add(consumer);
                 threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));
@@ -60,8 +60,7 @@ public class JobConsumers implements SmartLifecycle {
     private static Consumer<String, byte[]> consumer(String model, int index,
             BatchPolicy policy, ConsumerFactory<String, byte[]> factory) {
         Properties overrides = new Properties();
-        // One poll never returns more jobs than a batch could take (each job has at least one input).
-        overrides.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(policy.maxBatchSize()));
+        overrides.setProperty(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(policy.maxPollRecords()));
         return factory.createConsumer(JobNames.consumerGroup(model), "inferq-worker-" + model, "-" + index,
                 overrides);
     }

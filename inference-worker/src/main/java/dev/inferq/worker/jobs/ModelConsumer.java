@@ -7,7 +7,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -23,7 +22,7 @@ import org.springframework.util.backoff.BackOffExecution;
 
 /**
  * One consumer thread of one model: takes batches from its {@link BatchAggregator}, runs each with the model's
- * {@link BatchJobRunner} and commits the batch's offsets once every job in it has its outcome stored, so a crash
+ * {@link BatchRunner} ({@link BatchJobRunner}) and commits the batch's offsets once every job in it has its outcome stored, so a crash
  * re-delivers the batch.
  *
  * <p>A batch that fails is retried (the runner throws only for transient failures: Redis unreachable, Kafka not
@@ -44,7 +43,7 @@ final class ModelConsumer implements Runnable {
     private final String model;
     private final Consumer<String, byte[]> consumer;
     private final BatchAggregator aggregator;
-    private final BatchJobRunner<?> runner;
+    private final BatchRunner runner;
     private final BackOff retryBackOff;
     private final Duration shutdownTimeout;
     private final BatchMetrics metrics;
@@ -53,11 +52,11 @@ final class ModelConsumer implements Runnable {
     private volatile boolean stopping;
     private boolean retrying;
 
-    ModelConsumer(String model, Consumer<String, byte[]> consumer, BatchPolicy policy, BatchJobRunner<?> runner,
+    ModelConsumer(String model, Consumer<String, byte[]> consumer, BatchPolicy policy, BatchRunner runner,
             BackOff retryBackOff, Duration shutdownTimeout, BatchMetrics metrics) {
         this.model = model;
         this.consumer = consumer;
-        this.aggregator = new BatchAggregator(consumer, policy, BatchJobRunner::inputCount);
+        this.aggregator = new BatchAggregator(consumer, model, policy);
         this.runner = runner;
         this.retryBackOff = retryBackOff;
         this.shutdownTimeout = shutdownTimeout;
@@ -95,7 +94,7 @@ final class ModelConsumer implements Runnable {
     }
 
     private void consumeOnce() {
-        BatchAggregator.Batch batch;
+        Batch batch;
         try {
             batch = aggregator.nextBatch(IDLE_POLL);
         } catch (KafkaException e) {
@@ -105,14 +104,14 @@ final class ModelConsumer implements Runnable {
         }
         if (!batch.isEmpty()) {
             long start = System.nanoTime();
-            runUntilDone(batch.records());
+            runUntilDone(batch);
             metrics.batchDone(batch, System.nanoTime() - start);
         }
     }
 
-    private void runUntilDone(List<ConsumerRecord<String, byte[]>> batch) {
+    private void runUntilDone(Batch batch) {
         BackOffExecution backOff = null;
-        List<ConsumerRecord<String, byte[]>> remaining = batch;
+        Batch remaining = batch;
         for (int attempt = 1; ; attempt++) {
             try {
                 runner.run(remaining);
@@ -120,6 +119,7 @@ final class ModelConsumer implements Runnable {
                 resumeAfterRetries();
                 return;
             } catch (RuntimeException e) {
+                metrics.attemptFailed();
                 log.warn("Model '{}': attempt {} at a batch failed, retrying it (its offsets stay uncommitted): "
                         + "jobs {}: {}", model, attempt, keys(remaining), e.toString());
                 log.debug("Failure of attempt {}", attempt, e);
@@ -129,10 +129,11 @@ final class ModelConsumer implements Runnable {
             }
             if (!pauseBeforeRetry(Duration.ofMillis(backOff.nextBackOff()))) {
                 log.warn("Model '{}': stopping with a batch still failing; its {} job(s) stay uncommitted and will be "
-                        + "delivered again", model, remaining.size());
+                        + "delivered again", model, remaining.jobs().size());
                 return;
             }
-            remaining = stillOwned(remaining);
+            // A rebalance during the retries may have moved some partitions away.
+            remaining = remaining.retainOwned(consumer.assignment());
             if (remaining.isEmpty()) {
                 resumeAfterRetries();
                 return;
@@ -166,22 +167,15 @@ final class ModelConsumer implements Runnable {
         }
     }
 
-    /** The records whose partitions this consumer still owns (a rebalance during the retries may move some). */
-    private List<ConsumerRecord<String, byte[]>> stillOwned(List<ConsumerRecord<String, byte[]>> records) {
-        Set<TopicPartition> owned = consumer.assignment();
-        return records.stream()
-                .filter(record -> owned.contains(new TopicPartition(record.topic(), record.partition())))
-                .toList();
-    }
-
     /**
      * Commits past the batch's records. The aggregator hands records out in offset order, so no earlier record of
      * these partitions is still unfinished. A commit that fails is not retried: every job in the batch has its outcome
      * stored, the next batch's commit covers these offsets too, and a re-delivery in between skips finished jobs.
      */
-    private void commit(List<ConsumerRecord<String, byte[]>> batch) {
+    private void commit(Batch batch) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (ConsumerRecord<String, byte[]> record : batch) {
+        for (Job job : batch.jobs()) {
+            ConsumerRecord<String, byte[]> record = job.source();
             offsets.merge(new TopicPartition(record.topic(), record.partition()),
                     new OffsetAndMetadata(record.offset() + 1),
                     (a, b) -> a.offset() >= b.offset() ? a : b);
@@ -194,9 +188,9 @@ final class ModelConsumer implements Runnable {
         }
     }
 
-    private static List<String> keys(List<ConsumerRecord<String, byte[]>> records) {
-        List<String> keys = new ArrayList<>(records.size());
-        records.forEach(record -> keys.add(record.key()));
+    private static List<String> keys(Batch batch) {
+        List<String> keys = new ArrayList<>(batch.jobs().size());
+        batch.jobs().forEach(job -> keys.add(job.source().key()));
         return keys;
     }
 

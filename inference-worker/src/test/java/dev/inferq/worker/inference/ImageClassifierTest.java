@@ -8,6 +8,7 @@ import static dev.inferq.testsupport.TestImages.encode;
 import static dev.inferq.testsupport.TestImages.picture;
 import ai.djl.modality.cv.Image;
 import dev.inferq.common.job.Prediction;
+import dev.inferq.testsupport.TestImages;
 import dev.inferq.worker.TinyModels;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -49,7 +51,8 @@ class ImageClassifierTest {
                 encode(picture(37, 500, BufferedImage.TYPE_INT_RGB), "png"),
                 encode(picture(1, 1, BufferedImage.TYPE_INT_RGB), "png"));
 
-        List<Prediction> predictions = classifier.classify(files.stream().map(ImageDecoder::decode).toList());
+        List<Prediction> predictions = classifier.classify(
+                files.stream().map(bytes -> ImageDecoder.decode(bytes, TinyModels.IMAGES)).toList());
 
         assertThat(predictions).hasSize(files.size()).allSatisfy(this::isTopFiveOfTheModelsLabels);
     }
@@ -57,8 +60,8 @@ class ImageClassifierTest {
     @Test
     void aBatchGivesWhatEachImageGivesAlone() {
         List<Image> images = List.of(
-                ImageDecoder.decode(encode(picture(200, 100, BufferedImage.TYPE_INT_RGB), "png")),
-                ImageDecoder.decode(encode(picture(30, 300, BufferedImage.TYPE_INT_RGB), "png")));
+                ImageDecoder.decode(encode(picture(200, 100, BufferedImage.TYPE_INT_RGB), "png"), TinyModels.IMAGES),
+                ImageDecoder.decode(encode(picture(30, 300, BufferedImage.TYPE_INT_RGB), "png"), TinyModels.IMAGES));
 
         List<Prediction> batched = classifier.classify(images);
 
@@ -71,12 +74,33 @@ class ImageClassifierTest {
 
     @Test
     void bytesThatAreNoImageGiveAReadableReason() {
-        for (byte[] bytes : List.of("{\"texts\": [\"hello\"]}".getBytes(StandardCharsets.UTF_8), new byte[0],
-                truncated(encode(picture(64, 64, BufferedImage.TYPE_INT_RGB), "png")))) {
-            assertThatThrownBy(() -> ImageDecoder.decode(bytes))
-                    .isInstanceOf(InvalidInputException.class)
-                    .hasMessage("input is not a decodable image (JPEG, PNG, GIF or BMP expected)");
-        }
+        expectRefused("{\"texts\": [\"hello\"]}".getBytes(StandardCharsets.UTF_8),
+                "the input is not a JPEG, PNG, GIF or BMP image");
+        expectRefused(new byte[0], "the image is empty (0 bytes)");
+        byte[] png = encode(picture(64, 64, BufferedImage.TYPE_INT_RGB), "png");
+        expectRefused(Arrays.copyOf(png, 20), "the PNG header cannot be read");
+        expectRefused(Arrays.copyOf(png, png.length / 2), ImageDecoder.NOT_AN_IMAGE);
+    }
+
+    @Test
+    void aDecompressionBombIsRefusedFromItsHeaderBeforeAnyPixelIsDecoded() {
+        expectRefused(TestImages.pngBomb(16_000, 16_000), "the PNG image is 16000 x 16000 pixels (256000000); at most"
+                + " 50000000 pixels are accepted (inferq.image.max-pixels)");
+    }
+
+    @Test
+    void aLargePictureWithinTheLimitsIsDecodedSubsampled() {
+        Image image = ImageDecoder.decode(TestImages.pngBomb(6_000, 3_000), TinyModels.IMAGES);
+
+        assertThat((long) image.getWidth() * image.getHeight()).isLessThanOrEqualTo(ImageDecoder.MAX_DECODED_PIXELS);
+        assertThat(image.getWidth()).isEqualTo(2_000);
+        assertThat(image.getHeight()).isEqualTo(1_000);
+    }
+
+    private static void expectRefused(byte[] bytes, String reason) {
+        assertThatThrownBy(() -> ImageDecoder.decode(bytes, TinyModels.IMAGES))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageStartingWith(reason);
     }
 
     @Test
@@ -87,7 +111,7 @@ class ImageClassifierTest {
         for (String name : List.of("camera_gray.png", "logo_transparent.png", "retina_large.jpg")) {
             Path file = dir.resolve(name);
             Assumptions.assumeTrue(Files.isRegularFile(file), "no sample image " + file.toAbsolutePath());
-            images.add(ImageDecoder.decode(Files.readAllBytes(file)));
+            images.add(ImageDecoder.decode(Files.readAllBytes(file), TinyModels.IMAGES));
         }
 
         assertThat(classifier.classify(images)).hasSize(3).allSatisfy(this::isTopFiveOfTheModelsLabels);
@@ -104,9 +128,4 @@ class ImageClassifierTest {
         assertThat(prediction.label()).isEqualTo(prediction.scores().get(0).label());
     }
 
-    private static byte[] truncated(byte[] bytes) {
-        byte[] head = new byte[24];
-        System.arraycopy(bytes, 0, head, 0, head.length);
-        return head;
-    }
 }

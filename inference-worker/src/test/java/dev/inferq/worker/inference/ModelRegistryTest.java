@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.worker.TinyModels;
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.WorkerSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +23,8 @@ class ModelRegistryTest {
 
     @Test
     void loadsOnlyTheModelsItIsToldToServe() {
-        try (ModelRegistry registry = new ModelRegistry(TinyModels.catalog(), serving(List.of("sentiment", "image")))) {
+        try (ModelRegistry registry = new ModelRegistry(TinyModels.catalog(), serving(List.of("sentiment", "image")),
+                TinyModels.IMAGES)) {
             assertThat(registry.models()).extracting(ServedModel::name).containsExactly("sentiment", "image");
             assertThat(registry.models().get(0).inputs()).isInstanceOf(TextInputReader.class);
             assertThat(registry.models().get(1).inputs()).isInstanceOf(ImageInputReader.class);
@@ -30,7 +33,8 @@ class ModelRegistryTest {
 
     @Test
     void refusesAModelThatIsNotInTheFolder() {
-        assertThatThrownBy(() -> new ModelRegistry(TinyModels.catalog(), serving(List.of("weather"))))
+        assertThatThrownBy(() -> new ModelRegistry(TinyModels.catalog(), serving(List.of("weather")),
+                TinyModels.IMAGES))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'weather'")
                 .hasMessageContaining("[disaster, image, sentiment]");
@@ -42,14 +46,13 @@ class ModelRegistryTest {
         copyFolder(Path.of(TinyModels.DIR, "sentiment"), broken);
         Files.writeString(broken.resolve("sentiment.pt"), "not TorchScript", StandardCharsets.UTF_8);
 
-        assertThatThrownBy(() -> new ModelRegistry(ModelCatalog.scan(models), serving(List.of())))
+        assertThatThrownBy(() -> new ModelRegistry(ModelCatalog.scan(models), serving(List.of()), TinyModels.IMAGES))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("cannot load model 'sentiment' from model folder " + broken.toAbsolutePath());
     }
 
     private static WorkerProperties serving(List<String> models) {
-        return new WorkerProperties(models, 32, Duration.ZERO, 1, 0, false, Duration.ofMillis(200),
-                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(60));
+        return WorkerSettings.of(Map.of("models", String.join(",", models)));
     }
 
     private static void copyFolder(Path from, Path to) throws IOException {

@@ -2,13 +2,17 @@ package dev.inferq.worker.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.JobRequest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToIntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -16,15 +20,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batching rules on Kafka's own in-memory consumer: each test scripts what successive polls return. Each
- * record's value is its number of inputs.
+ * The batching rules on Kafka's own in-memory consumer: each test scripts what successive polls return, real job
+ * messages with a given number of texts.
  */
 class BatchAggregatorTest {
 
     private static final TopicPartition P0 = new TopicPartition("jobs", 0);
     private static final TopicPartition P1 = new TopicPartition("jobs", 1);
-    private static final ToIntFunction<ConsumerRecord<String, byte[]>> INPUTS =
-            record -> Integer.parseInt(new String(record.value(), StandardCharsets.UTF_8));
+    private static final String MODEL = "sentiment";
     private static final Duration IDLE = Duration.ofMillis(50);
 
     private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
@@ -52,7 +55,7 @@ class BatchAggregatorTest {
         BatchAggregator aggregator = aggregator(4, Duration.ofSeconds(30));
         script(List.of(job(P0, 1)), List.of(job(P1, 1)), List.of(job(P0, 2)), List.of(job(P0, 1)));
 
-        BatchAggregator.Batch batch = aggregator.nextBatch(IDLE);
+        Batch batch = aggregator.nextBatch(IDLE);
 
         // Full at four inputs: the fourth poll's job is never needed, however long the delay.
         assertThat(offsets(batch)).containsExactly(0L, 1L, 2L);
@@ -66,7 +69,7 @@ class BatchAggregatorTest {
         script(List.of(job(P0, 1)), List.of(job(P0, 1)));
 
         long start = System.nanoTime();
-        BatchAggregator.Batch batch = aggregator.nextBatch(IDLE);
+        Batch batch = aggregator.nextBatch(IDLE);
         long waitedMillis = (System.nanoTime() - start) / 1_000_000;
 
         assertThat(offsets(batch)).containsExactly(0L, 1L);
@@ -89,7 +92,7 @@ class BatchAggregatorTest {
         BatchAggregator aggregator = aggregator(4, Duration.ZERO);
         script(List.of(job(P0, 10), job(P0, 1)));
 
-        BatchAggregator.Batch first = aggregator.nextBatch(IDLE);
+        Batch first = aggregator.nextBatch(IDLE);
 
         assertThat(offsets(first)).containsExactly(0L);
         assertThat(first.inputs()).isEqualTo(10);
@@ -100,7 +103,7 @@ class BatchAggregatorTest {
     void nothingArrivingGivesAnEmptyBatch() {
         BatchAggregator aggregator = aggregator(4, Duration.ofSeconds(30));
 
-        BatchAggregator.Batch batch = aggregator.nextBatch(IDLE);
+        Batch batch = aggregator.nextBatch(IDLE);
 
         assertThat(batch.isEmpty()).isTrue();
         assertThat(batch.inputs()).isZero();
@@ -120,7 +123,7 @@ class BatchAggregatorTest {
     }
 
     private BatchAggregator aggregator(int size, Duration delay) {
-        return new BatchAggregator(consumer, new BatchPolicy(size, delay), INPUTS);
+        return new BatchAggregator(consumer, MODEL, new BatchPolicy(size, delay));
     }
 
     @SafeVarargs
@@ -143,11 +146,13 @@ class BatchAggregatorTest {
 
     private ConsumerRecord<String, byte[]> job(TopicPartition partition, int inputs) {
         // Offsets increase across partitions too, so a test names each record by its offset alone.
-        return new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset++, "job",
-                Integer.toString(inputs).getBytes(StandardCharsets.UTF_8));
+        JobRequest request = JobRequest.of(JobId.random(), MODEL,
+                new JobInput.Texts(Collections.nCopies(inputs, "text")), Instant.now());
+        return new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset++, request.id().value(),
+                JobCodec.encodeRequest(request));
     }
 
-    private static List<Long> offsets(BatchAggregator.Batch batch) {
-        return batch.records().stream().map(ConsumerRecord::offset).toList();
+    private static List<Long> offsets(Batch batch) {
+        return batch.jobs().stream().map(job -> job.source().offset()).toList();
     }
 }

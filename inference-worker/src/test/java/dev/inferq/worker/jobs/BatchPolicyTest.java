@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.WorkerSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class BatchPolicyTest {
 
-    private static final WorkerProperties WORKER = new WorkerProperties(List.of(), 32, Duration.ofMillis(5), 1, 0,
-            false, Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-            Duration.ofSeconds(60));
+    private static final WorkerProperties WORKER = WorkerSettings.of(Map.of("max-batch-delay", "5ms"));
 
     @Test
     void aModelWithoutSettingsOfItsOwnTakesTheWorkers() {

@@ -2,11 +2,17 @@ package dev.inferq.worker.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.TinyModels;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import dev.inferq.worker.inference.TextClassifier;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -36,12 +42,13 @@ class BatchedInferenceTest {
                 List.of("storm damage everywhere", "lovely weather"));
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        List<BatchedInference.Outcome> outcomes = new BatchedInference<>(counting, 32).run(jobs);
+        List<Task<String>> tasks = run(counting, 32, jobs);
 
         assertThat(counting.passSizes).containsExactly(6);
-        assertThat(outcomes).hasSize(3).allMatch(BatchedInference.Outcome::isSuccess);
         for (int job = 0; job < jobs.size(); job++) {
-            assertThat(labels(outcomes.get(job).predictions())).isEqualTo(labels(sentiment.classify(jobs.get(job))));
+            assertThat(tasks.get(job).error()).isNull();
+            assertThat(labels(tasks.get(job).succeeded(Instant.now()).predictions()))
+                    .isEqualTo(labels(sentiment.classify(jobs.get(job))));
         }
     }
 
@@ -50,10 +57,11 @@ class BatchedInferenceTest {
         List<List<String>> jobs = List.of(List.of("a", "b", "c"), List.of("d"), List.of("e", "f"));
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        List<BatchedInference.Outcome> outcomes = new BatchedInference<>(counting, 4).run(jobs);
+        List<Task<String>> tasks = run(counting, 4, jobs);
 
         assertThat(counting.passSizes).containsExactly(4, 2);
-        assertThat(outcomes).extracting(outcome -> outcome.predictions().size()).containsExactly(3, 1, 2);
+        assertThat(tasks).extracting(task -> task.succeeded(Instant.now()).predictions().size())
+                .containsExactly(3, 1, 2);
     }
 
     @Test
@@ -70,22 +78,34 @@ class BatchedInferenceTest {
         };
 
         // Passes of two: [fine, fine] [boom, fine] [ok]; the second job spans the first two passes.
-        List<BatchedInference.Outcome> outcomes = new BatchedInference<>(failsOnBoom, 2).run(jobs);
+        List<Task<String>> tasks = run(failsOnBoom, 2, jobs);
 
-        assertThat(outcomes).extracting(BatchedInference.Outcome::isSuccess).containsExactly(true, false, false, true);
-        assertThat(outcomes.get(1).error()).isEqualTo("model 'sentiment' could not classify: shape mismatch");
+        assertThat(tasks).extracting(task -> task.error() == null).containsExactly(true, false, false, true);
+        assertThat(tasks.get(1).error()).isEqualTo("model 'sentiment' could not classify: shape mismatch");
     }
 
     @Test
     void noJobsNeedNoPass() {
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        assertThat(new BatchedInference<>(counting, 8).run(List.of())).isEmpty();
+        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO)).run(List.of());
+
         assertThat(counting.passSizes).isEmpty();
     }
 
     private static List<String> labels(List<Prediction> predictions) {
         return predictions.stream().map(Prediction::label).toList();
+    }
+
+    /** Runs each list of texts as one started job's inputs. */
+    private static List<Task<String>> run(Classifier<String> classifier, int batchSize, List<List<String>> jobs) {
+        List<Task<String>> tasks = jobs.stream().map(texts -> {
+            JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(texts), Instant.now());
+            return new Task<>(new Job(null, request, null), JobRecord.queued(request).running(Instant.now(), "w"),
+                    texts);
+        }).toList();
+        new BatchedInference<>(classifier, new BatchPolicy(batchSize, Duration.ZERO)).run(tasks);
+        return tasks;
     }
 
     /** The real model, recording the size of each forward pass it is asked for. */

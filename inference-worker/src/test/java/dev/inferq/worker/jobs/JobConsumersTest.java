@@ -3,9 +3,11 @@ package dev.inferq.worker.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.WorkerSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.backoff.BackOffExecution;
 
@@ -13,9 +15,7 @@ class JobConsumersTest {
 
     @Test
     void retriesABatchWithDoublingPausesUpToTheMaximumAndNeverGivesUp() {
-        WorkerProperties properties = new WorkerProperties(List.of(), 32, Duration.ZERO, 1, 0, false,
-                Duration.ofMillis(200), Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10),
-                Duration.ofSeconds(60));
+        WorkerProperties properties = WorkerSettings.of(Map.of());
 
         BackOffExecution execution = JobConsumers.retryBackOff(properties).start();
         List<Long> pauses = new ArrayList<>();
