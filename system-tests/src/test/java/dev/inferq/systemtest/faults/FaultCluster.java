@@ -3,6 +3,7 @@ package dev.inferq.systemtest.faults;
 import dev.inferq.launcher.KafkaBroker;
 import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.launcher.RedisServerProcess;
+import dev.inferq.launcher.Supervised;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -33,6 +34,8 @@ final class FaultCluster implements AutoCloseable {
     private final int redisPort = freePort();
     private final int gatewayPort = freePort();
     private final List<ManagedProcess> workers = new ArrayList<>();
+    private final List<Supervised> supervised = new ArrayList<>();
+    private final List<ManagedProcess> extraGateways = new ArrayList<>();
     private KafkaBroker kafka;
     private RedisServerProcess redis;
     private ManagedProcess gateway;
@@ -54,6 +57,17 @@ final class FaultCluster implements AutoCloseable {
         return "http://127.0.0.1:" + gatewayPort;
     }
 
+    /** Starts one more gateway on the same Kafka and Redis and answers its URL once it is healthy. */
+    String startGateway(String name) {
+        int port = freePort();
+        ManagedProcess another = service(name, REPO.resolve("api-gateway/target/api-gateway.jar"),
+                Map.of("GATEWAY_PORT", Integer.toString(port)));
+        extraGateways.add(another);
+        String url = "http://127.0.0.1:" + port;
+        another.awaitHealthUp(URI.create(url + "/actuator/health"), READY);
+        return url;
+    }
+
     /** Starts a worker serving {@code models} and waits until its models are loaded. */
     ManagedProcess startWorker(String name, String models) {
         int port = freePort();
@@ -61,6 +75,22 @@ final class FaultCluster implements AutoCloseable {
                 Map.of("WORKER_PORT", Integer.toString(port), "WORKER_MODELS", models));
         worker.awaitHealthUp(URI.create("http://127.0.0.1:" + port + "/actuator/health"), READY);
         workers.add(worker);
+        return worker;
+    }
+
+    /**
+     * Starts a worker serving {@code models} under supervision, as {@code ./run-local} runs its workers: restarted
+     * whenever it exits unasked. {@code args} are extra Spring arguments ({@code --key=value}).
+     */
+    Supervised startSupervisedWorker(String name, String models, List<String> args) {
+        int port = freePort();
+        Supervised worker = Supervised.start(name, () -> service(name, REPO.resolve(
+                        "inference-worker/target/inference-worker.jar"),
+                Map.of("WORKER_PORT", Integer.toString(port), "WORKER_MODELS", models), args),
+                new Supervised.Backoff(Duration.ofMillis(200), Duration.ofSeconds(2), Duration.ofSeconds(60)),
+                line -> System.out.println("faults: " + line));
+        supervised.add(worker);
+        worker.current().awaitHealthUp(URI.create("http://127.0.0.1:" + port + "/actuator/health"), READY);
         return worker;
     }
 
@@ -97,17 +127,23 @@ final class FaultCluster implements AutoCloseable {
     }
 
     private ManagedProcess service(String name, Path jar, Map<String, String> extraEnv) {
+        return service(name, jar, extraEnv, List.of());
+    }
+
+    private ManagedProcess service(String name, Path jar, Map<String, String> extraEnv, List<String> extraArgs) {
         Map<String, String> env = new HashMap<>(Map.of(
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + kafkaPort,
                 "REDIS_HOST", "127.0.0.1",
                 "REDIS_PORT", Integer.toString(redisPort),
                 "MODELS_DIR", REPO.resolve("models/tiny").toString()));
         env.putAll(extraEnv);
+        List<String> args = new ArrayList<>(List.of(
+                // A killed worker's partitions move to a live one after the session timeout: keep it short.
+                "--spring.kafka.consumer.properties[session.timeout.ms]=6000",
+                "--spring.kafka.consumer.properties[heartbeat.interval.ms]=1000"));
+        args.addAll(extraArgs);
         return ManagedProcess.builder(name)
-                .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"),
-                        // A killed worker's partitions move to a live one after the session timeout: keep it short.
-                        List.of("--spring.kafka.consumer.properties[session.timeout.ms]=6000",
-                                "--spring.kafka.consumer.properties[heartbeat.interval.ms]=1000"))
+                .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), args)
                 .env(env)
                 .workDir(REPO)
                 .logFile(home.resolve(name + ".log"))
@@ -116,7 +152,9 @@ final class FaultCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        supervised.forEach(worker -> worker.stop(Duration.ofSeconds(20)));
         workers.forEach(worker -> worker.stop(Duration.ofSeconds(20)));
+        extraGateways.forEach(another -> another.stop(Duration.ofSeconds(10)));
         if (gateway != null) {
             gateway.stop(Duration.ofSeconds(10));
         }

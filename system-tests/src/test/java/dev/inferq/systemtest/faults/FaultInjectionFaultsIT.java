@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferq.common.job.JobNames;
 import dev.inferq.launcher.ManagedProcess;
+import dev.inferq.launcher.Supervised;
 import dev.inferq.testsupport.TestImages;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +60,36 @@ class FaultInjectionFaultsIT {
             assertThat(ledger.answersOtherThan(202, 429)).isZero();
             assertThat(ledger.lost()).isZero();
             assertThat(ledger.duplicated()).isZero();
+        }
+    }
+
+    @Test
+    void twoWorkersAndTwoGatewaysShareABurstAndLoseNothingWhenOneWorkerDies() throws Exception {
+        try (FaultCluster cluster = new FaultCluster("two-workers")) {
+            ManagedProcess doomed = cluster.startWorker("worker-a", "sentiment");
+            ManagedProcess survivor = cluster.startWorker("worker-b", "sentiment");
+            String secondGateway = cluster.startGateway("gateway-b");
+            JobLedger ledger = new JobLedger("two-workers", cluster.gatewayUrl(), secondGateway);
+
+            AtomicInteger sent = new AtomicInteger();
+            runBurst(4, Duration.ofSeconds(20), Duration.ofMillis(20), () -> {
+                ledger.submit("sentiment", TEXTS);
+                if (sent.incrementAndGet() == 300) {
+                    doomed.kill();
+                }
+            });
+            ledger.awaitTerminal(Duration.ofSeconds(180));
+
+            ledger.report();
+            assertThat(doomed.isAlive()).isFalse();
+            assertThat(survivor.isAlive()).isTrue();
+            assertThat(ledger.answersOtherThan(202, 429)).isZero();
+            assertThat(ledger.lost()).isZero();
+            assertThat(ledger.duplicated()).isZero();
+            Map<String, Long> perWorker = ledger.jobsPerWorker();
+            System.out.println("faults: scenario=two-workers jobs_per_worker=" + perWorker);
+            assertThat(perWorker).as("jobs run by each worker").hasSize(2)
+                    .allSatisfy((worker, jobs) -> assertThat(jobs).isPositive());
         }
     }
 
@@ -160,11 +192,47 @@ class FaultInjectionFaultsIT {
         }
     }
 
-    /** PNG's signature followed by bytes no decoder accepts: passes the gateway's sniff, fails in the worker. */
+    @Test
+    void aJobThatCrashesItsWorkerEndsFailedAfterMaxDeliveriesWhileTheOthersComplete() throws Exception {
+        String crash = "this input crashes the worker";
+        try (FaultCluster cluster = new FaultCluster("crash-loop")) {
+            Supervised worker = cluster.startSupervisedWorker("worker", "sentiment",
+                    List.of("--inferq.worker.crash-on-input=" + crash, "--inferq.worker.max-deliveries=3"));
+            JobLedger ledger = new JobLedger("crash-loop", cluster.gatewayUrl());
+            Set<String> normal = new HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                normal.add(ledger.submit("sentiment", TEXTS));
+            }
+            String poison = ledger.submit("sentiment", "{\"inputs\": [\"fine\", \"" + crash + "\"]}");
+            for (int i = 0; i < 10; i++) {
+                normal.add(ledger.submit("sentiment", TEXTS));
+            }
+            ledger.awaitTerminal(Duration.ofSeconds(300));
+
+            ledger.report();
+            assertThat(ledger.lost()).isZero();
+            assertThat(ledger.duplicated()).isZero();
+            assertThat(poison).isNotNull();
+            assertThat(ledger.endedWith("FAILED")).containsExactly(poison);
+            assertThat(ledger.endedWith("SUCCEEDED")).isEqualTo(normal);
+            assertThat(ledger.terminalState(poison).path("error").asString())
+                    .contains("started 3 times").contains("max-deliveries");
+            // One crash per start the limit allows; the fourth delivery fails the job without running it.
+            assertThat(worker.restarts()).isEqualTo(3);
+            assertThat(deadLetterKeys(cluster, JobNames.deadLetterTopic("sentiment"), 1)).contains(poison);
+        }
+    }
+
+    /**
+     * A real PNG's signature and header chunk followed by bytes no decoder accepts: passes the gateway's image policy
+     * (which reads headers only), fails in the worker when it decodes the pixels.
+     */
     private static byte[] corruptPng(int seed) {
-        byte[] bytes = new byte[256];
-        new Random(seed).nextBytes(bytes);
-        System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}, 0, bytes, 0, 8);
+        byte[] header = Arrays.copyOf(TestImages.png(32, 32), 33);
+        byte[] bytes = Arrays.copyOf(header, 256);
+        byte[] noise = new byte[bytes.length - header.length];
+        new Random(seed).nextBytes(noise);
+        System.arraycopy(noise, 0, bytes, header.length, noise.length);
         return bytes;
     }
 

@@ -29,7 +29,8 @@ final class JobLedger {
     private static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED");
 
     private final String scenario;
-    private final String gateway;
+    private final List<String> gateways;
+    private final AtomicInteger nextGateway = new AtomicInteger();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final AtomicInteger submitted = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
@@ -37,9 +38,10 @@ final class JobLedger {
     private final Map<String, String> terminal = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
 
-    JobLedger(String scenario, String gatewayUrl) {
+    /** A ledger that sends each submit to the next of {@code gatewayUrls} in turn; polls go to the first. */
+    JobLedger(String scenario, String... gatewayUrls) {
         this.scenario = scenario;
-        this.gateway = gatewayUrl;
+        this.gateways = List.of(gatewayUrls);
     }
 
     /** Submits one job; returns its id when accepted (202), null when refused (any other answer, or no answer). */
@@ -56,7 +58,7 @@ final class JobLedger {
         submitted.incrementAndGet();
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create(gateway + "/v1/models/" + model + "/jobs"))
+                            URI.create(nextGateway() + "/v1/models/" + model + "/jobs"))
                     .header("Content-Type", contentType)
                     .timeout(Duration.ofSeconds(30))
                     .POST(body).build(), HttpResponse.BodyHandlers.ofString());
@@ -73,10 +75,14 @@ final class JobLedger {
         return null;
     }
 
+    private String nextGateway() {
+        return gateways.get(Math.floorMod(nextGateway.getAndIncrement(), gateways.size()));
+    }
+
     /** Cancels an accepted job; true when the gateway answered 200. */
     boolean cancel(String id) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/jobs/" + id + "/cancel"))
+            return http.send(HttpRequest.newBuilder(URI.create(gateways.get(0) + "/v1/jobs/" + id + "/cancel"))
                     .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
         } catch (Exception e) {
@@ -129,6 +135,13 @@ final class JobLedger {
                 .collect(Collectors.toSet());
     }
 
+    /** How many terminal jobs each worker ran last, by the worker named in their records. */
+    Map<String, Long> jobsPerWorker() {
+        return terminal.values().stream()
+                .map(json -> JobCodec.mapper().readTree(json).path("worker").asString(""))
+                .collect(Collectors.groupingBy(worker -> worker, Collectors.counting()));
+    }
+
     /** How many submits got an answer with none of {@code expected} statuses (-1: no answer at all). */
     int answersOtherThan(int... expected) {
         Set<Integer> allowed = Arrays.stream(expected).boxed().collect(Collectors.toSet());
@@ -159,7 +172,7 @@ final class JobLedger {
 
     private JsonNode fetch(String id) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "/v1/jobs/" + id))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateways.get(0) + "/v1/jobs/" + id))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             return response.statusCode() == 200 ? JobCodec.mapper().readTree(response.body()) : null;
         } catch (Exception e) {
