@@ -17,7 +17,7 @@ preprocessor_config.json.
 Usage
 -----
   /usr/bin/python3 models/convert_hf.py HF_FOLDER --name disaster [--out models/full] [--max-length 128]
-      [--source "huawei-noah/... fine-tuned on ..."] [--licence "..."] [--bf16]
+      [--source "huawei-noah/... fine-tuned on ..."] [--licence "..."] [--labels a,b] [--bf16]
 
   HF_FOLDER  a local folder (e.g. from `huggingface-cli download REPO --local-dir HF_FOLDER` on another machine)
   --name     the model's name in inferq: the output folder and the .pt file are named after it
@@ -162,11 +162,19 @@ def set_layer_norm_eps(model, eps):
             m.eps = eps
 
 
+LABEL_OVERRIDE = []  # --labels: names for a checkpoint whose id2label says LABEL_0, LABEL_1, ...
+
+
 def labels_of(config):
     id2label = config.get("id2label") or {}
     if not id2label:
         raise SystemExit("config.json has no id2label: the labels' names and order are needed")
-    return [id2label[k] for k in sorted(id2label, key=int)]
+    labels = [id2label[k] for k in sorted(id2label, key=int)]
+    if LABEL_OVERRIDE:
+        if len(LABEL_OVERRIDE) != len(labels):
+            raise SystemExit(f"--labels gives {len(LABEL_OVERRIDE)} names, the checkpoint has {len(labels)} classes")
+        return list(LABEL_OVERRIDE)
+    return labels
 
 
 def require(config, key, allowed, default=None):
@@ -317,7 +325,9 @@ def main(argv=None):
     parser.add_argument("--licence", default="as stated by the checkpoint's source", help="for the model card")
     parser.add_argument("--dataset", default="as stated by the checkpoint's source", help="for the model card")
     parser.add_argument("--bf16", action="store_true", help="ViT: also write <name>_bf16.pt and serve it")
+    parser.add_argument("--labels", help="comma-separated label names in class-id order, replacing id2label's")
     args = parser.parse_args(argv)
+    LABEL_OVERRIDE[:] = args.labels.split(",") if args.labels else []
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     with open(os.path.join(args.folder, "config.json"), encoding="utf-8") as f:
         config = json.load(f)

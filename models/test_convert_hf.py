@@ -35,7 +35,9 @@ TEXTS = ["the fire spread across the town", "a happy cat", "flood warning: leave
 TEXT_LABELS = ["calm", "alarm"]
 IMAGE_LABELS = ["red", "green", "blue"]
 BERT = dict(vocab=None, hidden=32, layers=2, heads=4, intermediate=48, positions=40)
-VIT = dict(image=32, patch=8, hidden=24, layers=2, heads=3, mlp=40)
+# 224 px: the worker's ImageClassifier builds DJL's translator with its default 224 size check, so only that size
+# runs through it (a model of another image_size fails in DJL's translator builder)
+VIT = dict(image=224, patch=32, hidden=24, layers=2, heads=3, mlp=40)
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
 
@@ -224,7 +226,7 @@ def hf_vit_logits(sd, config, pixels):
 # --------------------------------------------------------------------------------------------
 
 def seeded_pixels(gen):
-    """One 32x32 RGB picture as uint8 [H, W, 3]: smooth gradients plus noise, so patches differ."""
+    """One RGB picture of the model's size as uint8 [H, W, 3]: smooth gradients plus noise, so patches differ."""
     s = VIT["image"]
     yy, xx = torch.meshgrid(torch.arange(s), torch.arange(s), indexing="ij")
     base = torch.stack([xx * 255 // (s - 1), yy * 255 // (s - 1), (xx + yy) * 255 // (2 * s - 2)], dim=-1)
@@ -365,7 +367,7 @@ class ConvertHfTest(unittest.TestCase):
             props = f.read()
         self.assertIn("mean=0.485,0.456,0.406", props)
         self.assertIn("std=0.229,0.224,0.225", props)
-        self.assertIn("width=32\nheight=32", props)
+        self.assertIn("width=224\nheight=224", props)
         self.assertIn("option.modelName=vit-bin\n", props)
 
     def test_safetensors_reader_handles_dtypes_and_empty_tensors(self):

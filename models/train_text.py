@@ -388,14 +388,24 @@ def main():
     parser.add_argument("--out", help="output folder (default models/<size>)")
     parser.add_argument("--data", default=DEFAULT_DATA, help="the shared data folder (default %(default)s)")
     parser.add_argument("--max-epochs", type=int, help="cap on epochs (default per size)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a SIZES setting for this run, e.g. --set dropout=0.2 (for experiments)")
     args = parser.parse_args()
-    # a fixed thread count: CPU kernels split work by thread, so results are bit-identical only for the same count
-    torch.set_num_threads(2)
+    for item in args.set:
+        key, value = item.split("=", 1)
+        if key not in SIZES[args.size]:
+            raise SystemExit(f"--set {key}: not a setting ({', '.join(SIZES[args.size])})")
+        SIZES[args.size][key] = type(SIZES[args.size][key])(value)
+    # One thread: CPU kernels split work by thread count, so results are bit-identical only for a fixed count; and
+    # these small matrices gain little from a second thread, while on a busy 2-core machine OpenMP threads waiting
+    # on each other made an epoch ten times slower.
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
     torch.use_deterministic_algorithms(True)
     out = args.out or os.path.join(HERE, args.size)
     command = "/usr/bin/python3 models/train_text.py --size " + args.size + (
         f" --models {args.models}" if args.models != "disaster,sentiment" else "") + (
-        f" --max-epochs {args.max_epochs}" if args.max_epochs else "")
+        f" --max-epochs {args.max_epochs}" if args.max_epochs else "") + "".join(f" --set {i}" for i in args.set)
     print(f"inferq text models: size={args.size} out={out} torch={torch.__version__} data={args.data}")
     for name in args.models.split(","):
         run(name, args.size, out, args.data, args.max_epochs, command)
