@@ -27,6 +27,7 @@ Needs Debian's torch and scikit-learn (`apt-get install -y python3-torch libopen
 import argparse
 import csv
 import datetime
+import inspect
 import json
 import math
 import os
@@ -50,14 +51,15 @@ DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data")
 if not os.path.isdir(DEFAULT_DATA):
     DEFAULT_DATA = "/work/shared/data"
 
-# bf16 / dropout-free BertClassifier shapes; max_length is both the trained sequence length and serving maxLength
+# BertClassifier shapes and training settings; max_length is both the trained sequence length (and position count)
+# and serving.properties' maxLength
 SIZES = {
     "tiny": dict(layers=2, hidden=64, heads=2, intermediate=256, max_length=64,
                  lr=1e-3, batch=32, max_epochs=30, patience=3, dropout=0.1, weight_decay=0.01,
                  min_count=1),
     # huawei-noah/TinyBERT_General_4L_312D shapes
     "full": dict(layers=4, hidden=312, heads=12, intermediate=1200, max_length=64,
-                 lr=2e-4, batch=32, max_epochs=8, patience=2, dropout=0.1, weight_decay=0.01,
+                 lr=5e-4, batch=32, max_epochs=8, patience=2, dropout=0.1, weight_decay=0.01,
                  min_count=1),
 }
 SAMPLE_SIZE = 400  # texts of the test split committed for the Java test (all of it when smaller)
@@ -163,7 +165,6 @@ def batch_tensors(encoded, pad_id):
 
 def predict(model, encoded, pad_id, batch=128):
     model.eval()
-    out = []
     with torch.no_grad():
         # sorted by length so that batches carry little padding; results put back in input order
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
@@ -173,8 +174,7 @@ def predict(model, encoded, pad_id, batch=128):
             res = model(*batch_tensors([encoded[i] for i in chunk], pad_id))
             for i, row in zip(chunk, res):
                 logits[i] = row
-        out = torch.stack(logits)
-    return out
+    return torch.stack(logits)
 
 
 def metrics(pred, gold):
@@ -422,11 +422,8 @@ if __name__ == "__main__":
     # TorchScript keeps the traced Python stack as debug info; as in generate_models.py, plain file names and a
     # fresh thread keep the .pt bytes independent of the checkout's location
     gm._path_independent_debug_info()
-    for module_globals in (globals(),):
-        name = os.path.basename(__file__)
-        for obj in list(module_globals.values()):
-            for f in ([obj] if callable(obj) and hasattr(obj, "__code__") and obj.__module__ == __name__ else []):
-                f.__code__ = f.__code__.replace(co_filename=name)
+    for f in [obj for obj in list(globals().values()) if inspect.isfunction(obj) and obj.__module__ == __name__]:
+        f.__code__ = f.__code__.replace(co_filename=os.path.basename(__file__))
     result = []
     worker = threading.Thread(target=_run, args=(result,), name="train")
     worker.start()
