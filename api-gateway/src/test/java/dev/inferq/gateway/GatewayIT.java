@@ -12,6 +12,8 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Prediction;
+import dev.inferq.common.worker.WorkerDirectory;
+import dev.inferq.common.worker.WorkerPresence;
 import dev.inferq.testsupport.RealInfrastructure;
 import java.io.IOException;
 import java.time.Duration;
@@ -70,6 +72,9 @@ class GatewayIT {
     @Autowired
     JobStore store;
 
+    @Autowired
+    WorkerDirectory workers;
+
     @Test
     void listsTheModelsWithTasksAndLabels() {
         http.get().uri("/v1/models").exchange()
@@ -80,6 +85,43 @@ class GatewayIT {
                 .jsonPath("$.models[0].labels").isEqualTo(List.of("not_disaster", "disaster"))
                 .jsonPath("$.models[1].task").isEqualTo("image-classification")
                 .jsonPath("$.models[1].labels.length()").isEqualTo(15);
+    }
+
+    @Test
+    void theRegistryShowsEachModelsCardAndTheWorkersServingItNow() {
+        String id = "registry-test-" + UUID.randomUUID();
+        workers.announce(new WorkerPresence(id, Instant.parse("2026-12-01T10:00:00Z"),
+                List.of(new WorkerPresence.Served("sentiment", "sentiment", "PyTorch"))), Duration.ofMinutes(1))
+                .block(Duration.ofSeconds(5));
+        try {
+            http.get().uri("/v1/models").exchange()
+                    .expectStatus().isOk()
+                    .expectBody()
+                    .jsonPath("$.models[?(@.name == 'sentiment')].weights").isEqualTo(List.of("trained"))
+                    .jsonPath("$.models[?(@.name == 'image')].weights").isEqualTo(List.of("random"));
+            http.get().uri("/v1/models/sentiment").exchange()
+                    .expectStatus().isOk()
+                    .expectBody()
+                    .jsonPath("$.name").isEqualTo("sentiment")
+                    .jsonPath("$.card.weights").isEqualTo("trained")
+                    .jsonPath("$.card.metrics.test.accuracy").value(Double.class,
+                            accuracy -> assertThat(accuracy).isGreaterThan(0.75))
+                    .jsonPath("$.live.workers[?(@.id == '" + id + "')].variant").isEqualTo(List.of("sentiment"))
+                    .jsonPath("$.live.worker_count").value(Integer.class, count -> assertThat(count).isPositive());
+            http.get().uri("/v1/models/disaster").exchange()
+                    .expectStatus().isOk()
+                    .expectBody().jsonPath("$.live.workers[?(@.id == '" + id + "')]").isEmpty();
+            http.get().uri("/v1/models/image").exchange()
+                    .expectStatus().isOk()
+                    .expectBody().jsonPath("$.card.weights").isEqualTo("random")
+                    .jsonPath("$.card.note").value(String.class, note -> assertThat(note).contains("random"));
+            expectProblem(http.get().uri("/v1/models/nope").exchange(), HttpStatus.NOT_FOUND,
+                    "model 'nope' does not exist");
+        } finally {
+            workers.withdraw(id).block(Duration.ofSeconds(5));
+        }
+        http.get().uri("/v1/models/sentiment").exchange()
+                .expectBody().jsonPath("$.live.workers[?(@.id == '" + id + "')]").isEmpty();
     }
 
     @Test

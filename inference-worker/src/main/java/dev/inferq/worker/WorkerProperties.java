@@ -35,7 +35,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxDeliveries how often a job may be started before it is given up: a job still unfinished after this many
  *     starts has crashed its worker each time (or the worker died for another reason while it ran), so the next
  *     delivery ends it FAILED with a copy in the dead-letter topic instead of running it again
- * @param id the name of this worker in job records ({@code worker}); empty: the host name and process id
+ * @param id the name of this worker in job records ({@code worker}) and in the worker directory; empty: the process
+ *     id and the host name
+ * @param announceInterval how often the worker refreshes its entry in the worker directory (which lapses after three
+ *     times this when the worker stops refreshing it)
  * @param crashOnInput fault injection for the {@code crash-loop} fault scenario only: a text job with this exact
  *     input halts the worker process when it is about to run, as a model crash would. Empty (off) by default;
  *     the worker logs a warning at start when it is set
@@ -55,6 +58,7 @@ public record WorkerProperties(
         @DefaultValue("60s") Duration shutdownTimeout,
         @DefaultValue("3") int maxDeliveries,
         @DefaultValue("") String id,
+        @DefaultValue("5s") Duration announceInterval,
         @DefaultValue("") String crashOnInput) {
 
     public WorkerProperties {
@@ -67,6 +71,10 @@ public record WorkerProperties(
         requireAtLeast(1, consumersPerModel, "consumers-per-model");
         requireAtLeast(0, intraOpThreads, "intra-op-threads");
         requireAtLeast(1, maxDeliveries, "max-deliveries");
+        if (announceInterval.isNegative() || announceInterval.isZero()) {
+            throw new IllegalArgumentException("inferq.worker.announce-interval must be positive, was "
+                    + announceInterval);
+        }
         if (id.isBlank()) {
             id = ProcessHandle.current().pid() + "@" + hostName();
         }

@@ -13,6 +13,8 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Prediction;
+import dev.inferq.common.worker.WorkerDirectory;
+import dev.inferq.common.worker.WorkerPresence;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.inference.ImageDecoder;
 import dev.inferq.worker.inference.ImageInputReader;
@@ -96,6 +98,12 @@ class WorkerIT {
     @Autowired
     JobStore store;
 
+    @Autowired
+    WorkerDirectory directory;
+
+    @Autowired
+    WorkerProperties properties;
+
     @Value("${local.server.port}")
     int port;
 
@@ -175,6 +183,21 @@ class WorkerIT {
 
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).isEqualTo(ImageInputReader.INPUT_EXPIRED);
+    }
+
+    @Test
+    void theWorkerAnnouncesItselfWithTheVariantOfEachModel() {
+        List<WorkerPresence> present = await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> directory.workers().collectList().block(REDIS),
+                        list -> list.stream().anyMatch(worker -> worker.id().equals(properties.id())));
+        WorkerPresence me = present.stream().filter(worker -> worker.id().equals(properties.id())).findFirst()
+                .orElseThrow();
+
+        assertThat(me.models()).extracting(WorkerPresence.Served::model)
+                .containsExactlyInAnyOrder("disaster", "image", "sentiment");
+        assertThat(me.models()).filteredOn(served -> served.model().equals("image"))
+                .extracting(WorkerPresence.Served::variant).containsExactly("image");
+        assertThat(me.models()).allSatisfy(served -> assertThat(served.engine()).isEqualTo("PyTorch"));
     }
 
     @Test

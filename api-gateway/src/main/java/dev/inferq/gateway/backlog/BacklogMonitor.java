@@ -4,6 +4,8 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.problems.ApiException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -50,11 +52,21 @@ public class BacklogMonitor implements SmartLifecycle {
     private Admin admin;
 
     public BacklogMonitor(ModelCatalog catalog, KafkaAdmin kafkaAdmin, BackpressureProperties properties,
-            GatewayProperties gateway) {
+            GatewayProperties gateway, MeterRegistry registry) {
         this.catalog = catalog;
         this.kafkaAdmin = kafkaAdmin;
         this.properties = properties;
         this.fallbackRetryAfter = gateway.retryAfter();
+        for (String model : catalog.names()) {
+            // NaN until the first read: "no figure yet" must not look like an empty queue on a dashboard.
+            Gauge.builder("inferq.backlog.jobs", this, monitor -> {
+                        long jobs = monitor.backlog(model);
+                        return jobs < 0 ? Double.NaN : jobs;
+                    })
+                    .description("Jobs in the model's topic not yet committed by its worker group (consumer lag)")
+                    .tag("model", model)
+                    .register(registry);
+        }
     }
 
     /** Throws a 429 problem with a {@code Retry-After} when {@code model}'s backlog is over the limit. */
@@ -78,6 +90,15 @@ public class BacklogMonitor implements SmartLifecycle {
     public long backlog(String model) {
         ModelBacklog backlog = backlogs.get(model);
         return backlog == null ? -1 : backlog.jobs();
+    }
+
+    /**
+     * Jobs of {@code model} completed per second over the throughput window ({@code throughput-window}), from its
+     * worker group's committed offsets; empty before two readings.
+     */
+    public Optional<Double> completedPerSecond(String model) {
+        ModelBacklog backlog = backlogs.get(model);
+        return backlog == null ? Optional.empty() : backlog.perSecond();
     }
 
     void refresh() {
@@ -158,6 +179,15 @@ public class BacklogMonitor implements SmartLifecycle {
             while (samples.size() > 2 && now - samples.peekFirst()[0] > windowNanos) {
                 samples.removeFirst();
             }
+        }
+
+        synchronized Optional<Double> perSecond() {
+            if (samples.size() < 2) {
+                return Optional.empty();
+            }
+            long[] first = samples.peekFirst();
+            long[] last = samples.peekLast();
+            return Optional.of((last[1] - first[1]) * 1e9 / (last[0] - first[0]));
         }
 
         /** How long the workers need for {@code count} jobs at their recent pace; empty when they made none. */

@@ -1,33 +1,87 @@
 package dev.inferq.gateway.models;
 
+import dev.inferq.common.model.ModelCard;
 import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
+import dev.inferq.common.worker.WorkerDirectory;
+import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.gateway.backlog.BackpressureProperties;
+import dev.inferq.gateway.problems.ApiException;
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
 
-/** Lists the models this platform serves. */
+/** The model registry: the models this platform serves, each with its card and live figures. */
 @RestController
 public class ModelsController {
 
     private final ModelCatalog catalog;
+    private final BacklogMonitor backlog;
+    private final WorkerDirectory workers;
+    private final BackpressureProperties backpressure;
 
-    public ModelsController(ModelCatalog catalog) {
+    public ModelsController(ModelCatalog catalog, BacklogMonitor backlog, WorkerDirectory workers,
+            BackpressureProperties backpressure) {
         this.catalog = catalog;
+        this.backlog = backlog;
+        this.workers = workers;
+        this.backpressure = backpressure;
     }
 
     @GetMapping("/v1/models")
     public ModelList list() {
         return new ModelList(catalog.all().stream()
-                .map(m -> new ModelInfo(m.name(), m.task(), m.labels()))
+                .map(m -> new ModelInfo(m.name(), m.task(), m.labels(), m.card().weights()))
                 .toList());
+    }
+
+    /**
+     * One model's card (task, labels, architecture, where its weights come from, data set, split, metrics) with
+     * live figures: its backlog, the jobs completed per second recently, and the workers serving it now.
+     */
+    @GetMapping("/v1/models/{name}")
+    public Mono<ModelDetails> get(@PathVariable String name) {
+        ModelDescriptor model = catalog.find(name)
+                .orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
+        return workers.workers()
+                .flatMapIterable(worker -> worker.models().stream()
+                        .filter(served -> served.model().equals(name))
+                        .map(served -> new ServingWorker(worker.id(), served.variant(), served.engine(),
+                                worker.startedAt()))
+                        .toList())
+                .sort(Comparator.comparing(ServingWorker::id))
+                .collectList()
+                .map(serving -> new ModelDetails(model.name(), model.task(), model.labels(), model.card(),
+                        new Live(backlog.backlog(name), backlog.completedPerSecond(name).orElse(null),
+                                backpressure.throughputWindow().toSeconds(), serving.size(), serving)));
     }
 
     /** The answer of {@code GET /v1/models}. */
     public record ModelList(List<ModelInfo> models) {
     }
 
-    /** One model as clients see it. */
-    public record ModelInfo(String name, ModelTask task, List<String> labels) {
+    /** One model as clients see it; {@code weights} says whether it is {@code trained}, {@code converted} or not. */
+    public record ModelInfo(String name, ModelTask task, List<String> labels, String weights) {
+    }
+
+    /** The answer of {@code GET /v1/models/{name}}. */
+    public record ModelDetails(String name, ModelTask task, List<String> labels, ModelCard card, Live live) {
+    }
+
+    /**
+     * What the model is doing now: jobs waiting (-1 before the first reading), jobs completed per second over the
+     * last {@code windowS} seconds (null before two readings), and the workers serving it.
+     */
+    public record Live(long backlog, Double completedPerSecond, long windowS, int workerCount,
+            List<ServingWorker> workers) {
+    }
+
+    /** A worker serving the model, and the variant (model file) and engine it runs. */
+    public record ServingWorker(String id, String variant, String engine, Instant startedAt) {
     }
 }

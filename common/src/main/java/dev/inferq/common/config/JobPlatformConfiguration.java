@@ -4,6 +4,7 @@ import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.worker.WorkerDirectory;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -29,6 +30,11 @@ public class JobPlatformConfiguration {
     @Bean
     JobStore jobStore(ReactiveRedisConnectionFactory connectionFactory, InferqProperties properties) {
         return new JobStore(connectionFactory, properties.resultTtl());
+    }
+
+    @Bean
+    WorkerDirectory workerDirectory(ReactiveRedisConnectionFactory connectionFactory) {
+        return new WorkerDirectory(connectionFactory);
     }
 
     @Bean

@@ -16,6 +16,7 @@ public final class JobNames {
     private static final String KEY_PREFIX = "inferq:job:";
     private static final String IDEMPOTENCY_PREFIX = "inferq:idempotency:";
     private static final String EVENTS_SUFFIX = ":events";
+    private static final String WORKER_PREFIX = "inferq:worker:";
 
     private JobNames() {
     }
@@ -65,6 +66,16 @@ public final class JobNames {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime has SHA-256", e);
         }
+    }
+
+    /** Redis key under which a running worker announces itself ({@code dev.inferq.common.worker.WorkerDirectory}). */
+    public static String workerKey(String workerId) {
+        return WORKER_PREFIX + workerId;
+    }
+
+    /** Pattern matching every {@link #workerKey}. */
+    public static String workerKeyPattern() {
+        return WORKER_PREFIX + "*";
     }
 
     /** Redis pub/sub channel on which every stored change of the job is published. */

@@ -56,9 +56,11 @@ public class ModelRegistry implements AutoCloseable {
         long start = System.nanoTime();
         try {
             ServedModel<?> model = switch (descriptor.task()) {
-                case TEXT_CLASSIFICATION -> new ServedModel<>(TextClassifier.load(descriptor), new TextInputReader());
+                case TEXT_CLASSIFICATION -> new ServedModel<>(TextClassifier.load(descriptor), new TextInputReader(),
+                        DjlClassifier.modelFileName(descriptor), DjlClassifier.engine(descriptor));
                 case IMAGE_CLASSIFICATION ->
-                        new ServedModel<>(ImageClassifier.load(descriptor), new ImageInputReader(images));
+                        new ServedModel<>(ImageClassifier.load(descriptor), new ImageInputReader(images),
+                                DjlClassifier.modelFileName(descriptor), DjlClassifier.engine(descriptor));
             };
             // engine and file come from serving.properties (engine, option.modelName): e.g. image_bf16 vs image
             log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}') in {} ms", descriptor.name(),
