@@ -9,6 +9,7 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.gateway.metrics.SubmitMeters;
 import dev.inferq.gateway.problems.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -42,14 +43,16 @@ public class JobService {
     private final KafkaTemplate<String, byte[]> kafka;
     private final BacklogMonitor backlog;
     private final GatewayProperties properties;
+    private final SubmitMeters meters;
     private final Clock clock;
 
     public JobService(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
-            GatewayProperties properties, Clock clock) {
+            GatewayProperties properties, SubmitMeters meters, Clock clock) {
         this.store = store;
         this.kafka = kafka;
         this.backlog = backlog;
         this.properties = properties;
+        this.meters = meters;
         this.clock = clock;
     }
 
@@ -132,7 +135,8 @@ public class JobService {
             // The record first: creating it is what fails when the id is taken, and then nothing of ours is stored.
             return store.create(queued)
                     .then(Mono.defer(() -> saveInput.then(publish(request))
-                            .onErrorResume(e -> store.delete(id).onErrorComplete().then(Mono.error(e)))))
+                            .onErrorResume(e -> store.delete(id, submission.model()).onErrorComplete()
+                                    .then(Mono.error(e)))))
                     .thenReturn(queued)
                     .onErrorResume(e -> !(e instanceof ApiException), e -> {
                         log.warn("Job {} for model '{}' could not be queued, nothing of it is kept: {}", id,
@@ -140,7 +144,8 @@ public class JobService {
                         return Mono.error(ApiException.unavailable("the job could not be queued (the job store or"
                                 + " the queue did not answer in time); nothing was stored, retry later",
                                 properties.retryAfter(), e));
-                    });
+                    })
+                    .flatMap(accepted -> meters.accepted(submission.model()).thenReturn(accepted));
         });
     }
 

@@ -1,0 +1,118 @@
+package dev.inferq.gateway.metrics;
+
+import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.gateway.seed.SeedApiProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.PathContainer;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+import reactor.core.publisher.Mono;
+
+/**
+ * Counts, per model, the jobs the gateway accepts ({@code inferq.jobs.submitted}) and the submits it refuses
+ * ({@code inferq.jobs.refused}, tagged with the answer's status), on the native and the legacy submit routes.
+ *
+ * <p>A refusal is counted from the response as it is committed, not where it was decided: Spring's codecs (400, 413,
+ * 415), the input checks, the backlog (429), the store and the queue (503) all end in an error status there, so
+ * none can be missed. A submit counts as refused only if it
+ * created no job: a legacy call whose job was accepted and then ended FAILED answers 422 but is not a refusal. The
+ * {@code model} tag is a catalog model or {@value #UNKNOWN_MODEL}, so that made-up names in paths cannot grow the
+ * number of series.
+ */
+@Component
+public class SubmitMeters implements WebFilter, Ordered {
+
+    static final String UNKNOWN_MODEL = "unknown";
+    private static final PathPattern NATIVE_SUBMIT = PathPatternParser.defaultInstance.parse("/v1/models/{model}/jobs");
+
+    private final MeterRegistry registry;
+    private final ModelCatalog catalog;
+    private final Map<String, String> legacyModels;
+
+    public SubmitMeters(MeterRegistry registry, ModelCatalog catalog, SeedApiProperties legacy) {
+        this.registry = registry;
+        this.catalog = catalog;
+        this.legacyModels = Map.of(
+                "/api/v1/disaster_classification", legacy.disasterModel(),
+                "/api/v1/sentiment_classification", legacy.sentimentModel(),
+                "/api/v1/image_classification", legacy.imageModel());
+    }
+
+    /** Counts a job of {@code model} as accepted; called within the submit's reactive chain, once per new job. */
+    public Mono<Void> accepted(String model) {
+        return Mono.deferContextual(context -> {
+            Counter.builder("inferq.jobs.submitted")
+                    .description("Jobs accepted (202) by the gateway, native and legacy routes")
+                    .tag("model", model)
+                    .register(registry)
+                    .increment();
+            context.<Submit>getOrEmpty(Submit.class).ifPresent(Submit::accept);
+            return Mono.empty();
+        });
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String model = submittedModel(exchange);
+        if (model == null) {
+            return chain.filter(exchange);
+        }
+        Submit submit = new Submit();
+        exchange.getResponse().beforeCommit(() -> {
+            HttpStatusCode status = exchange.getResponse().getStatusCode();
+            if (status != null && status.isError() && !submit.accepted) {
+                refused(model, status.value());
+            }
+            return Mono.empty();
+        });
+        return chain.filter(exchange).contextWrite(context -> context.put(Submit.class, submit));
+    }
+
+    private void refused(String model, int status) {
+        Counter.builder("inferq.jobs.refused")
+                .description("Submits refused with an error status (no job created), by model and status")
+                .tag("model", model)
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+    }
+
+    /** The model tag of a submit request, or null when the request is not a submit. */
+    private String submittedModel(ServerWebExchange exchange) {
+        if (exchange.getRequest().getMethod() != HttpMethod.POST) {
+            return null;
+        }
+        PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
+        PathPattern.PathMatchInfo match = NATIVE_SUBMIT.matchAndExtract(path);
+        String model = match != null ? match.getUriVariables().get("model") : legacyModels.get(path.value());
+        if (model == null) {
+            return null;
+        }
+        return catalog.find(model).isPresent() ? model : UNKNOWN_MODEL;
+    }
+
+    /** Runs before Spring's own filters, so that every refusal they produce is seen here. */
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
+    }
+
+    /** Whether the submit in flight has created its job; written on the request's chain, read at commit. */
+    private static final class Submit {
+
+        private volatile boolean accepted;
+
+        void accept() {
+            accepted = true;
+        }
+    }
+}
