@@ -335,14 +335,16 @@ class WorkerIT {
     }
 
     @Test
-    void healthIsUpOnceModelsAreLoaded() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
-                        .timeout(Duration.ofSeconds(10)).build(),
-                HttpResponse.BodyHandlers.ofString());
+    void healthIsUpOnceModelsAreLoadedAndEveryConsumerHasJoinedItsGroup() {
+        // Health (and readiness) includes the consumers, which join their groups shortly after the context is up.
+        HttpResponse<String> response = await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+                .until(() -> HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health/readiness"))
+                                .timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString()), answer -> answer.statusCode() == 200);
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).contains("\"status\":\"UP\"");
+        assertThat(response.body()).contains("\"status\":\"UP\"").contains("\"consumers\":{\"status\":\"UP\"}")
+                .contains("\"models\":{\"status\":\"UP\"}");
     }
 
     /** What the gateway does: input bytes (if any), then the QUEUED record, then the request on the topic. */

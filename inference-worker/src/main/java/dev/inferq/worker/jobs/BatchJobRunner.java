@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * first copied to the model's dead-letter topic ({@link DeadLetters}), so the copy is durable before the job is FAILED
  * and before the offset is committed.
  *
+ * <p>Each stored outcome is counted and timed ({@link JobMetrics}) and traced ({@code inferq.store}); every log line
+ * about a job carries its {@code job_id} and, from its consume span, its trace ({@link JobTracing}). Inputs are never
+ * logged.
+ *
  * @param <I> the model's input type
  */
 public final class BatchJobRunner<I> implements BatchRunner {
@@ -48,6 +52,12 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private final int maxDeliveries;
     private final String worker;
     private final CrashHook crashHook;
+    private final JobMetrics metrics;
+    private final JobTracing tracing;
+
+    /** A job's terminal record, not yet stored. */
+    private record Outcome(Job job, JobRecord record) {
+    }
 
     /** A job that may start: its current record is QUEUED, or RUNNING when an earlier delivery never finished. */
     private record Candidate(Job job, JobRecord current) {
@@ -62,15 +72,17 @@ public final class BatchJobRunner<I> implements BatchRunner {
     }
 
     public BatchJobRunner(ServedModel<I> model, BatchPolicy policy, BlockingJobStore store, DeadLetters deadLetters,
-            WorkerProperties properties) {
+            WorkerProperties properties, JobMetrics metrics, JobTracing tracing) {
         this.model = model.name();
         this.inputs = model.inputs();
-        this.inference = new BatchedInference<>(model.classifier(), policy);
+        this.inference = new BatchedInference<>(model.classifier(), policy, metrics, tracing);
         this.store = store;
         this.deadLetters = deadLetters;
         this.maxDeliveries = properties.maxDeliveries();
         this.worker = properties.id();
         this.crashHook = new CrashHook(properties.crashOnInput());
+        this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     /**
@@ -81,12 +93,14 @@ public final class BatchJobRunner<I> implements BatchRunner {
     @Override
     public void run(Batch batch) {
         long start = System.nanoTime();
-        List<Candidate> candidates = candidates(wellFormed(batch));
+        List<Candidate> candidates = candidates(batch, wellFormed(batch));
         List<Candidate> fresh = candidates.stream().filter(c -> !c.isSuspect()).toList();
         int ran = runTogether(batch, fresh);
         for (Candidate suspect : candidates) {
             if (suspect.isSuspect()) {
-                log.info("Job {} was started before and never finished; running it on its own", suspect.id());
+                try (JobTracing.Scope scope = about(batch, suspect.job())) {
+                    log.info("Job {} was started before and never finished; running it on its own", suspect.id());
+                }
                 ran += runTogether(batch, List.of(suspect));
             }
         }
@@ -101,9 +115,12 @@ public final class BatchJobRunner<I> implements BatchRunner {
         for (Job job : batch.jobs()) {
             if (job.isMalformed()) {
                 // It can never succeed, and retrying it would hold up every job behind it.
-                log.error("Skipping malformed message at {} (key {}): {}", job.position(), job.source().key(),
-                        job.malformed());
-                deadLetters.publish(model, job.source(), job.source().key(), "malformed message: " + job.malformed());
+                try (var scope = tracing.inScope(batch.span(job))) {
+                    log.error("Skipping malformed message at {} (key {}): {}", job.position(), job.source().key(),
+                            job.malformed());
+                    deadLetters.publish(model, job.source(), job.source().key(),
+                            "malformed message: " + job.malformed());
+                }
             } else if (seen.add(job.request().id())) {
                 jobs.add(job);
             }
@@ -115,30 +132,36 @@ public final class BatchJobRunner<I> implements BatchRunner {
      * The jobs that may start, in order. A job is left out when it has no record, is finished, cancelled or expired
      * already, or is past its deadline (it is marked EXPIRED here instead).
      */
-    private List<Candidate> candidates(List<Job> jobs) {
+    private List<Candidate> candidates(Batch batch, List<Job> jobs) {
         List<Optional<JobRecord>> current = store.findAll(jobs.stream().map(job -> job.request().id()).toList());
         Instant now = Instant.now();
         List<Candidate> candidates = new ArrayList<>();
-        List<JobRecord> expired = new ArrayList<>();
+        List<Outcome> expired = new ArrayList<>();
         for (int i = 0; i < jobs.size(); i++) {
-            JobId id = jobs.get(i).request().id();
+            Job job = jobs.get(i);
             Optional<JobRecord> record = current.get(i);
             if (record.isEmpty()) {
-                log.info("Skipping job {}: it has no record (expired, or never accepted)", id);
+                try (JobTracing.Scope scope = about(batch, job)) {
+                    log.info("Skipping job {}: it has no record (expired, or never accepted)", job.request().id());
+                }
             } else if (record.get().status().isTerminal()) {
-                log.info("Skipping job {}: it is already {}", id, record.get().status());
+                try (JobTracing.Scope scope = about(batch, job)) {
+                    log.info("Skipping job {}: it is already {}", job.request().id(), record.get().status());
+                }
             } else if (record.get().isPastDeadline(now)) {
-                expired.add(record.get().expired(now));
+                expired.add(new Outcome(job, record.get().expired(now)));
             } else {
-                candidates.add(new Candidate(jobs.get(i), record.get()));
+                candidates.add(new Candidate(job, record.get()));
             }
         }
-        List<Transition> transitions = store.transitionAll(expired);
+        List<Transition> transitions = store(batch, expired);
         for (int i = 0; i < expired.size(); i++) {
-            JobRecord record = expired.get(i);
-            log.info(transitions.get(i).applied() ? "Skipping job {}: {}"
-                    : "Skipping job {}: its deadline passed and it became {} meanwhile", record.id(),
-                    transitions.get(i).applied() ? record.error() : describe(transitions.get(i)));
+            JobRecord record = expired.get(i).record();
+            try (JobTracing.Scope scope = about(batch, expired.get(i).job())) {
+                log.info(transitions.get(i).applied() ? "Skipping job {}: {}"
+                        : "Skipping job {}: its deadline passed and it became {} meanwhile", record.id(),
+                        transitions.get(i).applied() ? record.error() : describe(transitions.get(i)));
+            }
         }
         return candidates;
     }
@@ -150,14 +173,14 @@ public final class BatchJobRunner<I> implements BatchRunner {
         }
         List<Long> deliveries = deliveries(batch, group);
         Instant now = Instant.now();
-        List<JobRecord> outcomes = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
         List<Candidate> starting = new ArrayList<>();
         List<JobRecord> running = new ArrayList<>();
         for (int i = 0; i < group.size(); i++) {
             Candidate candidate = group.get(i);
             long delivery = deliveries.get(i);
             if (delivery > maxDeliveries) {
-                outcomes.add(failed(candidate.job(), candidate.current(), "given up: the job was started "
+                outcomes.add(failed(batch, candidate.job(), candidate.current(), "given up: the job was started "
                         + (delivery - 1) + " times and its worker stopped every time before it finished (for"
                         + " example, it crashed on this input); inferq.worker.max-deliveries is " + maxDeliveries));
             } else {
@@ -170,23 +193,25 @@ public final class BatchJobRunner<I> implements BatchRunner {
         for (int i = 0; i < starting.size(); i++) {
             Job job = starting.get(i).job();
             if (!started.get(i).applied()) {
-                log.info("Skipping job {}: it became {} meanwhile", job.request().id(), describe(started.get(i)));
+                try (JobTracing.Scope scope = about(batch, job)) {
+                    log.info("Skipping job {}: it became {} meanwhile", job.request().id(), describe(started.get(i)));
+                }
                 continue;
             }
             try {
                 tasks.add(new Task<>(job, running.get(i), inputs.read(job.request(), store)));
             } catch (InvalidInputException e) {
-                outcomes.add(failed(job, running.get(i), e.getMessage()));
+                outcomes.add(failed(batch, job, running.get(i), e.getMessage()));
             }
         }
         tasks.forEach(task -> crashHook.check(task.job().request()));
         inference.run(tasks);
         Instant finished = Instant.now();
         for (Task<I> task : tasks) {
-            outcomes.add(task.error() == null ? task.succeeded(finished)
-                    : failed(task.job(), task.running(), task.error()));
+            outcomes.add(task.error() == null ? new Outcome(task.job(), task.succeeded(finished))
+                    : failed(batch, task.job(), task.running(), task.error()));
         }
-        finish(outcomes);
+        finish(batch, outcomes);
         return tasks.size();
     }
 
@@ -209,21 +234,53 @@ public final class BatchJobRunner<I> implements BatchRunner {
      * first and the publish then failed, the retried batch would skip the (finished) job and its copy would never be
      * written.
      */
-    private JobRecord failed(Job job, JobRecord current, String reason) {
-        log.warn("Job {} fails: {}", current.id(), reason);
-        deadLetters.publish(model, job.source(), current.id().value(), reason);
-        return current.failed(reason, Instant.now());
+    private Outcome failed(Batch batch, Job job, JobRecord current, String reason) {
+        try (JobTracing.Scope scope = about(batch, job)) {
+            log.warn("Job {} fails: {}", current.id(), reason);
+            deadLetters.publish(model, job.source(), current.id().value(), reason);
+        }
+        return new Outcome(job, current.failed(reason, Instant.now()));
     }
 
-    private void finish(List<JobRecord> outcomes) {
-        List<Transition> transitions = store.transitionAll(outcomes);
+    private void finish(Batch batch, List<Outcome> outcomes) {
+        List<Transition> transitions = store(batch, outcomes);
         for (int i = 0; i < outcomes.size(); i++) {
             if (!transitions.get(i).applied()) {
-                JobRecord outcome = outcomes.get(i);
-                log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(), outcome.status(),
-                        describe(transitions.get(i)));
+                JobRecord outcome = outcomes.get(i).record();
+                try (JobTracing.Scope scope = about(batch, outcomes.get(i).job())) {
+                    log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(),
+                            outcome.status(), describe(transitions.get(i)));
+                }
             }
         }
+    }
+
+    /**
+     * Stores the outcomes (pipelined, like every step) and counts the ones that were applied: a refused transition
+     * (the job was cancelled meanwhile, or another delivery finished it first) is some other writer's outcome.
+     */
+    private List<Transition> store(Batch batch, List<Outcome> outcomes) {
+        List<JobTracing.OutcomeSpans> spans = outcomes.stream()
+                .map(outcome -> tracing.store(batch.span(outcome.job()), outcome.record())).toList();
+        List<Transition> transitions;
+        try {
+            transitions = store.transitionAll(outcomes.stream().map(Outcome::record).toList());
+        } catch (RuntimeException e) {
+            spans.forEach(span -> span.failed(e));
+            throw e;
+        }
+        for (int i = 0; i < outcomes.size(); i++) {
+            boolean applied = transitions.get(i).applied();
+            spans.get(i).stored(applied);
+            if (applied) {
+                metrics.finished(outcomes.get(i).record());
+            }
+        }
+        return transitions;
+    }
+
+    private JobTracing.Scope about(Batch batch, Job job) {
+        return tracing.about(job.request().id(), batch.span(job));
     }
 
     private static String describe(Transition transition) {

@@ -3,6 +3,8 @@ package dev.inferq.worker.jobs;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -12,6 +14,7 @@ import org.slf4j.LoggerFactory;
  * Runs the inputs of many jobs through one model in as few forward passes as the batch limit allows (one, when they
  * fit), so that a poll of many small jobs costs one pass, not many. Every input travels with its {@link Task} and its
  * position in that task, and each prediction is handed straight back to them: no list is matched to another by index.
+ * Each pass is measured ({@link JobMetrics#forwardPass}) and traced ({@code inferq.forward}), failed or not.
  *
  * @param <I> the model's input type
  */
@@ -21,10 +24,14 @@ final class BatchedInference<I> {
 
     private final Classifier<I> classifier;
     private final int maxBatchSize;
+    private final JobMetrics metrics;
+    private final JobTracing tracing;
 
-    BatchedInference(Classifier<I> classifier, BatchPolicy policy) {
+    BatchedInference(Classifier<I> classifier, BatchPolicy policy, JobMetrics metrics, JobTracing tracing) {
         this.classifier = classifier;
         this.maxBatchSize = policy.maxBatchSize();
+        this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     /** One input of one task. */
@@ -45,8 +52,10 @@ final class BatchedInference<I> {
         }
         for (int from = 0; from < slots.size(); from += maxBatchSize) {
             List<Slot<I>> pass = slots.subList(from, Math.min(from + maxBatchSize, slots.size()));
-            try {
-                List<Prediction> predictions = classifier.classify(pass.stream().map(Slot::input).toList());
+            Span span = tracing.forward(classifier.name(), pass.size(),
+                    (int) pass.stream().map(Slot::task).distinct().count());
+            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+                List<Prediction> predictions = classify(pass);
                 if (predictions.size() != pass.size()) {
                     throw new InferenceException("model '" + classifier.name() + "' answered " + predictions.size()
                             + " predictions for " + pass.size() + " inputs", null);
@@ -56,9 +65,21 @@ final class BatchedInference<I> {
                 }
             } catch (InferenceException e) {
                 // The model cannot answer these inputs: retrying would fail again, so their jobs fail instead.
+                span.error(e);
                 log.error("Forward pass of {} input(s) failed; their jobs fail", pass.size(), e);
                 pass.forEach(slot -> slot.task().failed(e.getMessage()));
+            } finally {
+                span.end();
             }
+        }
+    }
+
+    private List<Prediction> classify(List<Slot<I>> pass) {
+        long start = System.nanoTime();
+        try {
+            return classifier.classify(pass.stream().map(Slot::input).toList());
+        } finally {
+            metrics.forwardPass(pass.size(), System.nanoTime() - start);
         }
     }
 }

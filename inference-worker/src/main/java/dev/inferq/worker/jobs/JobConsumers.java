@@ -7,6 +7,8 @@ import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +17,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.stereotype.Component;
@@ -37,8 +40,11 @@ public class JobConsumers implements SmartLifecycle {
     private final Duration shutdownTimeout;
 
     public JobConsumers(ModelRegistry registry, ModelCatalog catalog, ConsumerFactory<String, byte[]> consumerFactory,
-            BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters) {
+            BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters,
+            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
         this.shutdownTimeout = properties.shutdownTimeout();
+        JobTracing tracing = new JobTracing(tracer.getIfAvailable(() -> Tracer.NOOP),
+                propagator.getIfAvailable(() -> Propagator.NOOP));
         for (ServedModel<?> model : registry.models()) {
             ModelDescriptor descriptor = catalog.find(model.name()).orElseThrow();
             BatchPolicy policy = BatchPolicy.of(descriptor, properties);
@@ -46,11 +52,12 @@ public class JobConsumers implements SmartLifecycle {
                     model.name(), policy.maxBatchSize(), policy.maxBatchDelay().toMillis(),
                     properties.consumersPerModel());
             BatchMetrics metrics = new BatchMetrics(meters, model.name());
+            JobMetrics jobMetrics = new JobMetrics(meters, model.name());
             for (int i = 0; i < properties.consumersPerModel(); i++) {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
                         consumer(model.name(), i, policy, consumerFactory), policy,
-                        new BatchJobRunner<>(model, policy, store, deadLetters, properties),
-                        retryBackOff(properties), properties.shutdownTimeout(), metrics);
+                        new BatchJobRunner<>(model, policy, store, deadLetters, properties, jobMetrics, tracing),
+                        retryBackOff(properties), properties.shutdownTimeout(), metrics, tracing);
                 consumers.add(consumer);
                 threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));
             }
@@ -72,6 +79,12 @@ public class JobConsumers implements SmartLifecycle {
         backOff.setMaxElapsedTime(Long.MAX_VALUE);
         backOff.setMaxAttempts(Long.MAX_VALUE);
         return backOff;
+    }
+
+    /** The models of which some consumer has not joined its group yet (or whose consumer thread has ended). */
+    public List<String> modelsNotJoined() {
+        return consumers.stream().filter(consumer -> !consumer.hasJoined()).map(ModelConsumer::model).distinct()
+                .toList();
     }
 
     @Override

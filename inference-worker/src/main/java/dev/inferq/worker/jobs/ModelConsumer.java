@@ -1,6 +1,8 @@
 package dev.inferq.worker.jobs;
 
 import dev.inferq.common.job.JobNames;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,13 +49,16 @@ final class ModelConsumer implements Runnable {
     private final BackOff retryBackOff;
     private final Duration shutdownTimeout;
     private final BatchMetrics metrics;
+    private final JobTracing tracing;
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** Set by the first assignment, even an empty one: the consumer is in its group (worker readiness). */
+    private volatile boolean joined;
     private volatile long stopRequestedAt;
     private volatile boolean stopping;
     private boolean retrying;
 
     ModelConsumer(String model, Consumer<String, byte[]> consumer, BatchPolicy policy, BatchRunner runner,
-            BackOff retryBackOff, Duration shutdownTimeout, BatchMetrics metrics) {
+            BackOff retryBackOff, Duration shutdownTimeout, BatchMetrics metrics, JobTracing tracing) {
         this.model = model;
         this.consumer = consumer;
         this.aggregator = new BatchAggregator(consumer, model, policy);
@@ -61,6 +66,7 @@ final class ModelConsumer implements Runnable {
         this.retryBackOff = retryBackOff;
         this.shutdownTimeout = shutdownTimeout;
         this.metrics = metrics;
+        this.tracing = tracing;
     }
 
     @Override
@@ -75,6 +81,7 @@ final class ModelConsumer implements Runnable {
                         aggregator.pendingRecords());
             }
         } finally {
+            joined = false;
             try {
                 consumer.close();
             } finally {
@@ -87,6 +94,15 @@ final class ModelConsumer implements Runnable {
     void requestStop() {
         stopRequestedAt = System.nanoTime();
         stopping = true;
+    }
+
+    /** Whether this consumer has joined its group (had a partition assignment) and its thread still runs. */
+    boolean hasJoined() {
+        return joined;
+    }
+
+    String model() {
+        return model;
     }
 
     boolean awaitFinished(Duration timeout) throws InterruptedException {
@@ -104,12 +120,18 @@ final class ModelConsumer implements Runnable {
         }
         if (!batch.isEmpty()) {
             long start = System.nanoTime();
-            runUntilDone(batch);
+            Span span = tracing.startBatch(batch, model);
+            try (Tracer.SpanInScope scope = tracing.inScope(span)) {
+                runUntilDone(batch, span);
+            } finally {
+                batch.endSpans();
+                span.end();
+            }
             metrics.batchDone(batch, System.nanoTime() - start);
         }
     }
 
-    private void runUntilDone(Batch batch) {
+    private void runUntilDone(Batch batch, Span span) {
         BackOffExecution backOff = null;
         Batch remaining = batch;
         for (int attempt = 1; ; attempt++) {
@@ -120,6 +142,7 @@ final class ModelConsumer implements Runnable {
                 return;
             } catch (RuntimeException e) {
                 metrics.attemptFailed();
+                span.event("attempt " + attempt + " failed: " + e);
                 log.warn("Model '{}': attempt {} at a batch failed, retrying it (its offsets stay uncommitted): "
                         + "jobs {}: {}", model, attempt, keys(remaining), e.toString());
                 log.debug("Failure of attempt {}", attempt, e);
@@ -209,6 +232,7 @@ final class ModelConsumer implements Runnable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            joined = true;
             if (retrying) {
                 // Nothing new starts while the batch in hand is failing.
                 consumer.pause(partitions);

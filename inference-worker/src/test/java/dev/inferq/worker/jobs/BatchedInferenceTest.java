@@ -1,6 +1,7 @@
 package dev.inferq.worker.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobInput;
@@ -11,10 +12,13 @@ import dev.inferq.worker.TinyModels;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import dev.inferq.worker.inference.TextClassifier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class BatchedInferenceTest {
 
     static TextClassifier sentiment;
+    private final MeterRegistry meters = new SimpleMeterRegistry();
 
     @BeforeAll
     static void load() throws Exception {
@@ -65,6 +70,30 @@ class BatchedInferenceTest {
     }
 
     @Test
+    void everyPassIsMeasuredWithItsInputsAndTimeFailedOrNot() {
+        Classifier<String> failsOnBoom = new CountingClassifier(sentiment) {
+            @Override
+            public List<Prediction> classify(List<String> inputs) {
+                if (inputs.contains("boom")) {
+                    throw new InferenceException("model 'sentiment' could not classify: shape mismatch", null);
+                }
+                return super.classify(inputs);
+            }
+        };
+
+        run(failsOnBoom, 4, List.of(List.of("a", "b", "c"), List.of("d", "boom"), List.of("e")));
+
+        var inputs = meters.get("inferq.batch.inputs").tag("model", "sentiment").summary();
+        var passes = meters.get("inferq.forward.pass").tag("model", "sentiment").timer();
+        assertThat(inputs.count()).isEqualTo(2);
+        assertThat(inputs.totalAmount()).isEqualTo(6);
+        assertThat(passes.count()).isEqualTo(2);
+        assertThat(meters.get("inferq.worker.busy").tag("model", "sentiment").counter().count())
+                .isPositive()
+                .isEqualTo(passes.totalTime(TimeUnit.SECONDS), offset(1e-6));
+    }
+
+    @Test
     void aFailedPassFailsOnlyTheJobsWithInputsInIt() {
         List<List<String>> jobs = List.of(List.of("fine"), List.of("fine", "boom"), List.of("fine"), List.of("ok"));
         Classifier<String> failsOnBoom = new CountingClassifier(sentiment) {
@@ -88,7 +117,8 @@ class BatchedInferenceTest {
     void noJobsNeedNoPass() {
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO)).run(List.of());
+        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO), new JobMetrics(meters, "sentiment"),
+                JobTracing.noop()).run(List.of());
 
         assertThat(counting.passSizes).isEmpty();
     }
@@ -98,13 +128,14 @@ class BatchedInferenceTest {
     }
 
     /** Runs each list of texts as one started job's inputs. */
-    private static List<Task<String>> run(Classifier<String> classifier, int batchSize, List<List<String>> jobs) {
+    private List<Task<String>> run(Classifier<String> classifier, int batchSize, List<List<String>> jobs) {
         List<Task<String>> tasks = jobs.stream().map(texts -> {
             JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(texts), Instant.now());
             return new Task<>(new Job(null, request, null), JobRecord.queued(request).running(Instant.now(), "w"),
                     texts);
         }).toList();
-        new BatchedInference<>(classifier, new BatchPolicy(batchSize, Duration.ZERO)).run(tasks);
+        new BatchedInference<>(classifier, new BatchPolicy(batchSize, Duration.ZERO),
+                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
         return tasks;
     }
 

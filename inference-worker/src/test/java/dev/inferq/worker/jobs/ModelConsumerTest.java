@@ -83,6 +83,17 @@ class ModelConsumerTest {
     }
 
     @Test
+    void joinsItsGroupWithItsFirstAssignmentEvenAnEmptyOne() {
+        start(this::record, Duration.ofSeconds(5));
+        assertThat(loop.hasJoined()).as("before any assignment").isFalse();
+
+        // One more consumer than partitions: this one is in the group with nothing to read.
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+
+        await().atMost(WAIT).until(loop::hasJoined);
+    }
+
+    @Test
     void aFailingBatchIsRetriedWithItsPartitionsPausedUntilItSucceeds() {
         AtomicInteger attempts = new AtomicInteger();
         List<Set<TopicPartition>> pausedDuringRetries = new CopyOnWriteArrayList<>();
@@ -150,7 +161,7 @@ class ModelConsumerTest {
     private void start(BatchRunner runner, Duration shutdownTimeout) {
         loop = new ModelConsumer(MODEL, consumer, new BatchPolicy(8, Duration.ZERO), runner,
                 new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), shutdownTimeout,
-                new BatchMetrics(meters, MODEL));
+                new BatchMetrics(meters, MODEL), JobTracing.noop());
         thread = new Thread(loop, "model-consumer-test");
         thread.start();
     }
