@@ -12,7 +12,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param publishTimeout how long a submit waits for Kafka to acknowledge the job before answering 503
  * @param retryAfter what a 503 tells clients to wait before trying again
  * @param sseHeartbeat interval of comment lines that keep idle event streams open through proxies
+ * @param sseRetry the reconnection delay event streams advise clients ({@code retry:})
  * @param maxTimeout largest {@code timeout_s} a job may ask for (more answers 400)
+ * @param maxWait longest a submit with {@code Prefer: wait=N} waits for its job to finish before answering 202
  */
 @ConfigurationProperties("inferq.gateway")
 public record GatewayProperties(
@@ -21,5 +23,7 @@ public record GatewayProperties(
         @DefaultValue("10s") Duration publishTimeout,
         @DefaultValue("5s") Duration retryAfter,
         @DefaultValue("15s") Duration sseHeartbeat,
-        @DefaultValue("24h") Duration maxTimeout) {
+        @DefaultValue("2s") Duration sseRetry,
+        @DefaultValue("24h") Duration maxTimeout,
+        @DefaultValue("60s") Duration maxWait) {
 }

@@ -125,6 +125,93 @@ class GatewayIT {
     }
 
     @Test
+    void aQueuedJobShowsItsPlaceInItsModelsQueueUntilItStarts() {
+        JobRecord first = newQueuedJob();
+        JobRecord second = newQueuedJob();
+
+        long firstPosition = queuePosition(first.id());
+        assertThat(queuePosition(second.id())).isEqualTo(firstPosition + 1);
+
+        store.transition(first.running(Instant.now(), "test-worker")).block(Duration.ofSeconds(5));
+
+        assertThat(queuePosition(second.id())).isEqualTo(firstPosition);
+        http.get().uri("/v1/jobs/{id}", first.id().value()).exchange().expectStatus().isOk()
+                .expectBody().jsonPath("$.status").isEqualTo("RUNNING").jsonPath("$.queue_position").isEmpty();
+    }
+
+    @Test
+    void aResumedEventStreamSendsOnlyWhatCameAfterTheLastEventAndAdvisesARetryDelay() {
+        JobRecord queued = newQueuedJob();
+        long position = queuePosition(queued.id());
+        List<ServerSentEvent<JobRecord>> first = eventsOf(queued.id(), null).take(1).collectList()
+                .block(Duration.ofSeconds(10));
+        assertThat(first).singleElement().satisfies(event -> {
+            assertThat(event.id()).isEqualTo("QUEUED:" + position);
+            assertThat(event.retry()).isEqualTo(Duration.ofSeconds(2));
+        });
+
+        JobRecord running = queued.running(Instant.now(), "test-worker");
+        StepVerifier.create(eventsOf(queued.id(), "QUEUED:" + position).map(ServerSentEvent::id))
+                .then(() -> store.transition(running).block(Duration.ofSeconds(5)))
+                .expectNext("RUNNING")
+                .then(() -> store.transition(succeeded(queued)).block(Duration.ofSeconds(5)))
+                .expectNext("SUCCEEDED")
+                .expectComplete()
+                .verify(Duration.ofSeconds(20));
+        StepVerifier.create(eventsOf(queued.id(), "RUNNING").map(ServerSentEvent::id))
+                .expectNext("SUCCEEDED").expectComplete().verify(Duration.ofSeconds(20));
+        StepVerifier.create(eventsOf(queued.id(), "not-an-event-id").map(ServerSentEvent::id))
+                .expectNext("SUCCEEDED").expectComplete().verify(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void preferWaitAnswersTheFinishedJobWith200OrAfterTheWait202() {
+        String key = "prefer-wait-" + UUID.randomUUID();
+        String body = "{\"inputs\": [\"wait for me\"]}";
+        String id = http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.APPLICATION_JSON)
+                .header("Idempotency-Key", key).header("Prefer", "wait=1").bodyValue(body).exchange()
+                .expectStatus().isAccepted()
+                .expectHeader().valueEquals("Preference-Applied", "wait=1")
+                .expectHeader().exists("Location")
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody().get("id").toString();
+        JobRecord queued = store.find(new JobId(id)).block(Duration.ofSeconds(5));
+        store.transition(queued.running(Instant.now(), "test-worker")).block(Duration.ofSeconds(5));
+        store.transition(succeeded(queued)).block(Duration.ofSeconds(5));
+
+        // The same request again (idempotent) finds its job finished: answered at once, the wait capped.
+        http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.APPLICATION_JSON)
+                .header("Idempotency-Key", key).header("Prefer", "wait=999").bodyValue(body).exchange()
+                .expectStatus().isOk()
+                .expectHeader().valueEquals("Preference-Applied", "wait=60")
+                .expectBody().jsonPath("$.id").isEqualTo(id).jsonPath("$.status").isEqualTo("SUCCEEDED")
+                .jsonPath("$.predictions[0].label").isEqualTo("positive");
+        http.post().uri("/v1/models/sentiment/jobs").contentType(MediaType.APPLICATION_JSON)
+                .header("Prefer", "respond-async, wait=10").bodyValue(body).exchange()
+                .expectStatus().isAccepted().expectHeader().doesNotExist("Preference-Applied");
+    }
+
+    private long queuePosition(JobId id) {
+        return ((Number) http.get().uri("/v1/jobs/{id}", id.value()).exchange().expectStatus().isOk()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody().get("queue_position")).longValue();
+    }
+
+    private Flux<ServerSentEvent<JobRecord>> eventsOf(JobId id, String lastEventId) {
+        return http.get().uri("/v1/jobs/{id}/events", id.value()).accept(MediaType.TEXT_EVENT_STREAM)
+                .headers(headers -> {
+                    if (lastEventId != null) {
+                        headers.set("Last-Event-ID", lastEventId);
+                    }
+                })
+                .exchange()
+                .expectStatus().isOk()
+                .returnResult(new ParameterizedTypeReference<ServerSentEvent<JobRecord>>() { })
+                .getResponseBody()
+                .filter(event -> event.data() != null);
+    }
+
+    @Test
     void textJobIsAcceptedStoredAndPublishedOnItsModelTopic() {
         try (KafkaConsumer<String, byte[]> consumer = consumerOf("sentiment")) {
             Map<String, Object> accepted = submitText("sentiment", "{\"inputs\": [\"I loved it\", \"meh\"]}");
@@ -516,11 +603,7 @@ class GatewayIT {
     }
 
     private Flux<ServerSentEvent<JobRecord>> eventsOf(JobId id) {
-        return http.get().uri("/v1/jobs/{id}/events", id.value()).accept(MediaType.TEXT_EVENT_STREAM).exchange()
-                .expectStatus().isOk()
-                .returnResult(new ParameterizedTypeReference<ServerSentEvent<JobRecord>>() { })
-                .getResponseBody()
-                .filter(event -> event.data() != null);
+        return eventsOf(id, null);
     }
 
     private JobRecord newQueuedJob() {

@@ -2,8 +2,12 @@ package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.GatewayProperties;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
@@ -11,31 +15,69 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Follows one job: its current state, then each later change, ending after the terminal one.
+ * Follows one job: its current state, then each later change, ending after the terminal one; while the job waits,
+ * a QUEUED event with fresh queue figures at most once a second, and only when they changed.
  *
  * <p>Changes travel through Redis pub/sub ({@link JobEventHub}), so any gateway replica can serve any subscriber. The
  * job is followed before its current state is read, so a change that lands in between arrives as a message; states
- * are emitted only when they move the job forward, which drops that possible duplicate.
+ * are emitted only when they move the job forward ({@link JobStatus#rank()}), which drops that possible duplicate.
+ *
+ * <p>Event ids make a stream resumable: {@code QUEUED:<position>} while queued, else the status name. A client that
+ * reconnects with {@code Last-Event-ID} gets only what came after that event; an id this gateway did not write is
+ * ignored, and the stream starts from the current state.
  */
 @Component
 public class JobEventStream {
 
     static final String EVENT_NAME = "status";
+    private static final Duration QUEUE_REFRESH = Duration.ofSeconds(1);
 
     private final JobStore store;
     private final JobEventHub hub;
+    private final QueueEstimates estimates;
     private final GatewayProperties properties;
 
-    public JobEventStream(JobStore store, JobEventHub hub, GatewayProperties properties) {
+    public JobEventStream(JobStore store, JobEventHub hub, QueueEstimates estimates, GatewayProperties properties) {
         this.store = store;
         this.hub = hub;
+        this.estimates = estimates;
         this.properties = properties;
+    }
+
+    /** Where a reconnecting client left off, read from its {@code Last-Event-ID}. */
+    record Resume(int reachedRank, Long queuePosition) {
+
+        static final Resume NONE = new Resume(-1, null);
+
+        static Resume parse(String lastEventId) {
+            if (lastEventId == null) {
+                return NONE;
+            }
+            String[] parts = lastEventId.strip().split(":", 2);
+            Optional<JobStatus> status = Arrays.stream(JobStatus.values())
+                    .filter(s -> s.name().equals(parts[0])).findFirst();
+            if (status.isEmpty()) {
+                return NONE;
+            }
+            if (status.get() != JobStatus.QUEUED) {
+                return new Resume(status.get().rank(), null);
+            }
+            try {
+                return new Resume(-1, parts.length == 2 ? Long.parseLong(parts[1]) : null);
+            } catch (NumberFormatException e) {
+                return NONE;
+            }
+        }
     }
 
     /** The job's states from now on, each once and in lifecycle order, completing after the terminal one. */
     public Flux<JobRecord> changes(JobId id) {
+        return changes(id, -1);
+    }
+
+    private Flux<JobRecord> changes(JobId id, int reachedRank) {
         return Flux.defer(() -> {
-                    AtomicInteger reached = new AtomicInteger(-1);
+                    AtomicInteger reached = new AtomicInteger(reachedRank);
                     // merge subscribes in order: the job is followed before its state is read.
                     return hub.ready().thenMany(Flux.defer(() -> Flux.merge(hub.updates(id), store.find(id))))
                             .filter(job -> advances(reached, job));
@@ -48,15 +90,39 @@ public class JobEventStream {
         return changes(id).filter(job -> job.status().isTerminal()).next();
     }
 
-    /** {@link #changes} as server-sent events, with keep-alive comments while the job is idle. */
-    public Flux<ServerSentEvent<JobRecord>> follow(JobId id) {
-        Flux<ServerSentEvent<JobRecord>> events = changes(id)
-                .map(job -> ServerSentEvent.builder(job).event(EVENT_NAME).id(job.status().name()).build())
+    /**
+     * {@link #changes} as server-sent events after {@code lastEventId} (null: from the current state), with queue
+     * figures while queued and keep-alive comments while the job is idle.
+     */
+    public Flux<ServerSentEvent<JobView>> follow(JobId id, String lastEventId) {
+        Resume resume = Resume.parse(lastEventId);
+        Flux<ServerSentEvent<JobView>> events = changes(id, resume.reachedRank())
+                .switchMap(job -> job.status() == JobStatus.QUEUED ? whileQueued(job, resume.queuePosition())
+                        : estimates.view(job).flux())
+                .map(view -> ServerSentEvent.builder(view).event(EVENT_NAME).id(eventId(view))
+                        .retry(properties.sseRetry()).build())
                 .share();
-        Flux<ServerSentEvent<JobRecord>> heartbeats = Flux.interval(properties.sseHeartbeat())
-                .map(tick -> ServerSentEvent.<JobRecord>builder().comment("keep-alive").build())
+        Flux<ServerSentEvent<JobView>> heartbeats = Flux.interval(properties.sseHeartbeat())
+                .map(tick -> ServerSentEvent.<JobView>builder().comment("keep-alive").build())
                 .takeUntilOther(events.then());
-        return Flux.merge(events, heartbeats);
+        // Sent at once, so the response starts even when a resumed stream has nothing new yet.
+        ServerSentEvent<JobView> advice = ServerSentEvent.<JobView>builder().retry(properties.sseRetry()).build();
+        return Flux.concat(Mono.just(advice), Flux.merge(events, heartbeats));
+    }
+
+    /** The queued job now and then once a second while it waits, whenever its figures changed. */
+    private Flux<JobView> whileQueued(JobRecord job, Long seenPosition) {
+        return Flux.concat(Mono.just(0L), Flux.interval(QUEUE_REFRESH))
+                .concatMap(tick -> estimates.view(job))
+                .distinctUntilChanged(view -> Arrays.asList(view.queuePosition(), view.etaS()))
+                // A resumed client has seen this position already.
+                .skipWhile(view -> seenPosition != null && seenPosition.equals(view.queuePosition()));
+    }
+
+    private static String eventId(JobView view) {
+        JobStatus status = view.job().status();
+        return status == JobStatus.QUEUED && view.queuePosition() != null
+                ? status.name() + ":" + view.queuePosition() : status.name();
     }
 
     private static boolean advances(AtomicInteger reached, JobRecord job) {

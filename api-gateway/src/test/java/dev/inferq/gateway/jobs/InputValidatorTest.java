@@ -18,7 +18,8 @@ import org.springframework.http.HttpStatus;
 class InputValidatorTest {
 
     private final InputValidator validator = new InputValidator(new GatewayProperties(3, 10,
-            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(1)),
+            Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
+            Duration.ofMinutes(1), Duration.ofMinutes(1)),
             new ImagePolicy(2_000, 10_000));
 
     @Test

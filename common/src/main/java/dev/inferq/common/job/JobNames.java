@@ -49,6 +49,14 @@ public final class JobNames {
         return KEY_PREFIX + id.value() + ":input";
     }
 
+    /**
+     * Redis sorted set of one model's jobs that are still QUEUED, scored by acceptance time, so that a job's rank in
+     * it is its queue position. Jobs leave it when they leave QUEUED ({@link JobStore#transition}).
+     */
+    public static String queueKey(String model) {
+        return "inferq:queue:" + model;
+    }
+
     /** Redis key counting how often workers started the job ({@link JobStore#countDelivery}). */
     public static String deliveriesKey(JobId id) {
         return KEY_PREFIX + id.value() + ":deliveries";

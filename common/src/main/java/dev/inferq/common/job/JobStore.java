@@ -51,8 +51,22 @@ public class JobStore {
      */
     public Mono<Void> create(JobRecord record) {
         return records.opsForValue().setIfAbsent(JobNames.jobKey(record.id()), JobCodec.encodeRecord(record), ttl)
-                .flatMap(created -> Boolean.TRUE.equals(created) ? Mono.<Void>empty()
+                .flatMap(created -> Boolean.TRUE.equals(created) ? enqueue(record)
                         : Mono.error(new IllegalStateException("job " + record.id() + " exists already")));
+    }
+
+    /** Puts a new job at the end of its model's queue, in acceptance order. */
+    private Mono<Void> enqueue(JobRecord record) {
+        return records.opsForZSet().add(JobNames.queueKey(record.model()), record.id().value(),
+                record.createdAt().toEpochMilli()).then();
+    }
+
+    /**
+     * How many jobs of {@code model} were accepted before {@code id} and have not been started, cancelled or expired
+     * yet: the job's place in its model's queue, 0 being next; empty when the job is no longer queued.
+     */
+    public Mono<Long> queuePosition(String model, JobId id) {
+        return records.opsForZSet().rank(JobNames.queueKey(model), id.value());
     }
 
     public Mono<JobRecord> find(JobId id) {
@@ -86,8 +100,9 @@ public class JobStore {
     }
 
     /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
-    public Mono<Long> delete(JobId id) {
-        return records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id));
+    public Mono<Long> delete(JobId id, String model) {
+        return records.opsForZSet().remove(JobNames.queueKey(model), id.value())
+                .then(records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id)));
     }
 
     /**
@@ -108,8 +123,11 @@ public class JobStore {
         List<String> args = new ArrayList<>();
         args.add(JobCodec.encodeRecord(next));
         args.add(Long.toString(ttl.toSeconds()));
+        args.add(next.id().value());
+        args.add(next.status().name());
         next.status().predecessors().stream().map(JobStatus::name).forEach(args::add);
-        List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()));
+        List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()),
+                JobNames.queueKey(next.model()));
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
     }
 

@@ -121,7 +121,7 @@ class JobStoreIT {
         store.saveInput(job.id(), bytes).block();
 
         assertThat(store.loadInput(job.id()).block()).containsExactly(bytes);
-        assertThat(store.delete(job.id()).block()).isEqualTo(2L);
+        assertThat(store.delete(job.id(), job.model()).block()).isEqualTo(2L);
         assertThat(store.find(job.id()).block()).isNull();
         assertThat(store.loadInput(job.id()).block()).isNull();
     }
@@ -158,7 +158,32 @@ class JobStoreIT {
         assertThat(store.countDelivery(job.id()).block()).isEqualTo(1L);
         assertThat(store.countDelivery(job.id()).block()).isEqualTo(2L);
         assertThat(store.countDelivery(newJob().id()).block()).isEqualTo(1L);
-        store.delete(job.id()).block();
+        store.delete(job.id(), job.model()).block();
         assertThat(store.countDelivery(job.id()).block()).isEqualTo(1L);
+    }
+
+    @Test
+    void aQueuedJobsPositionCountsTheJobsAcceptedBeforeItThatStillWait() {
+        String model = "queue-" + JobId.random().value();
+        Instant t0 = Instant.now();
+        List<JobRecord> jobs = List.of(queuedAt(model, t0), queuedAt(model, t0.plusMillis(1)),
+                queuedAt(model, t0.plusMillis(2)));
+        jobs.forEach(job -> store.create(job).block());
+
+        assertThat(jobs).extracting(job -> store.queuePosition(model, job.id()).block()).containsExactly(0L, 1L, 2L);
+
+        store.transition(jobs.get(1).running(Instant.now(), "w")).block();
+        assertThat(store.queuePosition(model, jobs.get(1).id()).block()).isNull();
+        assertThat(store.queuePosition(model, jobs.get(2).id()).block()).isEqualTo(1L);
+
+        store.transition(jobs.get(0).cancelled(Instant.now())).block();
+        assertThat(store.queuePosition(model, jobs.get(2).id()).block()).isZero();
+
+        store.delete(jobs.get(2).id(), model).block();
+        assertThat(store.queuePosition(model, jobs.get(2).id()).block()).isNull();
+    }
+
+    private static JobRecord queuedAt(String model, Instant createdAt) {
+        return JobRecord.queued(JobRequest.of(JobId.random(), model, new JobInput.Texts(List.of("x")), createdAt));
     }
 }
