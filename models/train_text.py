@@ -37,8 +37,11 @@ import sys
 import threading
 import time
 
-import torch
-import torch.nn.functional as F
+# OpenBLAS keeps its own thread pool besides torch's (set_num_threads does not reach it in every build); one thread,
+# like torch's below, before torch loads it
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import generate_models as gm  # noqa: E402
