@@ -204,7 +204,11 @@ public final class BatchJobRunner<I> implements BatchRunner {
                 outcomes.add(failed(batch, job, running.get(i), e.getMessage()));
             }
         }
-        tasks.forEach(task -> crashHook.check(task.job().request()));
+        for (Task<I> task : tasks) {
+            try (JobTracing.Scope scope = about(batch, task.job())) {
+                crashHook.check(task.job().request());
+            }
+        }
         inference.run(tasks);
         Instant finished = Instant.now();
         for (Task<I> task : tasks) {
