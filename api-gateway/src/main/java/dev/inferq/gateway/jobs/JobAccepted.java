@@ -3,12 +3,19 @@ package dev.inferq.gateway.jobs;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.time.Instant;
 import org.springframework.http.ResponseEntity;
 
 /** The body of a {@code 202 Accepted}: enough to find the job again. */
-public record JobAccepted(JobId id, String model, JobStatus status, Instant createdAt) {
+@Schema(description = "A job just accepted; its record is at the `Location` header's URL")
+public record JobAccepted(
+        JobId id,
+        @Schema(example = "sentiment") String model,
+        @Schema(description = "QUEUED, or the current status of the job an Idempotency-Key replays")
+        JobStatus status,
+        Instant createdAt) {
 
     static JobAccepted of(JobRecord record) {
         return new JobAccepted(record.id(), record.model(), record.status(), record.createdAt());

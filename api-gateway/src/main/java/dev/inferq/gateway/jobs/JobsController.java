@@ -5,8 +5,16 @@ import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
+import dev.inferq.gateway.docs.ApiDocumentation;
+import dev.inferq.gateway.docs.JobsApi;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Duration;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
@@ -32,6 +40,7 @@ import reactor.core.publisher.Mono;
  * {@link Submission}; {@link JobService} does the rest.
  */
 @RestController
+@Tag(name = ApiDocumentation.NATIVE_TAG)
 public class JobsController {
 
     private static final String TIMEOUT = "timeout_s";
@@ -42,22 +51,29 @@ public class JobsController {
     private final JobService jobs;
     private final JobEventStream events;
     private final ImageFetcher fetcher;
+    private final QueueEstimates estimates;
+    private final SubmitAnswers answers;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, JobService jobs, JobEventStream events,
-            ImageFetcher fetcher) {
+            ImageFetcher fetcher, QueueEstimates estimates, SubmitAnswers answers) {
         this.catalog = catalog;
         this.validator = validator;
         this.jobs = jobs;
         this.events = events;
         this.fetcher = fetcher;
+        this.estimates = estimates;
+        this.answers = answers;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
-    public Mono<ResponseEntity<Object>> submitJson(@PathVariable String model,
+    @JobsApi.SubmitResponses
+    public Mono<ResponseEntity<Object>> submitJson(@JobsApi.ModelName @PathVariable String model,
             @RequestBody(required = false) Mono<JobBody> body,
-            @RequestParam(name = TIMEOUT, required = false) String timeoutS,
-            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+            @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+            String idempotencyKey,
+            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
         ModelDescriptor descriptor = model(model);
         Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null)).flatMap(b -> {
             Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
@@ -67,15 +83,18 @@ public class JobsController {
                     : fetcher.fetch(requireUrl(b)).map(bytes -> Submission.image(descriptor.name(),
                             validator.image(bytes), timeout, idempotencyKey));
         });
-        return submission.flatMap(jobs::submit).map(JobAccepted::response);
+        return submission.flatMap(jobs::submit).flatMap(queued -> answers.answer(queued, prefer));
     }
 
     /** An image uploaded as {@code multipart/form-data}, in the form field {@code file}. */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    public Mono<ResponseEntity<Object>> submitUpload(@PathVariable String model,
+    @JobsApi.SubmitResponses
+    public Mono<ResponseEntity<Object>> submitUpload(@JobsApi.ModelName @PathVariable String model,
             @RequestPart("file") Mono<FilePart> file,
-            @RequestParam(name = TIMEOUT, required = false) String timeoutS,
-            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+            @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+            String idempotencyKey,
+            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         return file.flatMap(part -> DataBufferUtils.join(part.content(), validator.maxImageBytes()))
@@ -87,31 +106,60 @@ public class JobsController {
                 })
                 .flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
                         idempotencyKey)))
-                .map(JobAccepted::response);
+                .flatMap(queued -> answers.answer(queued, prefer));
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
     @PostMapping(path = "/v1/models/{model}/jobs", consumes = "image/*")
-    public Mono<ResponseEntity<Object>> submitRawImage(@PathVariable String model,
+    @JobsApi.SubmitResponses
+    public Mono<ResponseEntity<Object>> submitRawImage(@JobsApi.ModelName @PathVariable String model,
             @RequestBody Mono<byte[]> body,
-            @RequestParam(name = TIMEOUT, required = false) String timeoutS,
-            @RequestHeader(name = IDEMPOTENCY_KEY, required = false) String idempotencyKey) {
+            @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
+            String idempotencyKey,
+            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         return body.flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
                         idempotencyKey)))
-                .map(JobAccepted::response);
+                .flatMap(queued -> answers.answer(queued, prefer));
     }
 
     @GetMapping("/v1/jobs/{id}")
-    public Mono<JobRecord> get(@PathVariable String id) {
-        return jobs.find(jobId(id));
+    @Operation(operationId = "getJob", summary = "Poll a job",
+            description = "The job's stored state: its status, and once it is"
+                + " SUCCEEDED one prediction per input (texts: every label's score; images: the top 5 labels).")
+    @ApiResponse(responseCode = "200", description = "The job")
+    @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
+    public Mono<JobView> get(@JobsApi.JobIdParameter @PathVariable String id) {
+        return jobs.find(jobId(id)).flatMap(estimates::view);
     }
 
     @GetMapping(path = "/v1/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    public Flux<ServerSentEvent<JobRecord>> events(@PathVariable String id) {
+    @Operation(operationId = "followJob", summary = "Follow a job",
+            description = "Server-sent events: one `status` event per status change, whose `id` is the status and"
+                + " whose `data` is the job as `GET /v1/jobs/{id}` answers it, starting with the current one; the"
+                + " stream ends after the terminal event. Idle streams carry a `:keep-alive` comment every"
+                + " `inferq.gateway.sse-heartbeat` (15 s).")
+    @ApiResponse(responseCode = "200", description = "The job's events", content = @Content(
+            mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string"),
+            examples = @ExampleObject(name = "queued, then running", value = """
+                    id:QUEUED
+                    event:status
+                    data:{"version":1,"id":"3q2RRw3aUYxQv9mRr7Yy0g","model":"sentiment","status":"QUEUED",\
+                    "input_count":2,"created_at":"2026-11-29T10:15:30.123Z"}
+
+                    id:RUNNING
+                    event:status
+                    data:{"version":1,"id":"3q2RRw3aUYxQv9mRr7Yy0g","model":"sentiment","status":"RUNNING",\
+                    "input_count":2,"created_at":"2026-11-29T10:15:30.123Z","started_at":"2026-11-29T10:15:30.140Z"}
+                    """)))
+    @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
+    public Flux<ServerSentEvent<JobView>> events(@JobsApi.JobIdParameter @PathVariable String id,
+            @JobsApi.LastEventIdParameter @RequestHeader(name = "Last-Event-ID", required = false)
+            String lastEventId) {
         JobId jobId = jobId(id);
-        return jobs.find(jobId).flatMapMany(known -> events.follow(jobId));
+        return jobs.find(jobId).flatMapMany(known -> events.follow(jobId, lastEventId));
     }
 
     /**
@@ -119,13 +167,21 @@ public class JobsController {
      * started or finished answers 409 naming its status.
      */
     @PostMapping("/v1/jobs/{id}/cancel")
-    public Mono<JobRecord> cancel(@PathVariable String id) {
+    @JobsApi.CancelResponses
+    @Operation(operationId = "cancelJob", summary = "Cancel a queued job",
+            description = "A QUEUED job ends CANCELLED and no worker runs it;"
+                + " its record stays readable until `inferq.result-ttl` runs out.")
+    public Mono<JobRecord> cancel(@JobsApi.JobIdParameter @PathVariable String id) {
         return Mono.fromCallable(() -> jobId(id)).flatMap(jobs::cancel);
     }
 
     /** The same as {@link #cancel}: a job's record is not removed before its time to live runs out. */
     @DeleteMapping("/v1/jobs/{id}")
-    public Mono<JobRecord> delete(@PathVariable String id) {
+    @JobsApi.CancelResponses
+    @Operation(operationId = "deleteJob", summary = "Cancel a queued job",
+            description = "The same as `POST /v1/jobs/{id}/cancel`: the record"
+                + " is not removed before `inferq.result-ttl` runs out.")
+    public Mono<JobRecord> delete(@JobsApi.JobIdParameter @PathVariable String id) {
         return cancel(id);
     }
 

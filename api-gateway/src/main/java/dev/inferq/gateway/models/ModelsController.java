@@ -7,7 +7,15 @@ import dev.inferq.common.model.ModelTask;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.backlog.BackpressureProperties;
+import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.problems.ApiException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -18,6 +26,7 @@ import reactor.core.publisher.Mono;
 
 /** The model registry: the models this platform serves, each with its card and live figures. */
 @RestController
+@Tag(name = ApiDocumentation.MODELS_TAG)
 public class ModelsController {
 
     private final ModelCatalog catalog;
@@ -34,6 +43,16 @@ public class ModelsController {
     }
 
     @GetMapping("/v1/models")
+    @Operation(operationId = "listModels", summary = "List the models",
+            description = "Each model's name (the `{model}` of the submit route),"
+                + " its task, its labels in the order of the scores, and where its weights come from.")
+    @ApiResponse(responseCode = "200", description = "The models", content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = ModelList.class),
+            examples = @ExampleObject(name = "tiny models", value = """
+                    {"models": [{"name": "disaster", "task": "text-classification", \
+                    "labels": ["not_disaster", "disaster"], "weights": "trained"}, \
+                    {"name": "sentiment", "task": "text-classification", "labels": ["negative", "positive"], \
+                    "weights": "trained"}]}""")))
     public ModelList list() {
         return new ModelList(catalog.all().stream()
                 .map(m -> new ModelInfo(m.name(), m.task(), m.labels(), m.card().weights()))
@@ -45,7 +64,15 @@ public class ModelsController {
      * live figures: its backlog, the jobs completed per second recently, and the workers serving it now.
      */
     @GetMapping("/v1/models/{name}")
-    public Mono<ModelDetails> get(@PathVariable String name) {
+    @Operation(operationId = "getModel", summary = "Describe a model",
+            description = "Its card (architecture, weights, data set, split,"
+                + " metrics) and what it is doing now: backlog, jobs completed per second, the workers serving it.")
+    @ApiResponse(responseCode = "200", description = "The model", content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = ModelDetails.class)))
+    @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
+    public Mono<ModelDetails> get(
+            @Parameter(description = "A model's name, as `GET /v1/models` lists them", example = "sentiment")
+            @PathVariable String name) {
         ModelDescriptor model = catalog.find(name)
                 .orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
         return workers.workers()

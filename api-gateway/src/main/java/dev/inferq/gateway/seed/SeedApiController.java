@@ -2,14 +2,22 @@ package dev.inferq.gateway.seed;
 
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
+import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.jobs.InputValidator;
 import dev.inferq.gateway.jobs.JobAccepted;
 import dev.inferq.gateway.jobs.JobEventStream;
 import dev.inferq.gateway.jobs.JobService;
+import dev.inferq.gateway.jobs.Preferences;
 import dev.inferq.gateway.jobs.Submission;
 import dev.inferq.gateway.problems.ApiException;
-import java.util.Locale;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.SchemaProperty;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Map;
 import java.util.function.Function;
 import org.springframework.http.HttpStatus;
@@ -27,9 +35,8 @@ import reactor.core.publisher.Mono;
  * or a client that sends {@code Prefer: respond-async}, gets {@code 202} with the job's link instead.
  */
 @RestController
+@Tag(name = ApiDocumentation.LEGACY_TAG)
 public class SeedApiController {
-
-    static final String PREFER_ASYNC = "respond-async";
 
     private final JobService jobs;
     private final InputValidator validator;
@@ -47,25 +54,41 @@ public class SeedApiController {
     }
 
     @GetMapping("/")
+    @Operation(operationId = "legacyStatus", summary = "Liveness of the legacy API",
+            description = "Always `{\"Status\": \"Running\"}`, as the replaced service answered; operators use"
+                    + " `/actuator/health/readiness`.")
+    @ApiResponse(responseCode = "200", description = "Running", content = @Content(mediaType = "application/json",
+            schemaProperties = @SchemaProperty(name = "Status", schema = @Schema(type = "string",
+                    allowableValues = "Running")),
+            examples = @ExampleObject(name = "running", value = "{\"Status\": \"Running\"}")))
     public Map<String, String> status() {
         return Map.of("Status", "Running");
     }
 
     @PostMapping("/api/v1/disaster_classification")
-    public Mono<ResponseEntity<Object>> disaster(@RequestBody(required = false) Mono<String> body,
-            @RequestHeader(name = "Prefer", required = false) String prefer) {
+    @Operation(operationId = "legacyDisasterClassification",
+            summary = "Classify texts as disaster or not (legacy, synchronous)", description = LegacyApi.TEXT)
+    @LegacyApi.TextResponses
+    public Mono<ResponseEntity<Object>> disaster(@LegacyApi.TextBody @RequestBody(required = false) Mono<String> body,
+            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer) {
         return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer);
     }
 
     @PostMapping("/api/v1/sentiment_classification")
-    public Mono<ResponseEntity<Object>> sentiment(@RequestBody(required = false) Mono<String> body,
-            @RequestHeader(name = "Prefer", required = false) String prefer) {
+    @Operation(operationId = "legacySentimentClassification",
+            summary = "Classify the sentiment of texts (legacy, synchronous)", description = LegacyApi.TEXT)
+    @LegacyApi.TextResponses
+    public Mono<ResponseEntity<Object>> sentiment(@LegacyApi.TextBody @RequestBody(required = false) Mono<String> body,
+            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer) {
         return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer);
     }
 
     @PostMapping("/api/v1/image_classification")
-    public Mono<ResponseEntity<Object>> image(@RequestBody(required = false) Mono<String> body,
-            @RequestHeader(name = "Prefer", required = false) String prefer) {
+    @Operation(operationId = "legacyImageClassification",
+            summary = "Classify an image by URL (legacy, synchronous)", description = LegacyApi.IMAGE)
+    @LegacyApi.ImageResponses
+    public Mono<ResponseEntity<Object>> image(@LegacyApi.ImageBody @RequestBody(required = false) Mono<String> body,
+            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer) {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::image)
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
@@ -86,11 +109,11 @@ public class SeedApiController {
     }
 
     private Mono<ResponseEntity<Object>> answer(JobRecord queued, String prefer, Function<JobRecord, Object> result) {
-        if (prefer != null && prefer.toLowerCase(Locale.ROOT).contains(PREFER_ASYNC)) {
+        if (Preferences.parse(prefer).respondAsync()) {
             ResponseEntity<Object> accepted = JobAccepted.response(queued);
             return Mono.just(ResponseEntity.status(accepted.getStatusCode())
                     .headers(accepted.getHeaders())
-                    .header("Preference-Applied", PREFER_ASYNC)
+                    .header(Preferences.APPLIED, Preferences.RESPOND_ASYNC)
                     .body(accepted.getBody()));
         }
         return events.terminal(queued.id())

@@ -2,6 +2,8 @@ package dev.inferq.gateway.seed;
 
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.gateway.problems.ApiException;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -21,11 +23,22 @@ final class SeedRequests {
     }
 
     /** {@code {"user_id": "...", "text": ["...", ...]}}. */
-    record TextRequest(String userId, List<String> text) {
+    @Schema(name = "LegacyTextRequest")
+    record TextRequest(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "2728") String userId,
+            @ArraySchema(schema = @Schema(example = "A massive earthquake has struck the city center."), minItems = 1,
+                    arraySchema = @Schema(requiredMode = Schema.RequiredMode.REQUIRED))
+            List<String> text) {
     }
 
     /** {@code {"user_id": "...", "url": ["https://...", ...]}}. */
-    record ImageRequest(String userId, List<String> url) {
+    @Schema(name = "LegacyImageRequest")
+    record ImageRequest(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED, example = "9151") String userId,
+            @ArraySchema(schema = @Schema(format = "uri", example = "https://example.org/a.jpg"), minItems = 1,
+                    arraySchema = @Schema(requiredMode = Schema.RequiredMode.REQUIRED,
+                            description = "http(s) URLs; the last one is classified"))
+            List<String> url) {
 
         /** The legacy service classified the last URL of the list; so do we. */
         String classifiedUrl() {

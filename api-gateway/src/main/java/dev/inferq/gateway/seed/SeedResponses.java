@@ -3,6 +3,7 @@ package dev.inferq.gateway.seed;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.Prediction;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.util.List;
 
@@ -14,6 +15,7 @@ final class SeedResponses {
 
     /** The legacy answer of the text endpoints: one label and one score per input text, in order. */
     @JsonPropertyOrder({"user_id", "text", "model_name", "sentiment", "score", "prediction_time"})
+    @Schema(name = "LegacyTextResponse")
     record TextResponse(String userId, List<String> text, String modelName, List<String> sentiment,
             List<Double> score, long predictionTime) {
 
@@ -27,6 +29,7 @@ final class SeedResponses {
 
     /** The legacy answer of the image endpoint: the classified image's top labels with scores, best first. */
     @JsonPropertyOrder({"user_id", "url", "model_name", "label", "score", "prediction_time"})
+    @Schema(name = "LegacyImageResponse")
     record ImageResponse(String userId, List<String> url, String modelName, List<String> label, List<Double> score,
             long predictionTime) {
 

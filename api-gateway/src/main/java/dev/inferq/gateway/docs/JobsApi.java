@@ -1,0 +1,155 @@
+package dev.inferq.gateway.docs;
+
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.gateway.jobs.JobAccepted;
+import dev.inferq.gateway.jobs.JobBody;
+import dev.inferq.gateway.jobs.JobView;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.ExampleObject;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.SchemaProperty;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * The OpenAPI descriptions that several job routes share: the three submit routes (JSON, upload, raw image) are one
+ * operation in the document and must describe it alike, and the job id and cancel answers recur. springdoc reads
+ * these meta-annotations like the annotations they carry.
+ */
+public final class JobsApi {
+
+    public static final String ACCEPTED_EXAMPLE = """
+            {"id": "3q2RRw3aUYxQv9mRr7Yy0g", "model": "sentiment", "status": "QUEUED", \
+            "created_at": "2026-11-29T10:15:30.123Z"}""";
+
+    public static final String SUCCEEDED_EXAMPLE = """
+            {"version": 1, "id": "3q2RRw3aUYxQv9mRr7Yy0g", "model": "sentiment", "status": "SUCCEEDED", \
+            "input_count": 2, "created_at": "2026-11-29T10:15:30.123Z", "started_at": "2026-11-29T10:15:30.140Z", \
+            "finished_at": "2026-11-29T10:15:30.171Z", "worker": "worker-1", "predictions": [\
+            {"label": "positive", "score": 0.61, "scores": [{"label": "positive", "score": 0.61}, \
+            {"label": "negative", "score": 0.39}]}, \
+            {"label": "negative", "score": 0.77, "scores": [{"label": "negative", "score": 0.77}, \
+            {"label": "positive", "score": 0.23}]}]}""";
+
+    public static final String CANCELLED_EXAMPLE = """
+            {"version": 1, "id": "3q2RRw3aUYxQv9mRr7Yy0g", "model": "sentiment", "status": "CANCELLED", \
+            "input_count": 2, "created_at": "2026-11-29T10:15:30.123Z", "finished_at": "2026-11-29T10:15:31.002Z", \
+            "error": "cancelled by the client"}""";
+
+    private static final String PREFERENCE_APPLIED = "With `Prefer: wait=N`: how long the gateway waited";
+
+    private JobsApi() {
+    }
+
+    /** The submit operation ({@code POST /v1/models/{model}/jobs}) and its answers. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Operation(operationId = "submitJob", summary = "Submit a job", description = """
+            Texts for a text model as JSON `{"inputs": [...]}`; an image for the image model as an upload \
+            (`multipart/form-data`, field `file`), as the raw body (`Content-Type: image/*`) or as JSON \
+            `{"url": "https://..."}`, which the gateway downloads (loopback, private and link-local addresses are \
+            refused unless allow-listed). The answer comes at once: the job is QUEUED, find it at `Location`; with             `Prefer: wait=N` the gateway first waits up to N seconds for the job to finish.""",
+            requestBody = @RequestBody(required = true, content = {
+                @Content(mediaType = "application/json", schema = @Schema(implementation = JobBody.class),
+                        examples = {
+                            @ExampleObject(name = "texts", value = """
+                                    {"inputs": ["I loved it", "worst film ever"]}"""),
+                            @ExampleObject(name = "image URL", value = """
+                                    {"url": "https://example.org/photo.jpg"}"""),
+                            @ExampleObject(name = "texts with a deadline", value = """
+                                    {"inputs": ["quick, please"], "timeout_s": 30}""")}),
+                @Content(mediaType = "multipart/form-data", schema = @Schema(type = "object",
+                        requiredProperties = "file"), schemaProperties = @SchemaProperty(name = "file",
+                        schema = @Schema(type = "string", format = "binary",
+                                description = "The image: JPEG, PNG, GIF or BMP"))),
+                @Content(mediaType = "image/*", schema = @Schema(type = "string", format = "binary",
+                        description = "The image's bytes: JPEG, PNG, GIF or BMP"))}))
+    @ApiResponse(responseCode = "200", description = "`Prefer: wait=N` was sent and the job ended within the wait",
+            headers = @Header(name = "Preference-Applied", description = PREFERENCE_APPLIED,
+                    schema = @Schema(type = "string", example = "wait=10")),
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class),
+                    examples = @ExampleObject(name = "succeeded", value = SUCCEEDED_EXAMPLE)))
+    @ApiResponse(responseCode = "202", description = "Accepted: the job is queued", headers = {
+        @Header(name = "Location", description = ApiDocumentation.LOCATION,
+                schema = @Schema(type = "string", format = "uri-reference")),
+        @Header(name = "Preference-Applied", description = PREFERENCE_APPLIED,
+                schema = @Schema(type = "string", example = "wait=10"))},
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobAccepted.class),
+                    examples = @ExampleObject(name = "queued", value = ACCEPTED_EXAMPLE)))
+    @ApiResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST_RESPONSE)
+    @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
+    @ApiResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT_RESPONSE)
+    @ApiResponse(responseCode = "413", ref = ApiDocumentation.TOO_LARGE_RESPONSE)
+    @ApiResponse(responseCode = "415", ref = ApiDocumentation.UNSUPPORTED_MEDIA_TYPE_RESPONSE)
+    @ApiResponse(responseCode = "422", ref = ApiDocumentation.UNPROCESSABLE_RESPONSE)
+    @ApiResponse(responseCode = "429", ref = ApiDocumentation.TOO_MANY_REQUESTS_RESPONSE)
+    @ApiResponse(responseCode = "503", ref = ApiDocumentation.UNAVAILABLE_RESPONSE)
+    public @interface SubmitResponses {
+    }
+
+    /** The answers of cancelling a job. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ApiResponse(responseCode = "200", description = "The job, now CANCELLED", content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = JobRecord.class),
+            examples = @ExampleObject(name = "cancelled", value = CANCELLED_EXAMPLE)))
+    @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
+    @ApiResponse(responseCode = "409", ref = ApiDocumentation.CONFLICT_RESPONSE)
+    public @interface CancelResponses {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.PATH, description = "A model's name, as `GET /v1/models` lists them",
+            example = "sentiment")
+    public @interface ModelName {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.PATH, description = "The job's id, from the submit's answer or `Location`",
+            schema = @Schema(type = "string", pattern = "^[A-Za-z0-9_-]{22}$"), example = "3q2RRw3aUYxQv9mRr7Yy0g")
+    public @interface JobIdParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.QUERY, description = """
+            Seconds within which a worker must start the job, or it ends EXPIRED without running (1 to \
+            `inferq.gateway.max-timeout`, default 24 h); a JSON body may carry `timeout_s` instead, not both""",
+            schema = @Schema(type = "integer", minimum = "1"), example = "30")
+    public @interface TimeoutParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.HEADER, description = """
+            Makes the submit safe to retry: the same key with the same request answers the job the first one \
+            created, for as long as jobs live; the same key with a different request is a 422""",
+            schema = @Schema(type = "string", minLength = 1, maxLength = 255),
+            example = "order-2728-retry-safe")
+    public @interface IdempotencyKeyParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.HEADER, description = """
+            RFC 7240 preferences: `wait=N` waits up to N seconds (at most `inferq.gateway.max-wait`) and answers             `200` with the finished job if it ends by then, else the usual `202`; `respond-async` answers `202` at             once. Unknown preferences are ignored.""", schema = @Schema(type = "string"), example = "wait=10")
+    public @interface PreferParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.HEADER, description = """
+            A reconnecting client's last event id (the status it last saw): the stream then sends only what came             after it""", schema = @Schema(type = "string"), example = "QUEUED")
+    public @interface LastEventIdParameter {
+    }
+}

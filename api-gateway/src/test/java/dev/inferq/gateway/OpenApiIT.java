@@ -1,0 +1,224 @@
+package dev.inferq.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferq.testsupport.RealInfrastructure;
+import io.swagger.v3.oas.models.SpecVersion;
+import io.swagger.v3.parser.OpenAPIV3Parser;
+import io.swagger.v3.parser.core.models.ParseOptions;
+import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.reactive.result.method.RequestMappingInfo;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerMapping;
+import org.springframework.web.util.pattern.PathPattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The API description at {@code /openapi.json} against the routes the gateway really serves: every route Spring
+ * maps (springdoc's own aside) is an operation of the document with its method and media types, the document has
+ * no operation the gateway does not serve, it is a valid OpenAPI 3.1 document, and Swagger UI is served at
+ * {@code /docs} from the webjar, pointed at that document.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "inferq.models-dir=../models/tiny")
+@AutoConfigureWebTestClient
+class OpenApiIT {
+
+    private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
+            "patch", "trace");
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+    }
+
+    @Autowired
+    WebTestClient http;
+
+    @Autowired
+    @Qualifier("requestMappingHandlerMapping")
+    RequestMappingHandlerMapping routes;
+
+    private String json;
+    private JsonNode document;
+
+    @BeforeEach
+    void fetchDocument() {
+        json = http.get().uri("/openapi.json").exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
+                .expectBody(String.class).returnResult().getResponseBody();
+        document = JsonMapper.builder().build().readTree(json);
+    }
+
+    @Test
+    void describesEveryRouteWithItsMethodAndMediaTypes() {
+        Set<String> served = new TreeSet<>();
+        List<String> problems = new ArrayList<>();
+        routes.getHandlerMethods().forEach((mapping, handler) -> {
+            if (isSpringdocs(handler)) {
+                return;
+            }
+            for (PathPattern pattern : mapping.getPatternsCondition().getPatterns()) {
+                assertThat(mapping.getMethodsCondition().getMethods())
+                        .as("%s maps no HTTP method, so it cannot be described", pattern).isNotEmpty();
+                mapping.getMethodsCondition().getMethods().forEach(method -> {
+                    String name = method.name().toLowerCase(Locale.ROOT);
+                    served.add(name + " " + pattern.getPatternString());
+                    JsonNode operation = document.path("paths").path(pattern.getPatternString()).path(name);
+                    if (operation.isMissingNode()) {
+                        problems.add(name + " " + pattern + " is not in the document");
+                    } else {
+                        problems.addAll(mediaTypeProblems(mapping, operation, name + " " + pattern));
+                    }
+                });
+            }
+        });
+        assertThat(problems).isEmpty();
+        assertThat(served).as("the routes under test").contains("post /v1/models/{model}/jobs",
+                "get /v1/jobs/{id}/events", "post /api/v1/image_classification", "get /");
+        assertThat(documentedOperations()).as("operations in the document").isEqualTo(served);
+    }
+
+    @Test
+    void describesRefusalsAsProblemsAndTheHeadersClientsNeed() {
+        JsonNode submit = document.at("/paths/~1v1~1models~1{model}~1jobs/post");
+        assertThat(submit.path("responses").propertyNames())
+                .containsExactlyInAnyOrder("200", "202", "400", "404", "409", "413", "415", "422", "429", "503");
+        assertThat(submit.at("/responses/202/headers/Location/schema/format").asString()).isEqualTo("uri-reference");
+        assertThat(submit.at("/requestBody/content").propertyNames())
+                .containsExactlyInAnyOrder("application/json", "multipart/form-data", "image/*");
+        assertThat(parameterNames(submit)).contains("model", "timeout_s", "Idempotency-Key", "Prefer");
+        assertThat(submit.at("/responses/202/headers").propertyNames()).contains("Location", "Preference-Applied");
+        assertThat(parameterNames(document.at("/paths/~1api~1v1~1sentiment_classification/post"))).contains("Prefer");
+        assertThat(document.at("/paths/~1api~1v1~1sentiment_classification/post/responses/202/headers")
+                .propertyNames()).contains("Location", "Preference-Applied");
+
+        for (String status : List.of("TooManyRequests", "ServiceUnavailable")) {
+            assertThat(document.at("/components/responses/" + status + "/headers/Retry-After/$ref").asString())
+                    .isEqualTo("#/components/headers/Retry-After");
+        }
+        document.path("paths").forEach(path -> path.properties().forEach(operation -> {
+            if (!HTTP_METHODS.contains(operation.getKey())) {
+                return;
+            }
+            operation.getValue().path("responses").properties().forEach(response -> {
+                if (response.getKey().startsWith("4") || response.getKey().startsWith("5")) {
+                    String ref = response.getValue().path("$ref").asString();
+                    JsonNode problem = document.at("/components/responses/"
+                            + ref.substring(ref.lastIndexOf('/') + 1));
+                    assertThat(problem.at("/content/application~1problem+json/schema/$ref").asString())
+                            .as("%s %s answers a problem", operation.getKey(), response.getKey())
+                            .isEqualTo("#/components/schemas/Problem");
+                    assertThat(problem.at("/content/application~1problem+json/example/status").asInt())
+                            .isEqualTo(Integer.parseInt(response.getKey()));
+                }
+            });
+        }));
+    }
+
+    @Test
+    void schemasUseTheWireNames() {
+        assertThat(document.at("/components/schemas/JobRecord/properties").propertyNames())
+                .contains("input_count", "created_at", "started_at", "finished_at", "predictions");
+        assertThat(document.at("/components/schemas/JobBody/properties").propertyNames())
+                .containsExactlyInAnyOrder("inputs", "url", "timeout_s");
+        assertThat(document.at("/components/schemas/LegacyTextResponse/properties").propertyNames())
+                .containsExactly("user_id", "text", "model_name", "sentiment", "score", "prediction_time");
+    }
+
+    @Test
+    void isAValidOpenApi31Document() {
+        ParseOptions options = new ParseOptions();
+        options.setResolve(true);
+        SwaggerParseResult result = new OpenAPIV3Parser().readContents(json, null, options);
+
+        assertThat(result.getMessages()).isEmpty();
+        assertThat(result.getOpenAPI().getSpecVersion()).isEqualTo(SpecVersion.V31);
+        assertThat(result.getOpenAPI().getOpenapi()).startsWith("3.1.");
+    }
+
+    @Test
+    void servesSwaggerUiAtDocsFromTheWebjar() {
+        String page = http.get().uri("/docs").exchange()
+                .expectStatus().is3xxRedirection()
+                .returnResult(Void.class).getResponseHeaders().getLocation().toString();
+        String html = http.get().uri(page).exchange()
+                .expectStatus().isOk()
+                .expectHeader().contentTypeCompatibleWith(MediaType.TEXT_HTML)
+                .expectBody(String.class).returnResult().getResponseBody();
+        assertThat(html).contains("<div id=\"swagger-ui\">").contains("swagger-ui-bundle.js");
+
+        String base = page.substring(0, page.lastIndexOf('/') + 1);
+        http.get().uri(base + "swagger-ui-bundle.js").exchange().expectStatus().isOk();
+        http.get().uri(base + "swagger-initializer.js").exchange()
+                .expectStatus().isOk()
+                .expectBody(String.class).value(script -> assertThat(script).contains("/openapi.json/swagger-config"));
+        http.get().uri("/openapi.json/swagger-config").exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.url").isEqualTo("/openapi.json");
+    }
+
+    private static boolean isSpringdocs(HandlerMethod handler) {
+        return handler.getBeanType().getPackageName().startsWith("org.springdoc");
+    }
+
+    private static List<String> mediaTypeProblems(RequestMappingInfo mapping, JsonNode operation, String route) {
+        List<String> problems = new ArrayList<>();
+        mapping.getConsumesCondition().getConsumableMediaTypes().forEach(type -> {
+            if (operation.at("/requestBody/content").path(type.toString()).isMissingNode()) {
+                problems.add(route + " takes " + type + " but its request body does not say so");
+            }
+        });
+        mapping.getProducesCondition().getProducibleMediaTypes().forEach(type -> {
+            boolean described = operation.path("responses").valueStream()
+                    .anyMatch(response -> !response.path("content").path(type.toString()).isMissingNode());
+            if (!described) {
+                problems.add(route + " answers " + type + " but no response says so");
+            }
+        });
+        if (operation.path("summary").asString("").isBlank()) {
+            problems.add(route + " has no summary");
+        }
+        boolean success = operation.path("responses").propertyNames().stream().anyMatch(code -> code.startsWith("2"));
+        if (!success) {
+            problems.add(route + " describes no successful answer");
+        }
+        operation.path("responses").properties().forEach(response -> response.getValue().path("content").properties()
+                .forEach(media -> {
+                    if (media.getValue().path("schema").isMissingNode()) {
+                        problems.add(route + " answers " + response.getKey() + " " + media.getKey()
+                                + " without a schema");
+                    }
+                }));
+        return problems;
+    }
+
+    private Set<String> documentedOperations() {
+        Set<String> operations = new TreeSet<>();
+        document.path("paths").properties().forEach(path -> path.getValue().propertyNames().stream()
+                .filter(HTTP_METHODS::contains)
+                .forEach(method -> operations.add(method + " " + path.getKey())));
+        return operations;
+    }
+
+    private static List<String> parameterNames(JsonNode operation) {
+        return operation.path("parameters").valueStream().map(p -> p.path("name").asString()).toList();
+    }
+}
