@@ -3,31 +3,30 @@ package dev.inferq.systemtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.inferq.testsupport.TestImages;
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.client.InferqClient;
+import dev.inferq.client.SubmittedJob;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.common.job.Prediction;
 import dev.inferq.launcher.ManagedProcess;
-import java.io.ByteArrayOutputStream;
+import dev.inferq.testsupport.TestImages;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The whole platform as operators run it: the packaged gateway and worker as separate JVMs, one real Kafka broker,
- * one real Redis, the committed tiny models. Every model goes through submit -> poll and submit -> SSE.
+ * one real Redis, the committed tiny models. Every model goes through submit -> poll and submit -> SSE, through the
+ * Java client.
  */
 @Timeout(300)
 class EndToEndIT {
@@ -38,16 +37,20 @@ class EndToEndIT {
 
     private static PlatformProcesses platform;
     private static ManagedProcess worker;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static InferqClient client;
 
     @BeforeAll
     static void startPlatform() throws IOException {
         platform = new PlatformProcesses("end-to-end");
         worker = platform.startWorker("worker", List.of());
+        client = InferqClient.create(URI.create(platform.gatewayUrl()));
     }
 
     @AfterAll
     static void stopPlatform() {
+        if (client != null) {
+            client.close();
+        }
         if (worker != null) {
             worker.stop(Duration.ofSeconds(20));
         }
@@ -58,104 +61,83 @@ class EndToEndIT {
 
     @Test
     void sentimentJobIsPolledToSuccess() throws Exception {
-        JsonNode done = pollUntilTerminal(submitTexts("sentiment", "I loved it", "worst film ever"));
+        JobRecord done = pollUntilTerminal(submitTexts("sentiment", "I loved it", "worst film ever"));
 
-        assertThat(done.path("status").asString()).isEqualTo("SUCCEEDED");
-        assertThat(done.path("predictions")).hasSize(2);
-        for (JsonNode prediction : done.path("predictions")) {
-            assertThat(prediction.path("label").asString()).isIn("negative", "positive");
-            assertThat(prediction.path("scores")).hasSize(2);
-            double sum = 0;
-            for (JsonNode score : prediction.path("scores")) {
-                sum += score.path("score").asDouble();
-            }
+        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(done.predictions()).hasSize(2);
+        for (Prediction prediction : done.predictions()) {
+            assertThat(prediction.label()).isIn("negative", "positive");
+            assertThat(prediction.scores()).hasSize(2);
+            double sum = prediction.scores().stream().mapToDouble(Prediction.LabelScore::score).sum();
             assertThat(sum).isCloseTo(1.0, within(1e-4));
         }
-        assertThat(done.path("started_at").isMissingNode()).isFalse();
-        assertThat(done.path("finished_at").asString()).isNotBlank();
+        assertThat(done.startedAt()).isNotNull();
+        assertThat(done.finishedAt()).isNotNull();
     }
 
     @Test
-    void disasterJobIsFollowedOverServerSentEventsUntilItEnds() throws Exception {
-        String id = submitTexts("disaster", "Forest fire near La Ronge Sask. Canada");
+    void disasterJobIsFollowedOverServerSentEventsUntilItEnds() {
+        JobId id = submitTexts("disaster", "Forest fire near La Ronge Sask. Canada");
 
-        List<JsonNode> events = followEvents(id);
+        List<JobRecord> events = followEvents(id);
 
-        List<String> statuses = events.stream().map(e -> e.path("status").asString()).toList();
-        assertThat(statuses.get(statuses.size() - 1)).isEqualTo("SUCCEEDED");
+        List<JobStatus> statuses = events.stream().map(JobRecord::status).toList();
+        assertThat(statuses.get(statuses.size() - 1)).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(statuses).doesNotHaveDuplicates();
-        assertThat(statuses).isSubsetOf("QUEUED", "RUNNING", "SUCCEEDED");
-        JsonNode last = events.get(events.size() - 1);
-        assertThat(last.path("predictions").get(0).path("label").asString()).isIn("not_disaster", "disaster");
+        assertThat(statuses).isSubsetOf(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED);
+        JobRecord last = events.get(events.size() - 1);
+        assertThat(last.predictions().get(0).label()).isIn("not_disaster", "disaster");
     }
 
     @Test
     void imageUploadIsClassifiedIntoTheFifteenActionsOverPollAndSse() throws Exception {
-        String polled = submitImage(TestImages.jpeg(320, 240));
-        String followed = submitImage(TestImages.jpeg(100, 500));
+        JobId polled = submitImage(TestImages.jpeg(320, 240), "image/jpeg");
+        JobId followed = submitImage(TestImages.jpeg(100, 500), "image/jpeg");
 
-        JsonNode byPoll = pollUntilTerminal(polled);
-        List<JsonNode> events = followEvents(followed);
+        JobRecord byPoll = pollUntilTerminal(polled);
+        List<JobRecord> events = followEvents(followed);
 
-        for (JsonNode done : List.of(byPoll, events.get(events.size() - 1))) {
-            assertThat(done.path("status").asString()).isEqualTo("SUCCEEDED");
-            JsonNode prediction = done.path("predictions").get(0);
-            assertThat(prediction.path("label").asString()).isIn(ACTIONS);
-            assertThat(prediction.path("scores")).hasSize(5);
+        for (JobRecord done : List.of(byPoll, events.get(events.size() - 1))) {
+            assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
+            Prediction prediction = done.predictions().get(0);
+            assertThat(prediction.label()).isIn(ACTIONS);
+            assertThat(prediction.scores()).hasSize(5);
         }
     }
 
     @Test
     void anImageTheWorkerCannotDecodeEndsFailedWithAReason() throws Exception {
-        byte[] truncated = new byte[64];
-        System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}, 0, truncated, 0, 8);
+        // Signature and IHDR intact, so the gateway's header check (format, pixel count) accepts it; no pixel data.
+        byte[] truncated = Arrays.copyOf(TestImages.png(32, 32), 64);
+        Arrays.fill(truncated, 33, truncated.length, (byte) 0);
 
-        JsonNode done = pollUntilTerminal(submitImage(truncated));
+        JobRecord done = pollUntilTerminal(submitImage(truncated, "image/png"));
 
-        assertThat(done.path("status").asString()).isEqualTo("FAILED");
-        assertThat(done.path("error").asString()).containsIgnoringCase("image");
+        assertThat(done.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(done.error()).containsIgnoringCase("image");
     }
 
-    private String submitTexts(String model, String... texts) throws Exception {
-        String body = JobCodec.mapper().writeValueAsString(Map.of("inputs", List.of(texts)));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/v1/models/" + model + "/jobs"))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        return acceptedId(response);
+    private static JobId submitTexts(String model, String... texts) {
+        return accepted(client.submitTexts(model, List.of(texts)));
     }
 
-    private String submitImage(byte[] image) throws Exception {
-        String boundary = "inferq-" + System.nanoTime();
-        ByteArrayOutputStream form = new ByteArrayOutputStream();
-        form.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"photo\"\r\n"
-                + "Content-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        form.write(image);
-        form.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/v1/models/image/jobs"))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.toByteArray())).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return acceptedId(response);
+    /** Sent as a raw body; the multipart upload form is covered by the gateway's own integration tests. */
+    private static JobId submitImage(byte[] image, String contentType) {
+        return accepted(client.submitImage("image", image, contentType));
     }
 
-    private static String acceptedId(HttpResponse<String> response) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-        JsonNode accepted = JobCodec.mapper().readTree(response.body());
-        assertThat(response.headers().firstValue("Location")).contains("/v1/jobs/" + accepted.path("id").asString());
-        assertThat(accepted.path("status").asString()).isEqualTo("QUEUED");
-        return accepted.path("id").asString();
+    private static JobId accepted(SubmittedJob job) {
+        assertThat(job.location()).hasPath("/v1/jobs/" + job.id().value());
+        assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+        return job.id();
     }
 
-    private JsonNode pollUntilTerminal(String id) throws Exception {
+    private static JobRecord pollUntilTerminal(JobId id) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode job = null;
+        JobRecord job = null;
         while (System.nanoTime() < deadline) {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri("/v1/jobs/" + id)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-            job = JobCodec.mapper().readTree(response.body());
-            String status = job.path("status").asString();
-            if (status.equals("SUCCEEDED") || status.equals("FAILED")) {
+            job = client.get(id);
+            if (job.status().isTerminal()) {
                 return job;
             }
             Thread.sleep(100);
@@ -163,22 +145,13 @@ class EndToEndIT {
         throw new AssertionError("job " + id + " did not finish within 60 s; last state " + job);
     }
 
-    /** Reads the event stream to its end: the server must close it after the terminal event. */
-    private List<JsonNode> followEvents(String id) throws Exception {
-        HttpResponse<Stream<String>> response = http.send(HttpRequest.newBuilder(uri("/v1/jobs/" + id + "/events"))
-                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofLines());
-        assertThat(response.statusCode()).isEqualTo(200);
-        List<JsonNode> events = new ArrayList<>();
-        try (Stream<String> lines = response.body()) {
-            lines.filter(line -> line.startsWith("data:"))
-                    .forEach(line -> events.add(JobCodec.mapper().readTree(line.substring(5))));
+    /** Reads the event stream to its end: the client's stream ends after the terminal event. */
+    private static List<JobRecord> followEvents(JobId id) {
+        List<JobRecord> events;
+        try (Stream<JobRecord> stream = client.events(id)) {
+            events = stream.toList();
         }
         assertThat(events).isNotEmpty();
         return events;
-    }
-
-    private URI uri(String path) {
-        return URI.create(platform.gatewayUrl() + path);
     }
 }
