@@ -39,7 +39,11 @@ final class PlatformProcesses implements AutoCloseable {
 
     /** Starts a worker serving {@code models} (empty: all) and waits until its models are loaded. */
     ManagedProcess startWorker(String name, List<String> models) {
-        int port = freePort();
+        return startWorker(name, models, freePort());
+    }
+
+    /** Like {@link #startWorker(String, List)}, on {@code port}, for tests that read the worker's own endpoints. */
+    ManagedProcess startWorker(String name, List<String> models, int port) {
         ManagedProcess worker = start(name, REPO.resolve("inference-worker/target/inference-worker.jar"), Map.of(
                 "WORKER_PORT", Integer.toString(port),
                 "WORKER_MODELS", String.join(",", models)));
@@ -68,7 +72,7 @@ final class PlatformProcesses implements AutoCloseable {
         gateway.stop(Duration.ofSeconds(10));
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
