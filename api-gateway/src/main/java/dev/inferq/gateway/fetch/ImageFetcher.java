@@ -6,7 +6,6 @@ import dev.inferq.gateway.fetch.AddressGuard.AddressRefusedException;
 import dev.inferq.gateway.fetch.ImageUrl.RefusedException;
 import dev.inferq.gateway.fetch.ImageUrl.Target;
 import dev.inferq.gateway.problems.ApiException;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -30,7 +29,6 @@ import reactor.netty.ByteBufFlux;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.http.client.PrematureCloseException;
-import reactor.netty.resources.ConnectionProvider;
 
 /**
  * Downloads an image by URL without becoming a server-side request forgery tool. A URL must be http or https, carry
@@ -65,19 +63,12 @@ public class ImageFetcher {
         if (!policy.allowlist().isEmpty()) {
             log.info("Image URLs may reach these local hosts and addresses too: {}", policy.allowlist());
         }
-        // A fresh connection per download: no socket to an arbitrary host outlives its download, and every
-        // connection passes the address guard.
-        this.client = HttpClient.create(ConnectionProvider.newConnection())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.toIntExact(properties.connectTimeout().toMillis()))
-                .followRedirect(false)
-                .disableRetry(true)
+        this.client = GuardedHttp.client(policy, properties.connectTimeout())
                 .compress(false)
                 .headers(headers -> headers
                         .set(HttpHeaderNames.USER_AGENT, "inferq-gateway (image fetcher)")
                         .set(HttpHeaderNames.ACCEPT, "image/*")
-                        .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY))
-                .doOnChannelInit((observer, channel, remote) ->
-                        channel.pipeline().addFirst(AddressGuard.NAME, new AddressGuard(policy, remote)));
+                        .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY));
     }
 
     /**

@@ -34,10 +34,10 @@ public class JobEventStream {
 
     private final JobStore store;
     private final JobEventHub hub;
-    private final QueueEstimates estimates;
+    private final JobViews estimates;
     private final GatewayProperties properties;
 
-    public JobEventStream(JobStore store, JobEventHub hub, QueueEstimates estimates, GatewayProperties properties) {
+    public JobEventStream(JobStore store, JobEventHub hub, JobViews estimates, GatewayProperties properties) {
         this.store = store;
         this.hub = hub;
         this.estimates = estimates;

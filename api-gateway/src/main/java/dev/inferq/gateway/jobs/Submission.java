@@ -7,9 +7,11 @@ import java.util.Objects;
 /**
  * Everything one submit asks for, whatever route it came by (JSON, upload, raw body, URL, the legacy API): the model,
  * the checked input, the input bytes stored beside the job (images; null for texts), the time within which a worker
- * must start it (null: no deadline) and the client's {@code Idempotency-Key} (null: none).
+ * must start it (null: no deadline), the client's {@code Idempotency-Key} (null: none) and the checked URL its
+ * terminal record is POSTed to (null: none).
  */
-public record Submission(String model, JobInput input, byte[] inputBytes, Duration timeout, String idempotencyKey) {
+public record Submission(String model, JobInput input, byte[] inputBytes, Duration timeout, String idempotencyKey,
+        String callbackUrl) {
 
     public Submission {
         Objects.requireNonNull(model, "model");
@@ -18,11 +20,16 @@ public record Submission(String model, JobInput input, byte[] inputBytes, Durati
 
     /** A submission of texts, which travel inside the job's message. */
     public static Submission texts(String model, JobInput.Texts texts, Duration timeout, String idempotencyKey) {
-        return new Submission(model, texts, null, timeout, idempotencyKey);
+        return new Submission(model, texts, null, timeout, idempotencyKey, null);
     }
 
     /** A submission of an image, whose bytes are stored beside the job. */
     public static Submission image(String model, CheckedImage image, Duration timeout, String idempotencyKey) {
-        return new Submission(model, image.input(), image.bytes(), timeout, idempotencyKey);
+        return new Submission(model, image.input(), image.bytes(), timeout, idempotencyKey, null);
+    }
+
+    /** This submission with a webhook to {@code url} (already checked; null: none). */
+    public Submission withCallback(String url) {
+        return new Submission(model, input, inputBytes, timeout, idempotencyKey, url);
     }
 }

@@ -16,10 +16,10 @@ import reactor.core.publisher.Mono;
 public class SubmitAnswers {
 
     private final JobEventStream events;
-    private final QueueEstimates estimates;
+    private final JobViews estimates;
     private final Duration maxWait;
 
-    public SubmitAnswers(JobEventStream events, QueueEstimates estimates, GatewayProperties properties) {
+    public SubmitAnswers(JobEventStream events, JobViews estimates, GatewayProperties properties) {
         this.events = events;
         this.estimates = estimates;
         this.maxWait = properties.maxWait();

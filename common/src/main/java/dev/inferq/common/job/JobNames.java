@@ -57,6 +57,22 @@ public final class JobNames {
         return "inferq:queue:" + model;
     }
 
+    /**
+     * Redis hash of a job's webhook: its URL and delivery state (attempts, last status, delivered at). Only jobs
+     * submitted with a {@code callback_url} have one.
+     */
+    public static String callbackKey(JobId id) {
+        return KEY_PREFIX + id.value() + ":callback";
+    }
+
+    /**
+     * Redis sorted set of the webhooks due, scored by when their next attempt is due (epoch milliseconds): a job with
+     * a callback enters it in the same atomic step as its terminal state ({@link JobStore#transition}).
+     */
+    public static String callbacksDueKey() {
+        return "inferq:callbacks:due";
+    }
+
     /** Redis key counting how often workers started the job ({@link JobStore#countDelivery}). */
     public static String deliveriesKey(JobId id) {
         return KEY_PREFIX + id.value() + ":deliveries";

@@ -102,7 +102,8 @@ public class JobStore {
     /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
     public Mono<Long> delete(JobId id, String model) {
         return records.opsForZSet().remove(JobNames.queueKey(model), id.value())
-                .then(records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id)));
+                .then(records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id),
+                        JobNames.callbackKey(id)));
     }
 
     /**
@@ -127,7 +128,7 @@ public class JobStore {
         args.add(next.status().name());
         next.status().predecessors().stream().map(JobStatus::name).forEach(args::add);
         List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()),
-                JobNames.queueKey(next.model()));
+                JobNames.queueKey(next.model()), JobNames.callbackKey(next.id()), JobNames.callbacksDueKey());
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
     }
 

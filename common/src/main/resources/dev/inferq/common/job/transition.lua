@@ -1,7 +1,9 @@
 -- Moves a job to a new state only if its current status is one of the allowed ones, and publishes the new
 -- state on the job's channel in the same atomic step, so a subscriber never sees a state that was not stored.
--- A job that leaves QUEUED leaves its model's queue (the sorted set queue positions are counted in).
--- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue
+-- A job that leaves QUEUED leaves its model's queue (the sorted set queue positions are counted in); a job with a
+-- webhook that reaches a terminal state becomes due for delivery, in the same step, so no delivery can be missed.
+-- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue, KEYS[4] the job's callback hash,
+-- KEYS[5] the callbacks due
 -- ARGV[1] new record JSON, ARGV[2] time to live in seconds, ARGV[3] job id, ARGV[4] new status,
 -- ARGV[5..n] statuses the job may currently have
 local current = redis.call('GET', KEYS[1])
@@ -14,6 +16,11 @@ for i = 5, #ARGV do
     redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
     if ARGV[4] ~= 'QUEUED' then
       redis.call('ZREM', KEYS[3], ARGV[3])
+    end
+    local terminal = ARGV[4] ~= 'QUEUED' and ARGV[4] ~= 'RUNNING'
+    if terminal and redis.call('EXISTS', KEYS[4]) == 1 then
+      local now = redis.call('TIME')
+      redis.call('ZADD', KEYS[5], 'NX', now[1] * 1000 + math.floor(now[2] / 1000), ARGV[3])
     end
     redis.call('PUBLISH', KEYS[2], ARGV[1])
     return 'APPLIED'

@@ -1,0 +1,152 @@
+package dev.inferq.gateway.callbacks;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.JobId;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.fetch.GuardedHttp;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * Delivers webhooks. Runs in every gateway: each polls the deliveries due in Redis ({@link CallbackStore}), takes a
+ * lease on those it attempts (so one gateway attempts each at a time, and another takes over when one dies), and POSTs
+ * the job's terminal record, signed ({@link WebhookSigner}). A 2xx answer is a delivery; anything else is retried
+ * with doubling pauses from {@code initial-backoff} up to {@code max-backoff}, until {@code max-age} after the job
+ * finished. At least once: a gateway that dies after the receiver answered but before it recorded the delivery
+ * leaves it due, and the next attempt repeats it with the same {@code webhook-id}.
+ *
+ * <p>Why here and not a consumer of a Kafka topic of terminal events: the terminal state is written to Redis by the
+ * worker's atomic transition, which also marks the delivery due in the same step, so no event can fall between the
+ * state and the delivery, and pending deliveries are as durable as the job records themselves.
+ */
+@Component
+public class CallbackDispatcher implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(CallbackDispatcher.class);
+    private static final int BATCH = 16;
+    private static final int PARALLEL = 4;
+
+    private final CallbackStore callbacks;
+    private final JobStore jobs;
+    private final CallbackProperties properties;
+    private final Clock clock;
+    private final HttpClient http;
+    private final WebhookSigner signer;
+    private volatile Disposable loop;
+
+    public CallbackDispatcher(CallbackStore callbacks, JobStore jobs, CallbackProperties properties,
+            CallbackUrls urls, Clock clock) {
+        this.callbacks = callbacks;
+        this.jobs = jobs;
+        this.properties = properties;
+        this.clock = clock;
+        this.signer = properties.secret().isEmpty() ? null : new WebhookSigner(properties.secret());
+        this.http = GuardedHttp.client(urls.policy(), properties.timeout())
+                .responseTimeout(properties.timeout())
+                .headers(headers -> headers.set(HttpHeaderNames.USER_AGENT, "inferq-gateway (webhooks)")
+                        .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON));
+    }
+
+    @Override
+    public void start() {
+        if (signer == null) {
+            return;
+        }
+        loop = Flux.interval(properties.pollInterval())
+                .onBackpressureDrop()
+                .concatMap(tick -> deliverDue().onErrorResume(e -> {
+                    log.debug("Webhook round failed, trying again: {}", e.toString());
+                    return Mono.empty();
+                }))
+                .subscribe();
+    }
+
+    /** One round: takes the deliveries due now and attempts each. */
+    Mono<Void> deliverDue() {
+        Instant now = clock.instant();
+        return callbacks.claimDue(now, now.plus(properties.lease()), BATCH)
+                .flatMap(this::attempt, PARALLEL)
+                .then();
+    }
+
+    private Mono<Void> attempt(JobId id) {
+        // A job (or webhook) that expired meanwhile has nothing left to deliver.
+        return Mono.zip(jobs.find(id), callbacks.state(id)).map(Optional::of).defaultIfEmpty(Optional.empty())
+                .flatMap(found -> found.isPresent() ? post(found.get().getT1(), found.get().getT2())
+                        : callbacks.forget(id));
+    }
+
+    private Mono<Void> post(JobRecord job, CallbackState state) {
+        String body = JobCodec.encodeRecord(job);
+        long timestamp = clock.instant().getEpochSecond();
+        String messageId = "job_" + job.id().value();
+        int attempt = state.attempts() + 1;
+        return http.headers(headers -> headers
+                        .set("webhook-id", messageId)
+                        .set("webhook-timestamp", Long.toString(timestamp))
+                        .set("webhook-signature", signer.signature(messageId, timestamp, body)))
+                .post()
+                .uri(state.url())
+                .send(ByteBufFlux.fromString(Mono.just(body), StandardCharsets.UTF_8, ByteBufAllocator.DEFAULT))
+                .responseSingle((response, content) -> Mono.just(response.status().code()))
+                .timeout(properties.timeout().plusSeconds(1))
+                .onErrorResume(e -> {
+                    boolean refused = GuardedHttp.isRefusedAddress(e);
+                    log.info("Webhook of job {} attempt {} got no answer{}: {}", job.id(), attempt,
+                            refused ? " (address refused, giving up)" : "", e.toString());
+                    return Mono.just(refused ? Integer.MIN_VALUE : -1);
+                })
+                .flatMap(status -> record(job, attempt, status));
+    }
+
+    private Mono<Void> record(JobRecord job, int attempt, int status) {
+        Instant now = clock.instant();
+        MDC.put("job_id", job.id().value());
+        try {
+            if (status >= 200 && status < 300) {
+                log.debug("Webhook of job {} delivered (attempt {}, status {})", job.id(), attempt, status);
+                return callbacks.delivered(job.id(), attempt, status, now);
+            }
+            Instant finished = job.finishedAt() != null ? job.finishedAt() : now;
+            Instant next = now.plus(properties.backoff(attempt));
+            if (status == Integer.MIN_VALUE || next.isAfter(finished.plus(properties.maxAge()))) {
+                log.warn("Webhook of job {} given up after {} attempt(s), last status {}", job.id(), attempt,
+                        status == Integer.MIN_VALUE ? "address refused" : status);
+                return callbacks.gaveUp(job.id(), attempt, Math.max(status, -1), now);
+            }
+            return callbacks.failed(job.id(), attempt, status, next);
+        } finally {
+            MDC.remove("job_id");
+        }
+    }
+
+    @Override
+    public void stop() {
+        Disposable running = loop;
+        if (running != null) {
+            running.dispose();
+        }
+        loop = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return loop != null;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.inferq.gateway.jobs;
+
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStatus;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.gateway.callbacks.CallbackState;
+import dev.inferq.gateway.callbacks.CallbackStore;
+import java.util.Optional;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * A job as the API shows it ({@link JobView}): while queued, where it stands: its position in its model's queue
+ * (exact, from the queue the job store keeps) and an estimate of when it starts (the jobs up to and including it, at
+ * the rate the model's workers completed jobs over the recent throughput window); and its webhook's state, if any.
+ */
+@Component
+public class JobViews {
+
+    private final JobStore store;
+    private final BacklogMonitor backlog;
+    private final CallbackStore callbacks;
+
+    public JobViews(JobStore store, BacklogMonitor backlog, CallbackStore callbacks) {
+        this.store = store;
+        this.backlog = backlog;
+        this.callbacks = callbacks;
+    }
+
+    /** {@code job} with its queue figures when it is QUEUED, and its webhook's state when it has one. */
+    public Mono<JobView> view(JobRecord job) {
+        Mono<Optional<Long>> position = job.status() != JobStatus.QUEUED ? Mono.just(Optional.empty())
+                : store.queuePosition(job.model(), job.id()).map(Optional::of).defaultIfEmpty(Optional.empty());
+        Mono<Optional<CallbackState>> callback = callbacks.state(job.id()).map(Optional::of)
+                .defaultIfEmpty(Optional.empty());
+        return Mono.zip(position, callback).map(found -> {
+            Long place = found.getT1().orElse(null);
+            return new JobView(job, place, place == null ? null : eta(job.model(), place),
+                    found.getT2().orElse(null));
+        });
+    }
+
+    private Long eta(String model, long position) {
+        return backlog.completedPerSecond(model)
+                .filter(rate -> rate > 0)
+                .map(rate -> (long) Math.ceil((position + 1) / rate))
+                .orElse(null);
+    }
+}
