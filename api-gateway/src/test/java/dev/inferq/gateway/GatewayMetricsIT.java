@@ -40,11 +40,12 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * The gateway's own meters on a real broker and Redis: every accepted job and every refused submit, native and
  * legacy, moves its counter by exactly one, and {@code /actuator/prometheus} shows them under their {@code inferq_}
- * names. Models get fresh names per run, so the counts start from nothing.
+ * names. Models get fresh names per run, so the counts start from nothing; no model but the crowded one gets as many
+ * jobs as the backlog limit.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.gateway.max-inputs=4",
-    "inferq.gateway.backpressure.max-backlog=2",
+    "inferq.gateway.backpressure.max-backlog=5",
     "inferq.gateway.backpressure.refresh-interval=100ms",
     "inferq.gateway.seed.result-wait=20s"
 })
@@ -98,15 +99,15 @@ class GatewayMetricsIT {
                 .expectStatus().isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT);
         postJson("/v1/models/nope-" + RUN + "/jobs", "{\"inputs\": [\"x\"]}").expectStatus().isNotFound();
 
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 5; i++) {
             postJson("/v1/models/" + BUSY + "/jobs", "{\"inputs\": [\"queued\"]}").expectStatus().isAccepted();
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> backlog.backlog(BUSY) >= 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> backlog.backlog(BUSY) >= 5);
         postJson("/v1/models/" + BUSY + "/jobs", "{\"inputs\": [\"one too many\"]}")
                 .expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
 
         assertThat(submitted(TEXT)).isEqualTo(4);
-        assertThat(submitted(BUSY)).isEqualTo(2);
+        assertThat(submitted(BUSY)).isEqualTo(5);
         assertThat(refused(TEXT, 400)).isEqualTo(2);
         assertThat(refused(TEXT, 413)).isEqualTo(1);
         assertThat(refused(TEXT, 415)).isEqualTo(1);
@@ -125,7 +126,7 @@ class GatewayMetricsIT {
                 .isEqualTo(2);
         assertThat(sample(scrape, "inferq_jobs_refused_total", "model=\"" + BUSY + "\",status=\"429\""))
                 .isEqualTo(1);
-        assertThat(sample(scrape, "inferq_backlog_jobs", "model=\"" + BUSY + "\"")).isEqualTo(2);
+        assertThat(sample(scrape, "inferq_backlog_jobs", "model=\"" + BUSY + "\"")).isEqualTo(5);
         assertThat(scrape).contains("jvm_memory_used_bytes", "kafka_producer_", "http_server_requests_seconds");
     }
 

@@ -9,8 +9,14 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.gateway.callbacks.CallbackStore;
 import dev.inferq.gateway.metrics.SubmitMeters;
 import dev.inferq.gateway.problems.ApiException;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,6 +25,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.http.HttpStatus;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
@@ -33,9 +40,19 @@ import reactor.core.scheduler.Schedulers;
  * the client gets a 503 to retry, so no half-created job is left behind. A submission with an {@code Idempotency-Key}
  * claims the key first and frees it again whenever the job is not accepted (429, 503, ...), so the client's retry
  * can create the job.
+ *
+ * <p>Each accept runs in an {@value #ACCEPT_SPAN} span, child of the request's server span (which continues a
+ * {@code traceparent} the client sent); the Kafka publish is its child, and Spring Kafka puts the W3C context into the
+ * record's headers, where the worker continues it. The job's record keeps the trace id. Log lines about a job carry
+ * {@value #JOB_ID} in the MDC beside tracing's {@code traceId}; inputs are never logged.
  */
 @Service
 public class JobService {
+
+    /** The span (and observation) of one accept: checks, store, publish. */
+    public static final String ACCEPT_SPAN = "inferq.accept";
+    /** The MDC key naming the job a log line is about, as in the worker. */
+    public static final String JOB_ID = "job_id";
 
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
@@ -44,16 +61,23 @@ public class JobService {
     private final BacklogMonitor backlog;
     private final GatewayProperties properties;
     private final SubmitMeters meters;
+    private final ObservationRegistry observations;
+    private final Tracer tracer;
     private final Clock clock;
+    private final CallbackStore callbacks;
 
     public JobService(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
-            GatewayProperties properties, SubmitMeters meters, Clock clock) {
+            GatewayProperties properties, SubmitMeters meters, ObservationRegistry observations, Tracer tracer,
+            Clock clock, CallbackStore callbacks) {
         this.store = store;
         this.kafka = kafka;
         this.backlog = backlog;
         this.properties = properties;
         this.meters = meters;
+        this.observations = observations;
+        this.tracer = tracer;
         this.clock = clock;
+        this.callbacks = callbacks;
     }
 
     /**
@@ -90,7 +114,10 @@ public class JobService {
         return find(id).flatMap(current -> {
             JobRecord cancelled = current.cancelled(clock.instant());
             return store.transition(cancelled).flatMap(transition -> switch (transition.outcome()) {
-                case APPLIED -> Mono.just(cancelled);
+                case APPLIED -> {
+                    about(id, () -> log.info("Job {} for model '{}' cancelled by its client", id, current.model()));
+                    yield Mono.just(cancelled);
+                }
                 case MISSING -> Mono.error(ApiException.jobNotFound(id.value()));
                 case REFUSED -> Mono.error(ApiException.conflict("job '" + id + "' is " + transition.current()
                         + " and can no longer be cancelled; only a QUEUED job can"));
@@ -107,12 +134,12 @@ public class JobService {
                 "the first request with Idempotency-Key '" + key + "' is still being accepted; retry")));
     }
 
-    /** What makes two submits the same request: the model, the input, the image bytes and the timeout. */
+    /** What makes two submits the same request: the model, the input, the image bytes, the timeout, the webhook. */
     private static String fingerprint(Submission submission) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update((submission.model() + "\n" + JobCodec.mapper().writeValueAsString(submission.input()) + "\n"
-                    + submission.timeout() + "\n").getBytes(StandardCharsets.UTF_8));
+                    + submission.timeout() + "\n" + submission.callbackUrl() + "\n").getBytes(StandardCharsets.UTF_8));
             if (submission.inputBytes() != null) {
                 sha.update(submission.inputBytes());
             }
@@ -123,38 +150,75 @@ public class JobService {
     }
 
     private Mono<JobRecord> accept(JobId id, Submission submission) {
+        return Mono.deferContextual(context -> {
+            Observation accept = Observation.createNotStarted(ACCEPT_SPAN, observations)
+                    .parentObservation(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null))
+                    .lowCardinalityKeyValue("model", submission.model())
+                    .highCardinalityKeyValue("inferq.job.id", id.value())
+                    .start();
+            return accept(id, submission, accept)
+                    .doOnError(accept::error)
+                    .doFinally(signal -> accept.stop())
+                    .contextWrite(inner -> inner.put(ObservationThreadLocalAccessor.KEY, accept));
+        });
+    }
+
+    private Mono<JobRecord> accept(JobId id, Submission submission, Observation accept) {
         // Deferred, so that a 429 from the backlog travels the same error path as any other refusal.
         return Mono.defer(() -> {
             backlog.admit(submission.model());
             Instant now = clock.instant();
             Instant deadline = submission.timeout() == null ? null : now.plus(submission.timeout());
             JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline);
-            JobRecord queued = JobRecord.queued(request);
+            JobRecord queued = JobRecord.queued(request, traceId(accept));
             Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
                     : store.saveInput(id, submission.inputBytes());
             // The record first: creating it is what fails when the id is taken, and then nothing of ours is stored.
+            Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
+                    : callbacks.register(id, submission.callbackUrl(), store.ttl());
             return store.create(queued)
-                    .then(Mono.defer(() -> saveInput.then(publish(request))
+                    .then(Mono.defer(() -> saveInput.then(registerCallback).then(publish(request, accept))
                             .onErrorResume(e -> store.delete(id, submission.model()).onErrorComplete()
                                     .then(Mono.error(e)))))
                     .thenReturn(queued)
                     .onErrorResume(e -> !(e instanceof ApiException), e -> {
-                        log.warn("Job {} for model '{}' could not be queued, nothing of it is kept: {}", id,
-                                submission.model(), e.toString());
+                        about(id, () -> log.warn("Job {} for model '{}' could not be queued, nothing of it is kept:"
+                                + " {}", id, submission.model(), e.toString()));
                         return Mono.error(ApiException.unavailable("the job could not be queued (the job store or"
                                 + " the queue did not answer in time); nothing was stored, retry later",
                                 properties.retryAfter(), e));
                     })
-                    .flatMap(accepted -> meters.accepted(submission.model()).thenReturn(accepted));
+                    .flatMap(accepted -> meters.accepted(submission.model()).thenReturn(accepted))
+                    .doOnNext(accepted -> about(id, () -> log.info("Job {} accepted for model '{}' ({} inputs)", id,
+                            submission.model(), accepted.inputCount())));
         });
     }
 
-    private Mono<Void> publish(JobRequest request) {
-        // send() can block on metadata while the broker is away: keep that off the event loop.
-        return Mono.fromFuture(() -> kafka.send(JobNames.topic(request.model()), request.id().value(),
-                        JobCodec.encodeRequest(request)))
+    private Mono<Void> publish(JobRequest request, Observation accept) {
+        // send() can block on metadata while the broker is away: keep that off the event loop. The accept span is
+        // made current for the call, so that Spring Kafka's publish span is its child and carries its trace.
+        return Mono.fromFuture(() -> {
+                    try (Observation.Scope scope = accept.openScope()) {
+                        return kafka.send(JobNames.topic(request.model()), request.id().value(),
+                                JobCodec.encodeRequest(request));
+                    }
+                })
                 .subscribeOn(Schedulers.boundedElastic())
                 .timeout(properties.publishTimeout())
                 .then();
+    }
+
+    private String traceId(Observation observation) {
+        try (Observation.Scope scope = observation.openScope()) {
+            Span span = tracer.currentSpan();
+            return span == null ? null : span.context().traceId();
+        }
+    }
+
+    /** Writes a log line about job {@code id}: with its id in the MDC, for structured logs. */
+    private static void about(JobId id, Runnable line) {
+        try (MDC.MDCCloseable job = MDC.putCloseable(JOB_ID, id.value())) {
+            line.run();
+        }
     }
 }

@@ -10,8 +10,10 @@ import java.util.Objects;
  * <p>Immutable: each lifecycle step returns a new record, so a snapshot handed to a client never changes under it.
  * {@code deadline} (null: none) is the instant after which the job may no longer start; a worker that picks it up
  * later marks it {@link JobStatus#EXPIRED}. {@code worker} names the worker process that last started the job (null
- * before any did), so an operator can tell where a job ran. Which status may follow which is {@link JobStatus}'s
- * business; these methods only build the records.
+ * before any did), so an operator can tell where a job ran. {@code traceId} (JSON {@code trace_id}) is the W3C trace
+ * id of the submit that created the job, kept through every step so that a record leads to the job's trace and log
+ * lines; null when the submit was not traced. Which status may follow which is {@link JobStatus}'s business; these
+ * methods only build the records.
  */
 public record JobRecord(
         int version,
@@ -25,7 +27,8 @@ public record JobRecord(
         Instant finishedAt,
         List<Prediction> predictions,
         String error,
-        String worker) {
+        String worker,
+        String traceId) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -37,16 +40,22 @@ public record JobRecord(
         predictions = predictions == null ? null : List.copyOf(predictions);
     }
 
-    /** The record written when the gateway accepts a job. */
-    public static JobRecord queued(JobRequest request) {
+    /** The record written when the gateway accepts a job submitted within trace {@code traceId} (null: none). */
+    public static JobRecord queued(JobRequest request, String traceId) {
         return new JobRecord(CURRENT_VERSION, request.id(), request.model(), JobStatus.QUEUED,
-                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null);
+                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null,
+                traceId);
+    }
+
+    /** The record of a job accepted outside any trace. */
+    public static JobRecord queued(JobRequest request) {
+        return queued(request, null);
     }
 
     /** The job as started now by {@code worker}. */
     public JobRecord running(Instant now, String worker) {
         return new JobRecord(version, id, model, JobStatus.RUNNING, inputCount, createdAt, deadline, now, null, null,
-                null, worker);
+                null, worker, traceId);
     }
 
     public JobRecord succeeded(List<Prediction> results, Instant now) {
@@ -55,18 +64,18 @@ public record JobRecord(
                     "job " + id + " has " + inputCount + " inputs but " + results.size() + " predictions");
         }
         return new JobRecord(version, id, model, JobStatus.SUCCEEDED, inputCount, createdAt, deadline, startedOr(now),
-                now, results, null, worker);
+                now, results, null, worker, traceId);
     }
 
     public JobRecord failed(String reason, Instant now) {
         return new JobRecord(version, id, model, JobStatus.FAILED, inputCount, createdAt, deadline, startedOr(now),
-                now, null, reason, worker);
+                now, null, reason, worker, traceId);
     }
 
     /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
     public JobRecord cancelled(Instant now) {
         return new JobRecord(version, id, model, JobStatus.CANCELLED, inputCount, createdAt, deadline, startedAt, now,
-                null, "cancelled by the client", worker);
+                null, "cancelled by the client", worker, traceId);
     }
 
     /**
@@ -75,7 +84,7 @@ public record JobRecord(
      */
     public JobRecord expired(Instant now) {
         return new JobRecord(version, id, model, JobStatus.EXPIRED, inputCount, createdAt, deadline, startedAt, now,
-                null, "deadline " + deadline + " passed before a worker started the job", worker);
+                null, "deadline " + deadline + " passed before a worker started the job", worker, traceId);
     }
 
     /** True when the job has a deadline and {@code now} is past it. */

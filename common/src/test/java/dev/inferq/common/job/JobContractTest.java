@@ -94,6 +94,24 @@ class JobContractTest {
     }
 
     @Test
+    void traceIdOfTheSubmitStaysWithTheJobThroughEveryStepAndIsOptionalOnTheWire() {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        JobRecord queued = JobRecord.queued(JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("a")), T0, T0.plusSeconds(5)), trace);
+        JobRecord running = queued.running(T0.plusSeconds(1), "test-worker");
+        Prediction p = Prediction.fromRanked(List.of(new LabelScore("positive", 0.9), new LabelScore("negative", 0.1)));
+
+        assertThat(List.of(queued, running, running.succeeded(List.of(p), T0.plusSeconds(2)),
+                running.failed("boom", T0.plusSeconds(2)), queued.cancelled(T0.plusSeconds(1)),
+                queued.expired(T0.plusSeconds(9)))).extracting(JobRecord::traceId).containsOnly(trace);
+        assertThat(JobCodec.encodeRecord(queued)).contains("\"trace_id\":\"" + trace + "\"");
+        assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(running))).isEqualTo(running);
+        String untraced = "{\"version\":1,\"id\":\"" + JobId.random() + "\",\"model\":\"m\",\"status\":\"QUEUED\","
+                + "\"input_count\":1,\"created_at\":\"2026-11-29T10:15:30Z\"}";
+        assertThat(JobCodec.decodeRecord(untraced).traceId()).isNull();
+    }
+
+    @Test
     void failedJobBeforeStartGetsAStartTimeAndAReason() {
         JobRecord failed = JobRecord.queued(JobRequest.of(JobId.random(), "image",
                 new JobInput.Image("image/png", 10), T0)).failed("not an image", T0.plusSeconds(3));

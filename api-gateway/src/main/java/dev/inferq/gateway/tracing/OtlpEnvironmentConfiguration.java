@@ -1,0 +1,29 @@
+package dev.inferq.gateway.tracing;
+
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure.otlp.OtlpTracingConnectionDetails;
+import org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure.otlp.Transport;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * Exports spans over OTLP when OpenTelemetry's own {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set, as every OpenTelemetry
+ * SDK does; Spring Boot itself reads only {@code management.opentelemetry.tracing.export.otlp.endpoint} (a full URL),
+ * which works as well. With neither, no exporter exists: spans still propagate and correlate log lines.
+ *
+ * <p>The variable is a base URL: OTLP/HTTP sends traces to its {@code /v1/traces} (the OpenTelemetry specification),
+ * gRPC to the URL itself.
+ */
+@Configuration(proxyBeanMethods = false)
+public class OtlpEnvironmentConfiguration {
+
+    static final String ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    @Bean
+    @ConditionalOnProperty(ENDPOINT)
+    OtlpTracingConnectionDetails otlpEnvironmentEndpoint(Environment environment) {
+        String base = environment.getRequiredProperty(ENDPOINT).replaceAll("/+$", "");
+        return transport -> transport == Transport.HTTP ? base + "/v1/traces" : base;
+    }
+}
