@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The JSON body of a job: {@code {"inputs": ["...", ...]}} for text models, {@code {"url": "https://..."}} for the
- * image model; either may add {@code "timeout_s": 30}, the seconds within which a worker must start the job.
+ * image model; either may add {@code "timeout_s": 30}, the seconds within which a worker must start the job, and
+ * {@code "callback_url"}, where the finished job is POSTed.
  */
 @Schema(description = "A job: `inputs` for a text model, `url` for the image model")
 public record JobBody(
@@ -19,5 +20,9 @@ public record JobBody(
         String url,
         @Schema(description = "Seconds within which a worker must start the job, or it ends EXPIRED",
                 minimum = "1", example = "30")
-        Integer timeoutS) {
+        Integer timeoutS,
+        @Schema(description = "An http(s) URL that gets the job's terminal record as a signed POST (Standard"
+                + " Webhooks: webhook-id, webhook-timestamp, webhook-signature)", format = "uri",
+                example = "https://example.org/hooks/inferq")
+        String callbackUrl) {
 }

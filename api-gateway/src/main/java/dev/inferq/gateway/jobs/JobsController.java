@@ -7,9 +7,11 @@ import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.docs.JobsApi;
+import dev.inferq.gateway.callbacks.CallbackUrls;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -45,17 +47,19 @@ public class JobsController {
 
     private static final String TIMEOUT = "timeout_s";
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    private static final String CALLBACK_URL = "callback_url";
 
     private final ModelCatalog catalog;
     private final InputValidator validator;
     private final JobService jobs;
     private final JobEventStream events;
     private final ImageFetcher fetcher;
-    private final QueueEstimates estimates;
+    private final JobViews estimates;
     private final SubmitAnswers answers;
+    private final CallbackUrls callbackUrls;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, JobService jobs, JobEventStream events,
-            ImageFetcher fetcher, QueueEstimates estimates, SubmitAnswers answers) {
+            ImageFetcher fetcher, JobViews estimates, SubmitAnswers answers, CallbackUrls callbackUrls) {
         this.catalog = catalog;
         this.validator = validator;
         this.jobs = jobs;
@@ -63,6 +67,7 @@ public class JobsController {
         this.fetcher = fetcher;
         this.estimates = estimates;
         this.answers = answers;
+        this.callbackUrls = callbackUrls;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
@@ -75,13 +80,14 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
         ModelDescriptor descriptor = model(model);
-        Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null)).flatMap(b -> {
+        Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null, null)).flatMap(b -> {
             Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
-            return descriptor.task() == ModelTask.TEXT_CLASSIFICATION
+            return (descriptor.task() == ModelTask.TEXT_CLASSIFICATION
                     ? Mono.just(Submission.texts(descriptor.name(), validator.texts(b.inputs(), "inputs"), timeout,
                             idempotencyKey))
                     : fetcher.fetch(requireUrl(b)).map(bytes -> Submission.image(descriptor.name(),
-                            validator.image(bytes), timeout, idempotencyKey));
+                            validator.image(bytes), timeout, idempotencyKey)))
+                    .map(checked -> checked.withCallback(callbackUrls.check(b.callbackUrl())));
         });
         return submission.flatMap(jobs::submit).flatMap(queued -> answers.answer(queued, prefer));
     }
@@ -92,11 +98,14 @@ public class JobsController {
     public Mono<ResponseEntity<Object>> submitUpload(@JobsApi.ModelName @PathVariable String model,
             @RequestPart("file") Mono<FilePart> file,
             @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @Parameter(description = "An http(s) URL that gets the job's terminal record as a signed POST")
+            @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
+        String callback = callbackUrls.check(callbackUrl);
         return file.flatMap(part -> DataBufferUtils.join(part.content(), validator.maxImageBytes()))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
@@ -105,7 +114,7 @@ public class JobsController {
                     return bytes;
                 })
                 .flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey)))
+                        idempotencyKey).withCallback(callback)))
                 .flatMap(queued -> answers.answer(queued, prefer));
     }
 
@@ -115,13 +124,16 @@ public class JobsController {
     public Mono<ResponseEntity<Object>> submitRawImage(@JobsApi.ModelName @PathVariable String model,
             @RequestBody Mono<byte[]> body,
             @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
+            @Parameter(description = "An http(s) URL that gets the job's terminal record as a signed POST")
+            @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
+        String callback = callbackUrls.check(callbackUrl);
         return body.flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey)))
+                        idempotencyKey).withCallback(callback)))
                 .flatMap(queued -> answers.answer(queued, prefer));
     }
 
