@@ -127,6 +127,8 @@ class GatewayMetricsIT {
         assertThat(sample(scrape, "inferq_jobs_refused_total", "model=\"" + BUSY + "\",status=\"429\""))
                 .isEqualTo(1);
         assertThat(sample(scrape, "inferq_backlog_jobs", "model=\"" + BUSY + "\"")).isEqualTo(5);
+        assertThat(sample(scrape, "inferq_accept_seconds_count", "error=\"none\",model=\"" + TEXT + "\""))
+                .isEqualTo(4);
         assertThat(scrape).contains("jvm_memory_used_bytes", "kafka_producer_", "http_server_requests_seconds");
     }
 
