@@ -27,6 +27,13 @@ public final class LatencyRecorder {
                 size == 0 ? Double.NaN : ms(sorted[size - 1]));
     }
 
+    /** The nearest-rank {@code p}th percentile of everything recorded so far, in milliseconds. */
+    public synchronized double percentileMs(double p) {
+        long[] sorted = Arrays.copyOf(nanos, size);
+        Arrays.sort(sorted);
+        return ms(percentile(sorted, p));
+    }
+
     /**
      * The nearest-rank percentile: the smallest recorded value with at least {@code p} percent of the values at or
      * below it; {@code NaN} for no values.

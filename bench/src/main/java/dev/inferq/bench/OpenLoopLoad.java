@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -55,10 +56,11 @@ final class OpenLoopLoad implements AutoCloseable {
      * How one job ended: {@code error} is null for a job that SUCCEEDED, whose record's timestamps then give its
      * time queued ({@code started_at - created_at}) and running ({@code finished_at - started_at}).
      */
-    private record Outcome(long scheduledNanos, long finishedNanos, String error, long queuedMs, long runningMs) {
+    private record Outcome(long scheduledNanos, long finishedNanos, String error, long queuedMs, long runningMs,
+                           Long etaErrorMs) {
 
         static Outcome failed(long scheduledNanos, String error) {
-            return new Outcome(scheduledNanos, System.nanoTime(), error, 0, 0);
+            return new Outcome(scheduledNanos, System.nanoTime(), error, 0, 0, null);
         }
     }
 
@@ -136,6 +138,7 @@ final class OpenLoopLoad implements AutoCloseable {
         LatencyRecorder latency = new LatencyRecorder();
         LatencyRecorder queued = new LatencyRecorder();
         LatencyRecorder running = new LatencyRecorder();
+        LatencyRecorder etaError = new LatencyRecorder();
         Map<String, Integer> errorKinds = new TreeMap<>();
         int inWindow = 0;
         int unfinished = 0;
@@ -149,6 +152,9 @@ final class OpenLoopLoad implements AutoCloseable {
                 latency.record(o.finishedNanos() - o.scheduledNanos());
                 queued.record(o.queuedMs() * 1_000_000);
                 running.record(o.runningMs() * 1_000_000);
+                if (o.etaErrorMs() != null) {
+                    etaError.record(o.etaErrorMs() * 1_000_000);
+                }
                 if (o.finishedNanos() <= windowEnd) {
                     inWindow++;
                 }
@@ -158,6 +164,12 @@ final class OpenLoopLoad implements AutoCloseable {
         int errors = errorKinds.values().stream().mapToInt(Integer::intValue).sum();
         if (!errorKinds.isEmpty()) {
             log.accept(label + ": errors " + errorKinds);
+        }
+        if (etaError.count() > 0) {
+            LatencyRecorder.Summary eta = etaError.summary();
+            log.accept(String.format(Locale.ROOT, "%s: ETA error (|started_at - (created_at + first eta_s)|) of %d"
+                    + " job(s): p50 %.2f s, p90 %.2f s", label, eta.count(), eta.p50Ms() / 1000,
+                    etaError.percentileMs(90) / 1000));
         }
         return new StepResult(label, offeredPerSec, inWindow / (window.toNanos() / 1e9), outcomes.size(), errors,
                 unfinished, latency.summary(), queued.summary(), running.summary());
@@ -184,16 +196,24 @@ final class OpenLoopLoad implements AutoCloseable {
                 .exceptionally(e -> Outcome.failed(scheduledNanos, describe(e)));
     }
 
-    /** Reads the job's last event: SUCCEEDED, or what went wrong. */
+    /**
+     * Reads the job's last event: SUCCEEDED, or what went wrong; and how far the first QUEUED event's {@code eta_s}
+     * was from when the job really started.
+     */
     private static Outcome outcome(long scheduledNanos, HttpResponse<String> stream) {
         long finished = System.nanoTime();
         if (stream.statusCode() != 200) {
             return Outcome.failed(scheduledNanos, "events HTTP " + stream.statusCode());
         }
         JsonNode last = null;
+        Long firstEtaS = null;
         for (String line : stream.body().split("\n")) {
             if (line.startsWith("data:")) {
                 last = JobCodec.mapper().readTree(line.substring(5));
+                if (firstEtaS == null && "QUEUED".equals(last.path("status").asString())
+                        && last.path("eta_s").isNumber()) {
+                    firstEtaS = last.path("eta_s").asLong();
+                }
             }
         }
         if (last == null) {
@@ -206,8 +226,10 @@ final class OpenLoopLoad implements AutoCloseable {
         Instant created = Instant.parse(last.path("created_at").asString());
         Instant started = Instant.parse(last.path("started_at").asString());
         Instant done = Instant.parse(last.path("finished_at").asString());
+        Long etaErrorMs = firstEtaS == null ? null
+                : Math.abs(Duration.between(created.plusSeconds(firstEtaS), started).toMillis());
         return new Outcome(scheduledNanos, finished, null, Duration.between(created, started).toMillis(),
-                Duration.between(started, done).toMillis());
+                Duration.between(started, done).toMillis(), etaErrorMs);
     }
 
     private static String describe(Throwable e) {
