@@ -138,7 +138,7 @@ class OpenApiIT {
         assertThat(document.at("/components/schemas/JobRecord/properties").propertyNames())
                 .contains("input_count", "created_at", "started_at", "finished_at", "predictions");
         assertThat(document.at("/components/schemas/JobBody/properties").propertyNames())
-                .containsExactlyInAnyOrder("inputs", "url", "timeout_s");
+                .containsExactlyInAnyOrder("inputs", "url", "timeout_s", "callback_url");
         assertThat(document.at("/components/schemas/LegacyTextResponse/properties").propertyNames())
                 .containsExactly("user_id", "text", "model_name", "sentiment", "score", "prediction_time");
     }
