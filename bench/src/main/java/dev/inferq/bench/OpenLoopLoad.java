@@ -1,16 +1,18 @@
 package dev.inferq.bench;
 
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.client.InferqClient;
+import dev.inferq.client.InferqProblemException;
+import dev.inferq.client.JobProgress;
+import dev.inferq.client.ReactiveInferqClient;
+import dev.inferq.client.SubmittedJob;
+import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,14 +20,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import tools.jackson.databind.JsonNode;
+import reactor.core.publisher.Mono;
 
 /**
  * A client of the native API that submits jobs ({@code POST /v1/models/{model}/jobs}) and waits for each result on
@@ -35,26 +35,27 @@ import tools.jackson.databind.JsonNode;
  */
 final class OpenLoopLoad implements AutoCloseable {
 
-    /** One request body to submit. */
-    record Job(String model, String contentType, byte[] body) {
+    /** One job to submit: texts, or an image's bytes with their content type. */
+    record Job(String model, List<String> texts, String contentType, byte[] image) {
 
         static Job texts(String model, List<String> texts) {
-            return new Job(model, "application/json", JobCodec.mapper().writeValueAsBytes(Map.of("inputs", texts)));
+            return new Job(model, List.copyOf(texts), null, null);
         }
 
         static Job image(String model, Path file) {
             try {
-                return new Job(model, file.toString().endsWith(".png") ? "image/png" : "image/jpeg",
+                return new Job(model, null, file.toString().endsWith(".png") ? "image/png" : "image/jpeg",
                         Files.readAllBytes(file));
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new UncheckedIOException("cannot read sample image " + file, e);
             }
         }
     }
 
     /**
      * How one job ended: {@code error} is null for a job that SUCCEEDED, whose record's timestamps then give its
-     * time queued ({@code started_at - created_at}) and running ({@code finished_at - started_at}).
+     * time queued ({@code started_at - created_at}) and running ({@code finished_at - started_at}); {@code etaErrorMs}
+     * is how far its first {@code eta_s} was from its real start (null when it had none).
      */
     private record Outcome(long scheduledNanos, long finishedNanos, String error, long queuedMs, long runningMs,
                            Long etaErrorMs) {
@@ -64,19 +65,16 @@ final class OpenLoopLoad implements AutoCloseable {
         }
     }
 
-    private final ExecutorService callbacks = Executors.newFixedThreadPool(4, r -> {
-        Thread t = new Thread(r, "load-http");
-        t.setDaemon(true);
-        return t;
-    });
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).executor(callbacks).build();
-    private final URI base;
+    /** Jobs in flight at once can reach thousands in a saturation step: each holds its event stream open. */
+    private static final int MAX_CONNECTIONS = 4096;
+
+    private final ReactiveInferqClient client;
     private final Duration jobTimeout;
     private final Consumer<String> log;
 
     OpenLoopLoad(URI base, Duration jobTimeout, Consumer<String> log) {
-        this.base = base;
+        this.client = InferqClient.builder(base).requestTimeout(jobTimeout).maxConnections(MAX_CONNECTIONS)
+                .buildReactive();
         this.jobTimeout = jobTimeout;
         this.log = log;
     }
@@ -176,60 +174,38 @@ final class OpenLoopLoad implements AutoCloseable {
     }
 
     private CompletableFuture<Outcome> submit(Job job, long scheduledNanos) {
-        HttpRequest post = HttpRequest.newBuilder(base.resolve("/v1/models/" + job.model() + "/jobs"))
-                .timeout(jobTimeout).header("Content-Type", job.contentType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(job.body())).build();
-        return http.sendAsync(post, HttpResponse.BodyHandlers.ofString())
-                .thenCompose(accepted -> {
-                    if (accepted.statusCode() != 202) {
-                        return CompletableFuture.completedFuture(
-                                Outcome.failed(scheduledNanos, "submit HTTP " + accepted.statusCode()));
-                    }
-                    String id = JobCodec.mapper().readTree(accepted.body()).path("id").asString();
-                    HttpRequest events = HttpRequest.newBuilder(base.resolve("/v1/jobs/" + id + "/events"))
-                            .header("Accept", "text/event-stream").GET().build();
-                    return http.sendAsync(events, HttpResponse.BodyHandlers.ofString())
-                            .handle((stream, e) -> e == null ? outcome(scheduledNanos, stream)
-                                    : Outcome.failed(scheduledNanos, "events: " + describe(e)));
-                })
-                .orTimeout(jobTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionally(e -> Outcome.failed(scheduledNanos, describe(e)));
+        Mono<SubmittedJob> submitted = job.texts() != null ? client.submitTexts(job.model(), job.texts())
+                : client.submitImage(job.model(), job.image(), job.contentType());
+        return submitted
+                .flatMap(accepted -> client.progress(accepted.id()).collectList()
+                        .map(events -> outcome(scheduledNanos, events))
+                        .onErrorResume(e -> Mono.just(Outcome.failed(scheduledNanos, "events: " + describe(e)))))
+                .onErrorResume(InferqProblemException.class,
+                        problem -> Mono.just(Outcome.failed(scheduledNanos, "submit HTTP " + problem.status())))
+                .timeout(jobTimeout, Mono.fromSupplier(() -> Outcome.failed(scheduledNanos, "client timeout")))
+                .onErrorResume(e -> Mono.just(Outcome.failed(scheduledNanos, describe(e))))
+                .toFuture();
     }
 
     /**
-     * Reads the job's last event: SUCCEEDED, or what went wrong; and how far the first QUEUED event's {@code eta_s}
-     * was from when the job really started.
+     * How the job ended, from its events: SUCCEEDED, or what went wrong; and how far the first QUEUED event's
+     * {@code eta_s} was from when the job really started.
      */
-    private static Outcome outcome(long scheduledNanos, HttpResponse<String> stream) {
+    private static Outcome outcome(long scheduledNanos, List<JobProgress> events) {
         long finished = System.nanoTime();
-        if (stream.statusCode() != 200) {
-            return Outcome.failed(scheduledNanos, "events HTTP " + stream.statusCode());
-        }
-        JsonNode last = null;
-        Long firstEtaS = null;
-        for (String line : stream.body().split("\n")) {
-            if (line.startsWith("data:")) {
-                last = JobCodec.mapper().readTree(line.substring(5));
-                if (firstEtaS == null && "QUEUED".equals(last.path("status").asString())
-                        && last.path("eta_s").isNumber()) {
-                    firstEtaS = last.path("eta_s").asLong();
-                }
-            }
-        }
-        if (last == null) {
+        if (events.isEmpty()) {
             return Outcome.failed(scheduledNanos, "no result event");
         }
-        String status = last.path("status").asString();
-        if (!"SUCCEEDED".equals(status)) {
-            return Outcome.failed(scheduledNanos, "job " + status);
+        JobRecord last = events.get(events.size() - 1).job();
+        if (last.status() != JobStatus.SUCCEEDED) {
+            return Outcome.failed(scheduledNanos, "job " + last.status());
         }
-        Instant created = Instant.parse(last.path("created_at").asString());
-        Instant started = Instant.parse(last.path("started_at").asString());
-        Instant done = Instant.parse(last.path("finished_at").asString());
-        Long etaErrorMs = firstEtaS == null ? null
-                : Math.abs(Duration.between(created.plusSeconds(firstEtaS), started).toMillis());
-        return new Outcome(scheduledNanos, finished, null, Duration.between(created, started).toMillis(),
-                Duration.between(started, done).toMillis(), etaErrorMs);
+        Double firstEtaS = events.stream().filter(e -> e.job().status() == JobStatus.QUEUED && e.etaS() != null)
+                .map(JobProgress::etaS).findFirst().orElse(null);
+        Long etaErrorMs = firstEtaS == null ? null : Math.abs(Duration.between(
+                last.createdAt().plusMillis(Math.round(firstEtaS * 1000)), last.startedAt()).toMillis());
+        return new Outcome(scheduledNanos, finished, null, Duration.between(last.createdAt(), last.startedAt())
+                .toMillis(), Duration.between(last.startedAt(), last.finishedAt()).toMillis(), etaErrorMs);
     }
 
     private static String describe(Throwable e) {
@@ -246,6 +222,6 @@ final class OpenLoopLoad implements AutoCloseable {
 
     @Override
     public void close() {
-        callbacks.shutdownNow();
+        client.close();
     }
 }

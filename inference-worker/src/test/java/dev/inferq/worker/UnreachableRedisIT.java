@@ -12,20 +12,15 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.TcpForwarder;
 import dev.inferq.testsupport.TestModels;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -65,7 +60,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class UnreachableRedisIT {
 
     private static final String MODEL = "sentiment-without-redis";
-    private static final int REDIS_PORT = closedPort();
+    private static final int REDIS_PORT = TcpForwarder.freePort();
 
     @Autowired
     MeterRegistry meters;
@@ -105,7 +100,7 @@ class UnreachableRedisIT {
             assertThat(committed(admin, partition)).as("offset committed while Redis is away").isNull();
             assertThat(store.find(request.id()).block(Duration.ofSeconds(5)).status()).isEqualTo(JobStatus.QUEUED);
 
-            try (RedisForwarder ignored = new RedisForwarder(REDIS_PORT, infra.redisHost(), infra.redisPort())) {
+            try (TcpForwarder redisBack = TcpForwarder.open(REDIS_PORT, infra.redisHost(), infra.redisPort())) {
                 JobRecord done = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                         .until(() -> store.find(request.id()).block(Duration.ofSeconds(5)),
                                 job -> job.status().isTerminal());
@@ -132,73 +127,7 @@ class UnreachableRedisIT {
                 .get(10, TimeUnit.SECONDS).get(partition);
     }
 
-    /** A TCP forwarder from a local port to Redis: Redis "comes back" on the port the worker uses. */
-    private static final class RedisForwarder implements AutoCloseable {
-
-        private final ServerSocket server;
-        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
-
-        RedisForwarder(int port, String host, int targetPort) throws IOException {
-            server = new ServerSocket();
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress("127.0.0.1", port));
-            daemon("redis-forwarder", () -> {
-                while (!server.isClosed()) {
-                    try {
-                        Socket client = server.accept();
-                        Socket redis = new Socket(host, targetPort);
-                        sockets.add(client);
-                        sockets.add(redis);
-                        pump(client, redis);
-                        pump(redis, client);
-                    } catch (IOException e) {
-                        // closed
-                    }
-                }
-            });
-        }
-
-        private static void pump(Socket from, Socket to) {
-            daemon("redis-forwarder-pump", () -> {
-                try {
-                    from.getInputStream().transferTo(to.getOutputStream());
-                } catch (IOException e) {
-                    // one side closed
-                } finally {
-                    try {
-                        to.shutdownOutput();
-                    } catch (IOException e) {
-                        // already closed
-                    }
-                }
-            });
-        }
-
-        private static void daemon(String name, Runnable task) {
-            Thread thread = new Thread(task, name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket socket : sockets) {
-                socket.close();
-            }
-        }
-    }
-
     private static String modelsFolder() {
         return TestModels.copyAs("sentiment", MODEL, Path.of("target", "unreachable-redis-models")).toString();
-    }
-
-    /** A port nothing listens on: taken from the OS, then released. */
-    private static int closedPort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -32,6 +32,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.util.retry.Retry;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The inferq HTTP API as {@link Mono} and {@link Flux}, on Spring's {@link WebClient} over Reactor Netty. Nothing
@@ -122,14 +123,22 @@ public final class ReactiveInferqClient implements AutoCloseable {
      * {@code Last-Event-ID}; states already seen are not emitted twice, and none older than the last one seen.
      */
     public Flux<JobRecord> events(JobId id) {
+        return progress(id).map(JobProgress::job).distinctUntilChanged();
+    }
+
+    /**
+     * Like {@link #events}, with the queue figures of each event: while the job waits, a new element whenever its
+     * position or estimate changed.
+     */
+    public Flux<JobProgress> progress(JobId id) {
         return Flux.defer(() -> {
             AtomicReference<String> lastEventId = new AtomicReference<>();
-            AtomicReference<JobRecord> last = new AtomicReference<>();
+            AtomicReference<JobProgress> last = new AtomicReference<>();
             return Flux.defer(() -> stream(id, lastEventId.get()))
                     .doOnNext(event -> lastEventId.set(event.id()))
                     .map(event -> decodeEvent(id, event.data()))
-                    .filter(job -> isNew(last, job))
-                    .takeUntil(job -> job.status().isTerminal())
+                    .filter(update -> isNew(last, update))
+                    .takeUntil(update -> update.job().status().isTerminal())
                     .concatWith(Mono.defer(() -> endedEarly(id, last.get())))
                     .retryWhen(Retry.backoff(settings.streamReconnects(), FIRST_RECONNECT_DELAY)
                             .transientErrors(true)
@@ -257,28 +266,37 @@ public final class ReactiveInferqClient implements AutoCloseable {
                 .onErrorMap(ReactiveInferqClient::isTransportFailure, this::transportFailure);
     }
 
-    private static JobRecord decodeEvent(JobId id, String data) {
+    private static JobProgress decodeEvent(JobId id, String data) {
         try {
-            return JobCodec.decodeRecord(data);
-        } catch (JobCodec.MalformedJobException e) {
+            JsonNode event = JobCodec.mapper().readTree(data);
+            JsonNode eta = event.path("eta_s");
+            return new JobProgress(JobCodec.decodeRecord(data), number(event, "queue_position"),
+                    eta.isNumber() ? eta.asDouble() : null);
+        } catch (JobCodec.MalformedJobException | JacksonException e) {
             throw new InferqTransportException("unreadable event of job " + id + ": " + e.getMessage(), e);
         }
     }
 
-    /** Drops a state equal to the last one (a replay after a reconnect) or behind it in the lifecycle. */
-    private static boolean isNew(AtomicReference<JobRecord> last, JobRecord job) {
-        JobRecord previous = last.get();
-        if (previous != null && (job.equals(previous) || job.status().rank() < previous.status().rank())) {
+    private static Long number(JsonNode event, String field) {
+        JsonNode value = event.path(field);
+        return value.isIntegralNumber() ? value.asLong() : null;
+    }
+
+    /** Drops an event equal to the last one (a replay after a reconnect) or behind it in the lifecycle. */
+    private static boolean isNew(AtomicReference<JobProgress> last, JobProgress update) {
+        JobProgress previous = last.get();
+        if (previous != null && (update.equals(previous)
+                || update.job().status().rank() < previous.job().status().rank())) {
             return false;
         }
-        last.set(job);
+        last.set(update);
         return true;
     }
 
-    private static Mono<JobRecord> endedEarly(JobId id, JobRecord last) {
-        return last != null && last.status().isTerminal() ? Mono.empty()
+    private static <T> Mono<T> endedEarly(JobId id, JobProgress last) {
+        return last != null && last.job().status().isTerminal() ? Mono.empty()
                 : Mono.error(new InferqTransportException("the event stream of job " + id + " ended at "
-                        + (last == null ? "no state" : last.status().name()) + ", before a terminal one", null));
+                        + (last == null ? "no state" : last.job().status().name()) + ", before a terminal one", null));
     }
 
     private Mono<JobRecord> poll(JobId id, AtomicReference<JobRecord> seen) {

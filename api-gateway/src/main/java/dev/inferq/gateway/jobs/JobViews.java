@@ -41,10 +41,11 @@ public class JobViews {
         });
     }
 
-    private Long eta(String model, long position) {
+    /** Seconds to a tenth: whole seconds would overstate every short wait by up to a second. */
+    private Double eta(String model, long position) {
         return backlog.completedPerSecond(model)
                 .filter(rate -> rate > 0)
-                .map(rate -> (long) Math.ceil((position + 1) / rate))
+                .map(rate -> Math.round((position + 1) / rate * 10) / 10.0)
                 .orElse(null);
     }
 }

@@ -10,16 +10,18 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.kafka.core.KafkaAdmin;
 
 /**
  * The beans both services build the same way: the model catalog, the job store, the image policy and the per-model
  * job topics and dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side
- * depends on the other having started first).
+ * depends on the other having started first); and span export to the collector OpenTelemetry's own variable names.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(InferqProperties.class)
+@Import(OtlpEnvironmentConfiguration.class)
 public class JobPlatformConfiguration {
 
     @Bean

@@ -1,4 +1,4 @@
-package dev.inferq.gateway.tracing;
+package dev.inferq.common.config;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.micrometer.tracing.opentelemetry.autoconfigure.otlp.OtlpTracingConnectionDetails;

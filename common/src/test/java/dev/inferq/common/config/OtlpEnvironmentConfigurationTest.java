@@ -1,4 +1,4 @@
-package dev.inferq.gateway.tracing;
+package dev.inferq.common.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
