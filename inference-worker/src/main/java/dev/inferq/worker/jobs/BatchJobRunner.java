@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class BatchJobRunner<I> implements BatchRunner {
 
     private static final Logger log = LoggerFactory.getLogger(BatchJobRunner.class);
+    /** One line per stored outcome, with the job's id and trace; its own logger, so operators can quiet it. */
+    private static final Logger outcomeLog = LoggerFactory.getLogger("dev.inferq.worker.jobs.outcomes");
 
     private final String model;
     private final InputReader<I> inputs;
@@ -249,9 +251,11 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private void finish(Batch batch, List<Outcome> outcomes) {
         List<Transition> transitions = store(batch, outcomes);
         for (int i = 0; i < outcomes.size(); i++) {
-            if (!transitions.get(i).applied()) {
-                JobRecord outcome = outcomes.get(i).record();
-                try (JobTracing.Scope scope = about(batch, outcomes.get(i).job())) {
+            JobRecord outcome = outcomes.get(i).record();
+            try (JobTracing.Scope scope = about(batch, outcomes.get(i).job())) {
+                if (transitions.get(i).applied()) {
+                    outcomeLog.info("Job {} {} ({} input(s))", outcome.id(), outcome.status(), outcome.inputCount());
+                } else {
                     log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(),
                             outcome.status(), describe(transitions.get(i)));
                 }
