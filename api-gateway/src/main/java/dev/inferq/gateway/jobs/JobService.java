@@ -169,7 +169,8 @@ public class JobService {
             backlog.admit(submission.model());
             Instant now = clock.instant();
             Instant deadline = submission.timeout() == null ? null : now.plus(submission.timeout());
-            JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline);
+            JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline,
+                    submission.tenant(), submission.bypassCache());
             JobRecord queued = JobRecord.queued(request, traceId(accept));
             Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
                     : store.saveInput(id, submission.inputBytes());

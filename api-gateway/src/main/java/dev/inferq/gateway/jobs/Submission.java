@@ -1,35 +1,49 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobInput;
+import dev.inferq.common.job.Tenants;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * Everything one submit asks for, whatever route it came by (JSON, upload, raw body, URL, the legacy API): the model,
  * the checked input, the input bytes stored beside the job (images; null for texts), the time within which a worker
- * must start it (null: no deadline), the client's {@code Idempotency-Key} (null: none) and the checked URL its
- * terminal record is POSTed to (null: none).
+ * must start it (null: no deadline), the client's {@code Idempotency-Key} (null: none), the checked URL its
+ * terminal record is POSTed to (null: none), the tenant it is submitted for ({@link Tenants#DEFAULT} unless the
+ * caller is authenticated as another) and whether the client asked not to be answered from the response cache.
  */
 public record Submission(String model, JobInput input, byte[] inputBytes, Duration timeout, String idempotencyKey,
-        String callbackUrl) {
+        String callbackUrl, String tenant, boolean bypassCache) {
 
     public Submission {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(input, "input");
+        tenant = Tenants.orDefault(tenant);
     }
 
     /** A submission of texts, which travel inside the job's message. */
     public static Submission texts(String model, JobInput.Texts texts, Duration timeout, String idempotencyKey) {
-        return new Submission(model, texts, null, timeout, idempotencyKey, null);
+        return new Submission(model, texts, null, timeout, idempotencyKey, null, null, false);
     }
 
     /** A submission of an image, whose bytes are stored beside the job. */
     public static Submission image(String model, CheckedImage image, Duration timeout, String idempotencyKey) {
-        return new Submission(model, image.input(), image.bytes(), timeout, idempotencyKey, null);
+        return new Submission(model, image.input(), image.bytes(), timeout, idempotencyKey, null, null,
+                false);
     }
 
     /** This submission with a webhook to {@code url} (already checked; null: none). */
     public Submission withCallback(String url) {
-        return new Submission(model, input, inputBytes, timeout, idempotencyKey, url);
+        return new Submission(model, input, inputBytes, timeout, idempotencyKey, url, tenant, bypassCache);
+    }
+
+    /** This submission on behalf of {@code owner} (null: the default tenant). */
+    public Submission forTenant(String owner) {
+        return new Submission(model, input, inputBytes, timeout, idempotencyKey, callbackUrl, owner, bypassCache);
+    }
+
+    /** This submission with the response cache bypassed ({@code Cache-Control: no-cache}) or not. */
+    public Submission withBypassCache(boolean bypass) {
+        return new Submission(model, input, inputBytes, timeout, idempotencyKey, callbackUrl, tenant, bypass);
     }
 }

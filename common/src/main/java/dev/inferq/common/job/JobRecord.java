@@ -12,8 +12,10 @@ import java.util.Objects;
  * later marks it {@link JobStatus#EXPIRED}. {@code worker} names the worker process that last started the job (null
  * before any did), so an operator can tell where a job ran. {@code traceId} (JSON {@code trace_id}) is the W3C trace
  * id of the submit that created the job, kept through every step so that a record leads to the job's trace and log
- * lines; null when the submit was not traced. Which status may follow which is {@link JobStatus}'s business; these
- * methods only build the records.
+ * lines; null when the submit was not traced. {@code tenant} is the job's owner: only that tenant sees it (null in
+ * records written before tenants existed, read as {@link Tenants#DEFAULT}). {@code cached} is true when the
+ * predictions came from the response cache rather than a forward pass of this job. Which status may follow which is
+ * {@link JobStatus}'s business; these methods only build the records.
  */
 public record JobRecord(
         int version,
@@ -28,7 +30,9 @@ public record JobRecord(
         List<Prediction> predictions,
         String error,
         String worker,
-        String traceId) {
+        String traceId,
+        String tenant,
+        boolean cached) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -38,13 +42,14 @@ public record JobRecord(
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(createdAt, "createdAt");
         predictions = predictions == null ? null : List.copyOf(predictions);
+        tenant = Tenants.orDefault(tenant);
     }
 
     /** The record written when the gateway accepts a job submitted within trace {@code traceId} (null: none). */
     public static JobRecord queued(JobRequest request, String traceId) {
         return new JobRecord(CURRENT_VERSION, request.id(), request.model(), JobStatus.QUEUED,
                 request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null,
-                traceId);
+                traceId, request.tenant(), false);
     }
 
     /** The record of a job accepted outside any trace. */
@@ -55,27 +60,32 @@ public record JobRecord(
     /** The job as started now by {@code worker}. */
     public JobRecord running(Instant now, String worker) {
         return new JobRecord(version, id, model, JobStatus.RUNNING, inputCount, createdAt, deadline, now, null, null,
-                null, worker, traceId);
+                null, worker, traceId, tenant, cached);
     }
 
     public JobRecord succeeded(List<Prediction> results, Instant now) {
+        return succeeded(results, now, false);
+    }
+
+    /** The job as finished with {@code results}; {@code fromCache} when no forward pass of this job made them. */
+    public JobRecord succeeded(List<Prediction> results, Instant now, boolean fromCache) {
         if (results.size() != inputCount) {
             throw new IllegalArgumentException(
                     "job " + id + " has " + inputCount + " inputs but " + results.size() + " predictions");
         }
         return new JobRecord(version, id, model, JobStatus.SUCCEEDED, inputCount, createdAt, deadline, startedOr(now),
-                now, results, null, worker, traceId);
+                now, results, null, worker, traceId, tenant, fromCache);
     }
 
     public JobRecord failed(String reason, Instant now) {
         return new JobRecord(version, id, model, JobStatus.FAILED, inputCount, createdAt, deadline, startedOr(now),
-                now, null, reason, worker, traceId);
+                now, null, reason, worker, traceId, tenant, cached);
     }
 
     /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
     public JobRecord cancelled(Instant now) {
         return new JobRecord(version, id, model, JobStatus.CANCELLED, inputCount, createdAt, deadline, startedAt, now,
-                null, "cancelled by the client", worker, traceId);
+                null, "cancelled by the client", worker, traceId, tenant, cached);
     }
 
     /**
@@ -84,7 +94,13 @@ public record JobRecord(
      */
     public JobRecord expired(Instant now) {
         return new JobRecord(version, id, model, JobStatus.EXPIRED, inputCount, createdAt, deadline, startedAt, now,
-                null, "deadline " + deadline + " passed before a worker started the job", worker, traceId);
+                null, "deadline " + deadline + " passed before a worker started the job", worker, traceId, tenant,
+                cached);
+    }
+
+    /** Whether {@code someone} owns this job: the only tenant that may see, follow or cancel it. */
+    public boolean belongsTo(String someone) {
+        return tenant.equals(Tenants.orDefault(someone));
     }
 
     /** True when the job has a deadline and {@code now} is past it. */

@@ -10,8 +10,14 @@ import java.util.Objects;
  * receives it later marks it EXPIRED instead of running it. It was added without a version bump: an older message
  * simply has none. The worker checks it on the job's {@link JobRecord} ({@link JobRecord#isPastDeadline}), which
  * carries the same deadline from {@link JobRecord#queued}.
+ *
+ * <p>{@code tenant} names who submitted the job ({@link Tenants#DEFAULT} when the gateway runs without API keys, and
+ * for messages written before tenants existed); the worker shares compute between tenants by it. {@code bypassCache}
+ * is true when the client asked for a fresh computation ({@code Cache-Control: no-cache}): the worker neither answers
+ * from nor shares the response cache for it. Both were added without a version bump, as additive fields.
  */
-public record JobRequest(int version, JobId id, String model, JobInput input, Instant createdAt, Instant deadline) {
+public record JobRequest(int version, JobId id, String model, JobInput input, Instant createdAt, Instant deadline,
+        String tenant, boolean bypassCache) {
 
     /** Wire version written by this code; readers reject newer versions rather than guess. */
     public static final int CURRENT_VERSION = 1;
@@ -24,6 +30,7 @@ public record JobRequest(int version, JobId id, String model, JobInput input, In
         if (deadline != null && deadline.isBefore(createdAt)) {
             throw new IllegalArgumentException("deadline " + deadline + " is before created_at " + createdAt);
         }
+        tenant = Tenants.orDefault(tenant);
     }
 
     /** A job without a deadline. */
@@ -33,6 +40,12 @@ public record JobRequest(int version, JobId id, String model, JobInput input, In
 
     /** A job that must start before {@code deadline} (null: no deadline). */
     public static JobRequest of(JobId id, String model, JobInput input, Instant createdAt, Instant deadline) {
-        return new JobRequest(CURRENT_VERSION, id, model, input, createdAt, deadline);
+        return of(id, model, input, createdAt, deadline, Tenants.DEFAULT, false);
+    }
+
+    /** A job of {@code tenant}, answered from the response cache unless {@code bypassCache}. */
+    public static JobRequest of(JobId id, String model, JobInput input, Instant createdAt, Instant deadline,
+            String tenant, boolean bypassCache) {
+        return new JobRequest(CURRENT_VERSION, id, model, input, createdAt, deadline, tenant, bypassCache);
     }
 }
