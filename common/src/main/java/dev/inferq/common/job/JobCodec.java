@@ -1,6 +1,8 @@
 package dev.inferq.common.job;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.PropertyNamingStrategies;
@@ -53,6 +55,19 @@ public final class JobCodec {
 
     public static IdempotencyClaim decodeClaim(String json) {
         return read(json.getBytes(StandardCharsets.UTF_8), IdempotencyClaim.class);
+    }
+
+    /** The predictions of one job, as the response cache keeps them. */
+    public static String encodePredictions(List<Prediction> predictions) {
+        return MAPPER.writeValueAsString(predictions);
+    }
+
+    public static List<Prediction> decodePredictions(String json) {
+        Prediction[] predictions = read(json.getBytes(StandardCharsets.UTF_8), Prediction[].class);
+        if (predictions == null || Arrays.asList(predictions).contains(null)) {
+            throw new MalformedJobException("cannot decode predictions: null where a prediction belongs", null);
+        }
+        return List.of(predictions);
     }
 
     private static <T> T read(byte[] json, Class<T> type) {
