@@ -1,16 +1,22 @@
 package dev.inferq.bench;
 
+import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.model.ModelDescriptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** Runs the parts in order (engine, then the platform: idle, saturation, interference), prints and writes the report. */
+/**
+ * Runs the parts in order (engine, plain PyTorch, then the platform: idle, CPU per job, saturation, image end to end,
+ * interference), prints and writes the report.
+ */
 public final class BenchMain {
 
     private static final Consumer<String> LOG = message -> System.out.println("[bench] " + message);
@@ -44,8 +50,10 @@ public final class BenchMain {
         Samples samples = new Samples(root);
         LOG.accept("(a) engine bench, models " + settings.modelsDir());
         report.engine = new EngineBench(settings, samples, LOG).run();
+        ModelDescriptor image = ModelCatalog.scan(settings.modelsDir()).find(settings.imageModel()).orElseThrow();
+        report.torch = TorchReference.run(settings, image, LOG);
         if (!settings.engineOnly()) {
-            runPlatformParts(settings, samples, report);
+            runPlatformParts(settings, samples, image, report);
         }
         report.print(System.out);
         report.write(settings.resultsDir());
@@ -58,7 +66,8 @@ public final class BenchMain {
         System.exit(0);
     }
 
-    private static void runPlatformParts(BenchSettings s, Samples samples, BenchReport report) throws Exception {
+    private static void runPlatformParts(BenchSettings s, Samples samples, ModelDescriptor image, BenchReport report)
+            throws Exception {
         List<String> sampleTexts = samples.texts(s.textModel());
         List<OpenLoopLoad.Job> texts = new ArrayList<>();
         for (int i = 0; i < sampleTexts.size(); i++) {
@@ -72,6 +81,9 @@ public final class BenchMain {
                 .map(f -> OpenLoopLoad.Job.image(s.imageModel(), f)).toList();
         try (Platform platform = Platform.start(s, Duration.ofSeconds(300), LOG);
              OpenLoopLoad load = new OpenLoopLoad(platform.gateway(), s.jobTimeout(), LOG)) {
+            report.served = platform.served(s.imageModel(), Duration.ofSeconds(30)).orElse(null);
+            LOG.accept(report.served == null ? "no worker announced the " + s.imageModel() + " model's variant"
+                    : s.imageModel() + " is served as " + report.served.variant() + " on " + report.served.engine());
             // As many jobs as the platform takes, 32 in flight, so the JIT compiles the hot paths without a backlog
             // being left for the measurements.
             LOG.accept("warm-up: 32 text jobs in flight for " + s.warmup().toSeconds() + " s (JIT)");
@@ -84,6 +96,8 @@ public final class BenchMain {
 
             LOG.accept("(c) idle: " + s.idleJobs() + " jobs, one at a time");
             report.idle = load.closedLoop("idle (closed loop)", texts, s.idleJobs());
+
+            report.cpu = CpuPerJob.measure(platform, load, texts, s, LOG);
 
             double rate = s.startRate();
             for (int i = 0; i < s.maxSteps(); i++, rate *= s.rateFactor()) {
@@ -98,11 +112,20 @@ public final class BenchMain {
             }
             report.memory.put("after text saturation", platform.memory());
 
+            // Two of the worker's image batches out at a time: one runs while the next waits, so the model never
+            // idles between batches.
+            int inFlight = 2 * image.property("batchSize").map(Integer::parseInt)
+                    .orElse(Collections.max(s.imageBatches()));
+            LOG.accept("(g) " + s.imageModel() + " end to end: " + inFlight + " jobs in flight for "
+                    + s.imageWindow().toSeconds() + " s");
+            report.imageE2e = load.saturate("image e2e", images, inFlight, s.imageWindow());
+
             double textRate = Double.isNaN(s.mixedTextRate()) ? report.moderateTextRate() : s.mixedTextRate();
             report.mixedTextRate = textRate;
             LOG.accept(String.format(Locale.ROOT, "(d) text alone at %.1f jobs/s", textRate));
             report.textAlone = load.openLoop("text alone", texts, textRate, s.mixed(), s.drain());
-            double imageRate = s.imageOverload() * report.bestImagePerSec(EngineBench.CONFIGURED);
+            double served = report.servedImagePerSec();
+            double imageRate = s.imageOverload() * (Double.isNaN(served) ? report.bestImagePerSec() : served);
             LOG.accept(String.format(Locale.ROOT, "(d) text again while images are offered at %.1f/s",
                     imageRate));
             CompletableFuture<StepResult> imageLoad = CompletableFuture.supplyAsync(() -> load.openLoop(

@@ -6,12 +6,14 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.stream.Stream;
 
 /** The results of one run: the derived figures, the printed tables, and the JSON and CSV files. */
 final class BenchReport {
@@ -29,6 +31,14 @@ final class BenchReport {
     StepResult textWithImage;
     StepResult imageLoad;
     final Map<String, List<Platform.Memory>> memory = new LinkedHashMap<>();
+    /** Part f: the image model's fp32 file under plain PyTorch; empty when skipped. */
+    List<EngineBench.Result> torch = List.of();
+    /** Part e. */
+    CpuPerJob.Result cpu;
+    /** Part g: the image model kept saturated through the platform. */
+    StepResult imageE2e;
+    /** The image variant the worker announced; null until the platform ran (or with --engine-only). */
+    Platform.Served served;
 
     BenchReport(BenchSettings settings) {
         this.settings = settings;
@@ -49,13 +59,56 @@ final class BenchReport {
         return engine(settings.textModel(), "fp32", 1).map(EngineBench.Result::medianMs).orElse(Double.NaN);
     }
 
-    double bestImagePerSec(String variant) {
-        return engine.stream().filter(r -> r.model().equals(settings.imageModel()) && r.variant().equals(variant))
-                .mapToDouble(EngineBench.Result::itemsPerSec).max().orElse(Double.NaN);
+    /** The best engine-bound img/s of any image variant at any batch size. */
+    double bestImagePerSec() {
+        return imageRows().mapToDouble(EngineBench.Result::itemsPerSec).max().orElse(Double.NaN);
     }
 
-    double vitSpeedup() {
-        return bestImagePerSec(EngineBench.CONFIGURED) / bestImagePerSec(EngineBench.BASELINE);
+    /**
+     * The image variant of the figures: the one the worker announced it serves, else (engine only, or no worker
+     * said) the fastest one measured, which is the one a worker choosing by speed would serve.
+     */
+    String variant() {
+        if (served != null) {
+            return served.variant();
+        }
+        return imageRows().max(Comparator.comparingDouble(EngineBench.Result::itemsPerSec))
+                .map(EngineBench.Result::variant).orElse(null);
+    }
+
+    /** The best engine-bound img/s of {@link #variant()}; NaN when part a did not measure it. */
+    double servedImagePerSec() {
+        String variant = variant();
+        return imageRows().filter(r -> r.variant().equals(variant)).mapToDouble(EngineBench.Result::itemsPerSec)
+                .max().orElse(Double.NaN);
+    }
+
+    /** Plain PyTorch's img/s at batch 1 with the fp32 file (part f). */
+    double torchSinglePerSec() {
+        return torch.stream().filter(r -> r.batch() == 1).mapToDouble(EngineBench.Result::itemsPerSec).findFirst()
+                .orElse(Double.NaN);
+    }
+
+    double imageVsTorch() {
+        return servedImagePerSec() / torchSinglePerSec();
+    }
+
+    double imageE2eVsEngine() {
+        return imageE2e == null ? Double.NaN : imageE2e.completedPerSec() / bestImagePerSec();
+    }
+
+    double cpuMsPerJob() {
+        return cpu == null ? Double.NaN : cpu.totalMsPerJob();
+    }
+
+    /** Part d: the text p95 while the image model is saturated over the text p95 alone. */
+    double textP95Ratio() {
+        return textAlone == null || textWithImage == null ? Double.NaN
+                : textWithImage.latency().p95Ms() / textAlone.latency().p95Ms();
+    }
+
+    private Stream<EngineBench.Result> imageRows() {
+        return engine.stream().filter(r -> r.model().equals(settings.imageModel()));
     }
 
     /** The highest completed jobs/s among the sustained steps. */
@@ -88,16 +141,22 @@ final class BenchReport {
     }
 
     /** The last line bench/run prints; {@code n/a} for a figure this run did not measure. */
-    static String finalLine(double textE2eVsEngine, double overheadP50Ms, double vitSpeedup) {
+    static String finalLine(double textE2eVsEngine, double overheadP50Ms, double cpuMsPerJob,
+                            double imageE2eVsEngine, double imageVsTorch, String variant) {
         return "text_e2e_vs_engine=" + fmt(textE2eVsEngine, 2) + " overhead_p50_ms=" + fmt(overheadP50Ms, 1)
-                + " vit_speedup=" + fmt(vitSpeedup, 2);
+                + " cpu_ms_per_job=" + fmt(cpuMsPerJob, 1) + " image_e2e_vs_engine=" + fmt(imageE2eVsEngine, 2)
+                + " image_vs_torch=" + fmt(imageVsTorch, 2) + " variant=" + (variant == null ? "n/a" : variant);
     }
 
     String finalLine() {
-        return finalLine(textE2eVsEngine(), overheadP50Ms(), vitSpeedup());
+        return finalLine(textE2eVsEngine(), overheadP50Ms(), cpuMsPerJob(), imageE2eVsEngine(), imageVsTorch(),
+                variant());
     }
 
     void print(PrintStream out) {
+        out.println();
+        out.println("CPU: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores; models "
+                + settings.modelsDir());
         out.println();
         out.println("== (a) engine-bound, in process, classify() of the worker's classifiers, "
                 + System.getProperty("ai.djl.pytorch.num_threads", "default") + " intra-op threads ==");
@@ -106,6 +165,20 @@ final class BenchReport {
         for (EngineBench.Result r : engine) {
             out.printf(Locale.ROOT, "%-10s %-14s %-22s %5d %10.1f %10.1f%n", r.model(), r.variant(), r.engine(),
                     r.batch(), r.medianMs(), r.itemsPerSec());
+        }
+        if (!torch.isEmpty()) {
+            out.println();
+            out.println("== (f) plain PyTorch (" + torch.get(0).engine() + "), same cores and threads, same work"
+                    + " per call (resize, normalise, forward, softmax) ==");
+            out.printf(Locale.ROOT, "%-10s %-14s %-22s %5s %10s %10s%n", "model", "variant", "engine/file", "batch",
+                    "ms/call", "items/s");
+            for (EngineBench.Result r : torch) {
+                out.printf(Locale.ROOT, "%-10s %-14s %-22s %5d %10.1f %10.1f%n", r.model(), r.variant(),
+                        r.engine().replaceFirst(" .*/", "/"), r.batch(), r.medianMs(), r.itemsPerSec());
+            }
+            out.printf(Locale.ROOT, "image_vs_torch: %s %.2f img/s (engine-bound, best batch) / plain PyTorch fp32"
+                    + " batch 1 %.2f img/s = %.2f%n", variant(), servedImagePerSec(), torchSinglePerSec(),
+                    imageVsTorch());
         }
         if (idle != null) {
             out.println();
@@ -128,6 +201,31 @@ final class BenchReport {
                     bestSustainedTextInputs(), settings.textBatches().stream().mapToInt(Integer::intValue).max().orElse(0),
                     engineTextBatched(), textE2eVsEngine());
         }
+        if (cpu != null) {
+            out.println();
+            out.println("== (e) CPU per completed job (/proc/<pid>/stat utime+stime), " + settings.textModel() + " at "
+                    + cpu.load().offeredPerSec() + " jobs/s, " + cpu.load().latency().count() + " jobs ==");
+            printHeader(out);
+            printRow(out, cpu.load(), "");
+            out.printf(Locale.ROOT, "%-26s %8s %10s %10s %10s %12s%n", "process", "pid", "idle %core", "load %core",
+                    "ms/job", "marginal ms");
+            for (CpuPerJob.Usage u : cpu.processes()) {
+                out.printf(Locale.ROOT, "%-26s %8s %10.1f %10.1f %10.2f %12.2f%n", u.process(),
+                        u.pid() == 0 ? "" : String.valueOf(u.pid()), u.idlePctOfCore(), u.loadPctOfCore(),
+                        u.msPerJob(), u.marginalMsPerJob());
+            }
+            out.println("ms/job: all CPU of the loaded window per completed job; marginal: less the idle rate");
+        }
+        if (imageE2e != null) {
+            out.println();
+            out.println("== (g) " + settings.imageModel() + " end to end, kept saturated (closed loop), POST + SSE;"
+                    + " done/s = steady rate ==");
+            printHeader(out);
+            printRow(out, imageE2e, "");
+            out.printf(Locale.ROOT, "image_e2e_vs_engine: %.2f img/s end to end / best engine-bound %.2f img/s = %.2f"
+                    + " (served: %s)%n", imageE2e.completedPerSec(), bestImagePerSec(), imageE2eVsEngine(),
+                    served == null ? "n/a" : served.variant() + " on " + served.engine());
+        }
         if (textAlone != null) {
             out.println();
             out.println("== (d) " + settings.textModel() + " at " + mixedTextRate + " jobs/s, alone and "
@@ -137,8 +235,7 @@ final class BenchReport {
             printRow(out, textAlone, "");
             printRow(out, textWithImage, "");
             printRow(out, imageLoad, "");
-            out.printf(Locale.ROOT, "text p95 with image / alone = %.2f%n",
-                    textWithImage.latency().p95Ms() / textAlone.latency().p95Ms());
+            out.printf(Locale.ROOT, "text_p95_ratio (text p95 with image / alone) = %.2f%n", textP95Ratio());
         }
         if (!memory.isEmpty()) {
             out.println();
@@ -167,10 +264,28 @@ final class BenchReport {
         json.put("settings", Map.of("quick", settings.quick(), "models_dir", settings.modelsDir().toString(),
                 "text_model", settings.textModel(), "image_model", settings.imageModel(),
                 "intra_op_threads", System.getProperty("ai.djl.pytorch.num_threads", "default")));
-        json.put("summary", Map.of("text_e2e_vs_engine", textE2eVsEngine(), "overhead_p50_ms", overheadP50Ms(),
-                "vit_speedup", vitSpeedup(), "best_sustained_text_per_sec", bestSustainedTextInputs(),
-                "texts_per_job", settings.textsPerJob(), "engine_text_batched_per_sec", engineTextBatched()));
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("text_e2e_vs_engine", textE2eVsEngine());
+        summary.put("overhead_p50_ms", overheadP50Ms());
+        summary.put("cpu_ms_per_job", cpuMsPerJob());
+        summary.put("image_e2e_vs_engine", imageE2eVsEngine());
+        summary.put("image_vs_torch", imageVsTorch());
+        summary.put("variant", variant());
+        summary.put("text_p95_ratio", textP95Ratio());
+        summary.put("best_sustained_text_per_sec", bestSustainedTextInputs());
+        summary.put("texts_per_job", settings.textsPerJob());
+        summary.put("engine_text_batched_per_sec", engineTextBatched());
+        summary.put("engine_image_best_per_sec", bestImagePerSec());
+        summary.put("engine_image_served_per_sec", servedImagePerSec());
+        summary.put("torch_image_single_per_sec", torchSinglePerSec());
+        summary.put("cpu", Map.of("cpu_model", cpuModel(), "cores", Runtime.getRuntime()
+                .availableProcessors()));
+        json.put("summary", summary);
+        json.put("served", served);
         json.put("engine", engine);
+        json.put("torch", torch);
+        json.put("cpu_per_job", cpu);
+        json.put("image_e2e", imageE2e);
         json.put("idle", idle);
         json.put("steps", steps);
         json.put("text_alone", textAlone);
@@ -180,7 +295,7 @@ final class BenchReport {
         JobCodec.mapper().writerWithDefaultPrettyPrinter().writeValue(dir.resolve("results.json").toFile(), json);
 
         List<String> engineCsv = new ArrayList<>(List.of("model,variant,engine,batch,median_ms,items_per_sec"));
-        engine.forEach(r -> engineCsv.add(String.join(",", r.model(), r.variant(), r.engine(),
+        Stream.concat(engine.stream(), torch.stream()).forEach(r -> engineCsv.add(String.join(",", r.model(), r.variant(), r.engine(),
                 String.valueOf(r.batch()), fmt(r.medianMs(), 3), fmt(r.itemsPerSec(), 2))));
         Files.write(dir.resolve("engine.csv"), engineCsv);
 
@@ -188,7 +303,8 @@ final class BenchReport {
                 "phase,offered_per_sec,completed_per_sec,sent,errors,unfinished,p50_ms,p95_ms,p99_ms,"
                         + "queued_p50_ms,running_p50_ms,sustained"));
         steps.forEach(s -> stepsCsv.add(csv(s.result(), String.valueOf(s.sustained()))));
-        for (StepResult r : new StepResult[] {idle, textAlone, textWithImage, imageLoad}) {
+        for (StepResult r : new StepResult[] {idle, cpu == null ? null : cpu.load(), imageE2e, textAlone,
+                textWithImage, imageLoad}) {
             if (r != null) {
                 stepsCsv.add(csv(r, ""));
             }
@@ -206,6 +322,16 @@ final class BenchReport {
     private Optional<EngineBench.Result> engine(String model, String variant, int batch) {
         return engine.stream().filter(r -> r.model().equals(model) && r.variant().equals(variant)
                 && r.batch() == batch).findFirst();
+    }
+
+    /** The CPU's model name from {@code /proc/cpuinfo}: every figure is this machine's. */
+    static String cpuModel() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU (" + e.getMessage() + ")";
+        }
     }
 
     private static String fmt(double value, int decimals) {

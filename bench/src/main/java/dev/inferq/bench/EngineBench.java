@@ -25,15 +25,14 @@ import java.util.function.Consumer;
  */
 final class EngineBench {
 
-    /** The variant the image folder's {@code serving.properties} selects. */
-    static final String CONFIGURED = "configured";
-    /** The fp32 TorchScript {@code image.pt} on PyTorch, whatever the folder selects. */
-    static final String BASELINE = "fp32-baseline";
+    /** The model file (without {@code .pt}) of the fp32 TorchScript baseline every image variant is compared with. */
+    static final String BASELINE_FILE = "image";
 
     /**
      * One measurement.
      *
-     * @param variant {@code fp32} for text; for images {@link #CONFIGURED} or {@link #BASELINE}
+     * @param variant {@code fp32} for text; for images the model file that ran (e.g. {@code image},
+     *     {@code image_bf16}), the name a worker announces as its variant
      * @param engine the DJL engine and TorchScript (or ONNX) file that ran, e.g. {@code PyTorch/image}
      */
     record Result(String model, String variant, String engine, int batch, double medianMs, double itemsPerSec) {
@@ -62,38 +61,40 @@ final class EngineBench {
         }
         ModelDescriptor configured = catalog.find(settings.imageModel()).orElseThrow(() -> new IllegalStateException(
                 "no model '" + settings.imageModel() + "' in " + settings.modelsDir()));
-        ModelDescriptor baseline = baseline(configured);
         List<Image> images = loadImages(samples.images());
-        List<Result> base = measureImage(baseline, BASELINE, images);
-        results.addAll(base);
-        if (engineOf(configured).equals(engineOf(baseline))) {
-            log.accept("image: the folder selects the fp32 baseline itself; its numbers stand for both variants");
-            base.forEach(r -> results.add(new Result(r.model(), CONFIGURED, r.engine(), r.batch(), r.medianMs(),
-                    r.itemsPerSec())));
-        } else {
-            results.addAll(measureImage(configured, CONFIGURED, images));
+        for (ModelDescriptor variant : imageVariants(configured)) {
+            results.addAll(measureImage(variant, images));
         }
         return results;
     }
 
-    /** The image descriptor with {@code engine=PyTorch, option.modelName=image}: the fp32 model every variant is
-     * compared with. */
-    static ModelDescriptor baseline(ModelDescriptor configured) {
+    /** The fp32 baseline, then the variant the folder's {@code serving.properties} selects when that is another. */
+    static List<ModelDescriptor> imageVariants(ModelDescriptor configured) {
+        ModelDescriptor baseline = withFile(configured, "PyTorch", BASELINE_FILE);
+        return engineOf(configured).equals(engineOf(baseline)) ? List.of(baseline) : List.of(baseline, configured);
+    }
+
+    /** The image descriptor with {@code engine} and {@code option.modelName} replaced. */
+    static ModelDescriptor withFile(ModelDescriptor configured, String engine, String file) {
         Map<String, String> properties = new HashMap<>(configured.properties());
-        properties.put("engine", "PyTorch");
-        properties.put("option.modelName", "image");
+        properties.put("engine", engine);
+        properties.put("option.modelName", file);
         return new ModelDescriptor(configured.name(), configured.task(), configured.labels(), configured.directory(),
                 properties);
     }
 
-    static String engineOf(ModelDescriptor d) {
-        return d.property("engine").orElse("PyTorch") + "/" + d.property("option.modelName").orElse(d.name());
+    static String fileOf(ModelDescriptor d) {
+        return d.property("option.modelName").orElse(d.name());
     }
 
-    private List<Result> measureImage(ModelDescriptor descriptor, String variant, List<Image> images)
+    static String engineOf(ModelDescriptor d) {
+        return d.property("engine").orElse("PyTorch") + "/" + fileOf(d);
+    }
+
+    private List<Result> measureImage(ModelDescriptor descriptor, List<Image> images)
             throws ModelException, IOException {
         try (Classifier<Image> classifier = ImageClassifier.load(descriptor)) {
-            return measure(classifier, variant, engineOf(descriptor), images, settings.imageBatches(),
+            return measure(classifier, fileOf(descriptor), engineOf(descriptor), images, settings.imageBatches(),
                     settings.imageCalls());
         }
     }

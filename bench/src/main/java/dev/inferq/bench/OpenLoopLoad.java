@@ -131,6 +131,36 @@ final class OpenLoopLoad implements AutoCloseable {
         return summarize(label, outcomes, rate, end, Duration.ofNanos(end - start));
     }
 
+    /**
+     * Keeps {@code inFlight} jobs out for {@code window}, then waits for the rest: the model never runs out of work
+     * and no backlog is left. Its completed/s is the steady rate: the successful jobs that finished after the first
+     * one and before sending stopped, over that span, so neither the first batch's start nor the last, partly filled
+     * batches count.
+     */
+    StepResult saturate(String label, List<Job> jobs, int inFlight, Duration window) {
+        List<CompletableFuture<Outcome>> outcomes = new ArrayList<>();
+        Semaphore slots = new Semaphore(inFlight);
+        long start = System.nanoTime();
+        long until = start + window.toNanos();
+        for (int i = 0; System.nanoTime() < until; i++) {
+            slots.acquireUninterruptibly();
+            CompletableFuture<Outcome> outcome = submit(jobs.get(i % jobs.size()), System.nanoTime());
+            outcome.whenComplete((o, e) -> slots.release());
+            outcomes.add(outcome);
+        }
+        long sendEnd = System.nanoTime();
+        slots.acquireUninterruptibly(inFlight);
+        StepResult all = summarize(label, outcomes, outcomes.size() / (window.toNanos() / 1e9), sendEnd,
+                Duration.ofNanos(sendEnd - start));
+        long[] finished = outcomes.stream().map(f -> f.getNow(null))
+                .filter(o -> o != null && o.error() == null && o.finishedNanos() <= sendEnd)
+                .mapToLong(Outcome::finishedNanos).sorted().toArray();
+        double steady = finished.length < 2 ? Double.NaN
+                : (finished.length - 1) / ((sendEnd - finished[0]) / 1e9);
+        return new StepResult(all.label(), all.offeredPerSec(), steady, all.sent(), all.errors(), all.unfinished(),
+                all.latency(), all.queued(), all.running());
+    }
+
     private StepResult summarize(String label, List<CompletableFuture<Outcome>> outcomes, double offeredPerSec,
                                  long windowEnd, Duration window) {
         LatencyRecorder latency = new LatencyRecorder();

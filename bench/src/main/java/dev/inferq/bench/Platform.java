@@ -1,5 +1,6 @@
 package dev.inferq.bench;
 
+import dev.inferq.common.job.JobCodec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -7,6 +8,9 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +18,11 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The real platform started with {@code ./run-local} (Kafka, Redis, gateway, its workers) on free ports with its run
@@ -26,6 +32,10 @@ final class Platform implements AutoCloseable {
 
     /** Resident memory of one process, in MiB: now ({@code VmRSS}) and its peak ({@code VmHWM}). */
     record Memory(String process, long pid, double rssMiB, double hwmMiB) {
+    }
+
+    /** What a worker reports serving for one model. */
+    record Served(String variant, String engine) {
     }
 
     private static final String READY = "inferq is ready";
@@ -59,6 +69,9 @@ final class Platform implements AutoCloseable {
         env.put("INFERQ_RUN_DIR", runDir.toString());
         env.put("SKIP_BUILD", "1");
         env.remove("ECHO_LOGS");
+        // The sample inputs repeat: with the response cache on, most jobs would skip the model and every figure
+        // would measure the cache instead of the serving path.
+        env.putIfAbsent("INFERQ_CACHE_ENABLED", "false");
         // The same 2 intra-op threads as the engine bench (the worker's own default is one per core); with separate
         // text and image workers each gets 2.
         env.putIfAbsent("WORKER_JAVA_OPTS",
@@ -86,20 +99,58 @@ final class Platform implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + gatewayPort);
     }
 
+    /**
+     * The variant (model file) and engine the worker serving {@code model} says it runs, from {@code GET
+     * /v1/models/{model}}; empty when no worker announced itself within {@code wait}.
+     */
+    Optional<Served> served(String model, Duration wait) throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(gateway().resolve("/v1/models/" + model)).build();
+        long deadline = System.nanoTime() + wait.toNanos();
+        do {
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    JsonNode worker = JobCodec.mapper().readTree(response.body()).path("live").path("workers").path(0);
+                    if (!worker.isMissingNode()) {
+                        return Optional.of(new Served(worker.path("variant").asString(),
+                                worker.path("engine").asString()));
+                    }
+                }
+            } catch (IOException e) {
+                // the gateway is up (the launcher said so): try again until the deadline
+            }
+            // Workers announce themselves in Redis right after they start; the first announcement may lag the banner.
+            TimeUnit.MILLISECONDS.sleep(250);
+        } while (System.nanoTime() < deadline);
+        return Optional.empty();
+    }
+
     /** Memory of the gateway and the worker(s), from the pids run-local records in its run folder. */
     List<Memory> memory() {
+        return processes().entrySet().stream()
+                .filter(e -> e.getKey().equals("gateway") || e.getKey().endsWith("worker"))
+                .map(e -> readMemory(e.getKey(), e.getValue())).toList();
+    }
+
+    /**
+     * The live processes run-local started (launcher, redis, kafka, gateway, workers), by name, in start order, from
+     * the pids it records in its run folder; a supervised worker that was restarted appears with its current pid.
+     */
+    Map<String, Long> processes() {
         Map<String, Long> pids = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(runDir.resolve("pids"))) {
                 String[] f = line.split(" ");
-                if (f.length == 3 && (f[0].equals("gateway") || f[0].endsWith("worker"))) {
+                if (f.length == 3 && ProcessHandle.of(Long.parseLong(f[1])).filter(ProcessHandle::isAlive)
+                        .isPresent()) {
                     pids.put(f[0], Long.parseLong(f[1]));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return pids.entrySet().stream().map(e -> readMemory(e.getKey(), e.getValue())).toList();
+        return pids;
     }
 
     private static Memory readMemory(String name, long pid) {
