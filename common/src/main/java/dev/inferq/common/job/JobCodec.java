@@ -11,14 +11,17 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * JSON encoding of the job contract, shared by both sides so the wire format has one definition.
  *
- * <p>Field names are snake_case; unknown fields are ignored so that an older reader tolerates additive changes, while
- * a newer {@code version} than this code understands is refused.
+ * <p>Field names are snake_case; unknown fields are ignored so that an older reader tolerates additive changes, and an
+ * absent primitive field reads as its default (Jackson 3 would refuse it), so that a newer reader tolerates messages
+ * and records written before an additive field existed ({@code bypass_cache}, {@code cached}: false; a missing
+ * {@code version} reads 0 and is refused). A newer {@code version} than this code understands is refused.
  */
 public final class JobCodec {
 
     private static final JsonMapper MAPPER = JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
     private JobCodec() {
