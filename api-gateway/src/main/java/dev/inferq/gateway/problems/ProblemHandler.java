@@ -8,6 +8,7 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -50,6 +51,25 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(DataBufferLimitException.class)
     public ResponseEntity<ProblemDetail> handleTooLarge(DataBufferLimitException e) {
         return handleApi(ApiException.tooLarge("request body is larger than this gateway accepts: " + e.getMessage()));
+    }
+
+    /**
+     * A body decoded inside the route, as multipart parts are, fails with the decoder's own exception rather than a
+     * {@link ServerWebInputException}: a broken multipart body is the client's doing, so 400 (413 over the limit).
+     */
+    @ExceptionHandler(DecodingException.class)
+    public ResponseEntity<ProblemDetail> handleDecoding(DecodingException e) {
+        if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
+            return handleTooLarge(tooLarge);
+        }
+        return handleApi(ApiException.badRequest("request body could not be read: " + firstLine(e.getMessage())));
+    }
+
+    /** A malformed Content-Type inside the body (a multipart part's); a malformed request Content-Type is a 415. */
+    @ExceptionHandler(InvalidMediaTypeException.class)
+    public ResponseEntity<ProblemDetail> handleInvalidMediaType(InvalidMediaTypeException e) {
+        return handleApi(ApiException.badRequest("a Content-Type in the request body is malformed: "
+                + firstLine(e.getMessage())));
     }
 
     @Override

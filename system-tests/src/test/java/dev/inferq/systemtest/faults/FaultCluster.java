@@ -41,12 +41,23 @@ final class FaultCluster implements AutoCloseable {
     private ManagedProcess gateway;
 
     FaultCluster(String scenario) throws IOException {
+        this(scenario, Map.of());
+    }
+
+    /** {@code gatewayEnv}: more environment for the first gateway, e.g. its authentication mode and keys. */
+    FaultCluster(String scenario, Map<String, String> gatewayEnv) throws IOException {
         home = Files.createDirectories(REPO.resolve("system-tests/target/faults/" + scenario));
         startKafka();
         startRedis();
-        gateway = service("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"),
-                Map.of("GATEWAY_PORT", Integer.toString(gatewayPort)));
+        Map<String, String> env = new HashMap<>(gatewayEnv);
+        env.put("GATEWAY_PORT", Integer.toString(gatewayPort));
+        gateway = service("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"), env);
         gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY);
+    }
+
+    /** The first gateway's process, for tests that watch its memory or whether it is still alive. */
+    ManagedProcess gateway() {
+        return gateway;
     }
 
     String kafkaBootstrapServers() {
