@@ -4,8 +4,10 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Settings of the worker ({@code inferq.worker.*}).
@@ -42,6 +44,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param crashOnInput fault injection for the {@code crash-loop} fault scenario only: a text job with this exact
  *     input halts the worker process when it is about to run, as a model crash would. Empty (off) by default;
  *     the worker logs a warning at start when it is set
+ * @param fairShare whether each model's batches share its compute fairly between tenants (start-time fair queuing on
+ *     inputs over the jobs read ahead, see {@code TenantQueues}); false runs jobs in the order they were read
+ * @param readAhead the most jobs one consumer thread reads ahead of the batch it forms: fair share reaches only the
+ *     jobs read ahead, so a tenant's jobs behind a deeper burst of another still wait for the burst. The default
+ *     matches the gateway's default {@code max-backlog}, so that every job the gateway admits for a model is within
+ *     reach (with one consumer thread). Its partitions are paused while this many are buffered
+ * @param readAheadBytes the most bytes of job messages one consumer thread reads ahead, whichever of the two limits
+ *     comes first; bounds the memory a backlog of large text jobs takes
+ * @param tenantWeights each named tenant's share of a model relative to the others
+ *     ({@code inferq.worker.tenant-weights.<tenant>=<n>}); tenants not named have weight 1
+ * @param variant a variant pinned per model, by model name (env {@code INFERQ_WORKER_VARIANT_<MODEL>}): that variant of
+ *     the model folder is served without measuring the others (models/README.md, "Image model variants")
+ * @param variantSelection how the variant of a model folder that lists several is chosen at start
  */
 @ConfigurationProperties("inferq.worker")
 public record WorkerProperties(
@@ -59,7 +74,11 @@ public record WorkerProperties(
         @DefaultValue("3") int maxDeliveries,
         @DefaultValue("") String id,
         @DefaultValue("5s") Duration announceInterval,
-        @DefaultValue("") String crashOnInput) {
+        @DefaultValue("") String crashOnInput,
+        @DefaultValue("true") boolean fairShare,
+        @DefaultValue("2000") int readAhead,
+        @DefaultValue("16MB") DataSize readAheadBytes,
+        @DefaultValue Map<String, Integer> tenantWeights) {
 
     public WorkerProperties {
         models = List.copyOf(models);
@@ -71,6 +90,13 @@ public record WorkerProperties(
         requireAtLeast(1, consumersPerModel, "consumers-per-model");
         requireAtLeast(0, intraOpThreads, "intra-op-threads");
         requireAtLeast(1, maxDeliveries, "max-deliveries");
+        requireAtLeast(1, readAhead, "read-ahead");
+        if (readAheadBytes.toBytes() < 1) {
+            throw new IllegalArgumentException("inferq.worker.read-ahead-bytes must be positive, was "
+                    + readAheadBytes);
+        }
+        tenantWeights = tenantWeights == null ? Map.of() : Map.copyOf(tenantWeights);
+        tenantWeights.forEach((tenant, weight) -> requireAtLeast(1, weight, "tenant-weights." + tenant));
         if (announceInterval.isNegative() || announceInterval.isZero()) {
             throw new IllegalArgumentException("inferq.worker.announce-interval must be positive, was "
                     + announceInterval);

@@ -45,17 +45,20 @@ public class JobConsumers implements SmartLifecycle {
         this.shutdownTimeout = properties.shutdownTimeout();
         JobTracing tracing = new JobTracing(tracer.getIfAvailable(() -> Tracer.NOOP),
                 propagator.getIfAvailable(() -> Propagator.NOOP));
+        FairShare fairShare = FairShare.of(properties);
         for (ServedModel<?> model : registry.models()) {
             ModelDescriptor descriptor = catalog.find(model.name()).orElseThrow();
             BatchPolicy policy = BatchPolicy.of(descriptor, properties);
-            log.info("Model '{}': batches of up to {} input(s), waiting up to {} ms for more, {} consumer thread(s)",
-                    model.name(), policy.maxBatchSize(), policy.maxBatchDelay().toMillis(),
-                    properties.consumersPerModel());
+            log.info("Model '{}': batches of up to {} input(s), waiting up to {} ms for more, {} consumer thread(s),"
+                    + " {} reading ahead up to {} job(s)", model.name(), policy.maxBatchSize(),
+                    policy.maxBatchDelay().toMillis(), properties.consumersPerModel(),
+                    fairShare.enabled() ? "fair share between tenants," : "in arrival order (fair share off),",
+                    fairShare.readAheadJobs());
             BatchMetrics metrics = new BatchMetrics(meters, model.name());
             JobMetrics jobMetrics = new JobMetrics(meters, model.name());
             for (int i = 0; i < properties.consumersPerModel(); i++) {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
-                        consumer(model.name(), i, policy, consumerFactory), policy,
+                        consumer(model.name(), i, policy, consumerFactory), policy, fairShare,
                         new BatchJobRunner<>(model, policy, store, deadLetters, properties, jobMetrics, tracing),
                         retryBackOff(properties), properties.shutdownTimeout(), metrics, tracing);
                 consumers.add(consumer);

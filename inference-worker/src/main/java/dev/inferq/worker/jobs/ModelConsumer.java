@@ -6,14 +6,12 @@ import io.micrometer.tracing.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -24,8 +22,9 @@ import org.springframework.util.backoff.BackOffExecution;
 
 /**
  * One consumer thread of one model: takes batches from its {@link BatchAggregator}, runs each with the model's
- * {@link BatchRunner} ({@link BatchJobRunner}) and commits the batch's offsets once every job in it has its outcome stored, so a crash
- * re-delivers the batch.
+ * {@link BatchRunner} ({@link BatchJobRunner}) and commits once every job in it has its outcome stored, so a crash
+ * re-delivers the batch. Batches are fair across tenants rather than in offset order, so what is committed is each
+ * partition's lowest offset still unfinished ({@link OffsetTracker}).
  *
  * <p>A batch that fails is retried (the runner throws only for transient failures: Redis unreachable, Kafka not
  * taking a dead letter, ...), after pauses that grow to {@code retry-max-backoff}, until it succeeds. Giving up would
@@ -45,6 +44,8 @@ final class ModelConsumer implements Runnable {
     private final String model;
     private final Consumer<String, byte[]> consumer;
     private final BatchAggregator aggregator;
+    private final OffsetTracker offsets = new OffsetTracker();
+    private final PartitionPauses pauses;
     private final BatchRunner runner;
     private final BackOff retryBackOff;
     private final Duration shutdownTimeout;
@@ -55,13 +56,14 @@ final class ModelConsumer implements Runnable {
     private volatile boolean joined;
     private volatile long stopRequestedAt;
     private volatile boolean stopping;
-    private boolean retrying;
 
-    ModelConsumer(String model, Consumer<String, byte[]> consumer, BatchPolicy policy, BatchRunner runner,
-            BackOff retryBackOff, Duration shutdownTimeout, BatchMetrics metrics, JobTracing tracing) {
+    ModelConsumer(String model, Consumer<String, byte[]> consumer, BatchPolicy policy, FairShare fairShare,
+            BatchRunner runner, BackOff retryBackOff, Duration shutdownTimeout, BatchMetrics metrics,
+            JobTracing tracing) {
         this.model = model;
         this.consumer = consumer;
-        this.aggregator = new BatchAggregator(consumer, model, policy);
+        this.pauses = new PartitionPauses(consumer);
+        this.aggregator = new BatchAggregator(consumer, model, policy, fairShare, offsets, pauses);
         this.runner = runner;
         this.retryBackOff = retryBackOff;
         this.shutdownTimeout = shutdownTimeout;
@@ -166,10 +168,7 @@ final class ModelConsumer implements Runnable {
 
     /** Waits {@code pause} with the partitions paused, polling so as to stay in the group; false to give up. */
     private boolean pauseBeforeRetry(Duration pause) {
-        if (!retrying) {
-            consumer.pause(consumer.assignment());
-            retrying = true;
-        }
+        pauses.set(PartitionPauses.Reason.RETRYING, true);
         long until = System.nanoTime() + pause.toNanos();
         while (true) {
             if (stopping && System.nanoTime() - stopRequestedAt > shutdownTimeout.toNanos()) {
@@ -184,30 +183,26 @@ final class ModelConsumer implements Runnable {
     }
 
     private void resumeAfterRetries() {
-        if (retrying) {
-            consumer.resume(consumer.paused());
-            retrying = false;
-        }
+        pauses.set(PartitionPauses.Reason.RETRYING, false);
     }
 
     /**
-     * Commits past the batch's records. The aggregator hands records out in offset order, so no earlier record of
-     * these partitions is still unfinished. A commit that fails is not retried: every job in the batch has its outcome
-     * stored, the next batch's commit covers these offsets too, and a re-delivery in between skips finished jobs.
+     * Commits each of the batch's partitions up to its lowest offset still unfinished: a job of another tenant
+     * polled earlier may still wait in the read-ahead. A commit that fails is not retried: every job in the batch has
+     * its outcome stored, the partition's next commit covers these offsets too, and a re-delivery in between skips
+     * finished jobs.
      */
     private void commit(Batch batch) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (Job job : batch.jobs()) {
-            ConsumerRecord<String, byte[]> record = job.source();
-            offsets.merge(new TopicPartition(record.topic(), record.partition()),
-                    new OffsetAndMetadata(record.offset() + 1),
-                    (a, b) -> a.offset() >= b.offset() ? a : b);
+        Map<TopicPartition, OffsetAndMetadata> commits = offsets.finished(batch.jobs());
+        if (commits.isEmpty()) {
+            return;
         }
         try {
-            consumer.commitSync(offsets);
+            consumer.commitSync(commits);
+            offsets.committed(commits);
         } catch (KafkaException e) {
             log.warn("Model '{}': committing offsets {} failed; the jobs are finished, so a re-delivery will skip "
-                    + "them: {}", model, offsets, e.toString());
+                    + "them: {}", model, commits, e.toString());
         }
     }
 
@@ -233,10 +228,8 @@ final class ModelConsumer implements Runnable {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             joined = true;
-            if (retrying) {
-                // Nothing new starts while the batch in hand is failing.
-                consumer.pause(partitions);
-            }
+            // Nothing new starts while the batch in hand is failing, nor is read while the read-ahead is full.
+            pauses.assigned(partitions);
         }
     }
 }

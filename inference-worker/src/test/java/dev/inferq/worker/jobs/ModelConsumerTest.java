@@ -8,6 +8,7 @@ import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobRequest;
+import dev.inferq.common.job.Tenants;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,8 +29,9 @@ import org.springframework.util.backoff.FixedBackOff;
 
 /**
  * The loop that carries the no-loss guarantee, on Kafka's own in-memory consumer: offsets are committed only after
- * a batch ran, a failing batch is retried with its partitions paused, a revoked partition's jobs leave the retried
- * batch, and a batch still failing at shutdown is abandoned uncommitted.
+ * a batch ran and never past a job still waiting, a failing batch is retried with its partitions paused, a revoked
+ * partition's jobs leave the retried batch and the read-ahead, and a batch still failing at shutdown is abandoned
+ * uncommitted.
  */
 @Timeout(30)
 class ModelConsumerTest {
@@ -158,8 +160,42 @@ class ModelConsumerTest {
         assertThat(runs).isEmpty();
     }
 
+    @Test
+    void aBatchThatFinishesLaterOffsetsFirstCommitsOnlyUpToTheUnfinishedOne() {
+        start(this::record, Duration.ofSeconds(5), 2);
+        deliver(job(P0, 0, "a"), job(P0, 1, "a"), job(P0, 2, "a"), job(P0, 3, "b"));
+
+        await().atMost(WAIT).until(() -> committed(P0) != null && committed(P0).offset() == 4);
+        assertThat(runs).containsExactly(List.of(0L, 3L), List.of(1L, 2L));
+        assertThat(commits).containsExactly(Map.of(P0, new OffsetAndMetadata(1)), Map.of(P0,
+                new OffsetAndMetadata(4)));
+    }
+
+    @Test
+    void jobsReadAheadFromARevokedPartitionAreDroppedAndNotCommitted() {
+        AtomicInteger batches = new AtomicInteger();
+        List<String> positions = new CopyOnWriteArrayList<>();
+        start(batch -> {
+            if (batches.incrementAndGet() == 1) {
+                consumer.rebalance(List.of(P0));
+            }
+            batch.jobs().forEach(job -> positions.add(job.position()));
+        }, Duration.ofSeconds(5), 1);
+        deliver(job(P0, 0, "a"), job(P1, 0, "b"), job(P1, 1, "b"));
+
+        await().atMost(WAIT).until(() -> committed(P0) != null);
+        // Only the batch in hand when P1 moved may hold one of its jobs; the others left with the partition.
+        assertThat(positions).contains(TOPIC + "-0@0").doesNotContain(TOPIC + "-1@1");
+        assertThat(committed(P1)).as("the revoked partition is its new owner's to commit").isNull();
+    }
+
     private void start(BatchRunner runner, Duration shutdownTimeout) {
-        loop = new ModelConsumer(MODEL, consumer, new BatchPolicy(8, Duration.ZERO), runner,
+        start(runner, shutdownTimeout, 8);
+    }
+
+    private void start(BatchRunner runner, Duration shutdownTimeout, int batchSize) {
+        loop = new ModelConsumer(MODEL, consumer, new BatchPolicy(batchSize, Duration.ZERO),
+                new FairShare(true, 512, 1 << 20, Map.of()), runner,
                 new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), shutdownTimeout,
                 new BatchMetrics(meters, MODEL), JobTracing.noop());
         thread = new Thread(loop, "model-consumer-test");
@@ -186,7 +222,12 @@ class ModelConsumerTest {
     }
 
     private static ConsumerRecord<String, byte[]> job(TopicPartition partition, long offset) {
-        JobRequest request = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("text")), Instant.now());
+        return job(partition, offset, Tenants.DEFAULT);
+    }
+
+    private static ConsumerRecord<String, byte[]> job(TopicPartition partition, long offset, String tenant) {
+        JobRequest request = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("text")), Instant.now(),
+                null, tenant, false);
         return new ConsumerRecord<>(partition.topic(), partition.partition(), offset, request.id().value(),
                 JobCodec.encodeRequest(request));
     }
