@@ -114,6 +114,12 @@ class OpenApiIT {
             assertThat(document.at("/components/responses/" + status + "/headers/Retry-After/$ref").asString())
                     .isEqualTo("#/components/headers/Retry-After");
         }
+        for (String field : List.of("RateLimit", "RateLimit-Policy")) {
+            assertThat(document.at("/components/responses/TooManyRequests/headers/" + field + "/$ref").asString())
+                    .isEqualTo("#/components/headers/" + field);
+            assertThat(submit.at("/responses/202/headers/" + field + "/$ref").asString())
+                    .isEqualTo("#/components/headers/" + field);
+        }
         document.path("paths").forEach(path -> path.properties().forEach(operation -> {
             if (!HTTP_METHODS.contains(operation.getKey())) {
                 return;

@@ -46,11 +46,16 @@ public class ApiDocumentation {
     public static final String TOO_MANY_REQUESTS_RESPONSE = "#/components/responses/TooManyRequests";
     public static final String UNAVAILABLE_RESPONSE = "#/components/responses/ServiceUnavailable";
 
+    public static final String RATE_LIMIT_HEADER = "#/components/headers/RateLimit";
+    public static final String RATE_LIMIT_POLICY_HEADER = "#/components/headers/RateLimit-Policy";
+
     public static final String LOCATION = "The job's URL, to poll or to follow its events";
 
     private static final String PROBLEM_JSON = "application/problem+json";
     private static final String PROBLEM_SCHEMA = "#/components/schemas/Problem";
     private static final String RETRY_AFTER = "Retry-After";
+    private static final String RATE_LIMIT_POLICY = "RateLimit-Policy";
+    private static final String RATE_LIMIT = "RateLimit";
 
     @Bean
     OpenAPI inferqOpenApi() {
@@ -73,6 +78,8 @@ public class ApiDocumentation {
                 .components(new Components()
                         .addSchemas("Problem", problemSchema())
                         .addHeaders(RETRY_AFTER, retryAfterHeader())
+                        .addHeaders(RATE_LIMIT_POLICY, rateLimitPolicyHeader())
+                        .addHeaders(RATE_LIMIT, rateLimitHeader())
                         .responses(problemResponses()));
     }
 
@@ -111,6 +118,24 @@ public class ApiDocumentation {
                 .schema(new IntegerSchema().minimum(BigDecimal.ONE).example(5));
     }
 
+    private static Header rateLimitPolicyHeader() {
+        return new Header()
+                .description("""
+                        The caller's quotas (draft-ietf-httpapi-ratelimit-headers-11): `"rate"` is the token bucket, \
+                        `q` jobs per `w` seconds; `"queued"` the cap on jobs queued or running at once. Only policies \
+                        configured for the tenant are listed""")
+                .schema(new StringSchema()
+                        .example("\"rate\";q=10;w=5, \"queued\";q=50;qu=\"concurrent-requests\""));
+    }
+
+    private static Header rateLimitHeader() {
+        return new Header()
+                .description("""
+                        What is left of each quota: `r` jobs; for `"rate"`, `t` is the seconds until the bucket is full \
+                        again (on a 429: until its next job, as `Retry-After`)""")
+                .schema(new StringSchema().example("\"rate\";r=0;t=1, \"queued\";r=47"));
+    }
+
     private static Map<String, ApiResponse> problemResponses() {
         Map<String, ApiResponse> responses = new LinkedHashMap<>();
         responses.put("BadRequest", problem("""
@@ -137,9 +162,13 @@ public class ApiDocumentation {
                 different request; on the legacy API a field that breaks its rules (`field` names it) or a job that \
                 did not succeed""", 422, "Invalid field", "'text' must be a non-empty list of strings", "text"));
         responses.put("TooManyRequests", problem("""
-                The model's backlog is over `inferq.gateway.backpressure.max-backlog`; other models are unaffected""",
+                The model's backlog is over `inferq.gateway.backpressure.max-backlog` (other models are unaffected), \
+                or the caller's tenant is over its rate limit or its cap on jobs queued at once (`inferq.quota.*`; \
+                other tenants are unaffected): then `RateLimit-Policy` and `RateLimit` say which and what is left""",
                 429, "Model busy", "model 'image' has 1000 jobs waiting (limit 1000); retry after 12 s", null)
-                .addHeaderObject(RETRY_AFTER, new Header().$ref("#/components/headers/" + RETRY_AFTER)));
+                .addHeaderObject(RETRY_AFTER, new Header().$ref("#/components/headers/" + RETRY_AFTER))
+                .addHeaderObject(RATE_LIMIT_POLICY, new Header().$ref(RATE_LIMIT_POLICY_HEADER))
+                .addHeaderObject(RATE_LIMIT, new Header().$ref(RATE_LIMIT_HEADER)));
         responses.put("ServiceUnavailable", problem("""
                 Kafka or Redis could not take the job; nothing was stored, retry""", 503, "Service unavailable",
                 "the job could not be queued (the job store or the queue did not answer in time); nothing was stored,"

@@ -81,7 +81,9 @@ public final class JobsApi {
         @Header(name = "Location", description = ApiDocumentation.LOCATION,
                 schema = @Schema(type = "string", format = "uri-reference")),
         @Header(name = "Preference-Applied", description = PREFERENCE_APPLIED,
-                schema = @Schema(type = "string", example = "wait=10"))},
+                schema = @Schema(type = "string", example = "wait=10")),
+        @Header(name = "RateLimit", ref = ApiDocumentation.RATE_LIMIT_HEADER),
+        @Header(name = "RateLimit-Policy", ref = ApiDocumentation.RATE_LIMIT_POLICY_HEADER)},
             content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobAccepted.class),
                     examples = @ExampleObject(name = "queued", value = ACCEPTED_EXAMPLE)))
     @ApiResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST_RESPONSE)

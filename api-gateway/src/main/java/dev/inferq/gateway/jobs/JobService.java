@@ -12,6 +12,7 @@ import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.callbacks.CallbackStore;
 import dev.inferq.gateway.metrics.SubmitMeters;
 import dev.inferq.gateway.problems.ApiException;
+import dev.inferq.gateway.quota.TenantQuotas;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -35,9 +36,10 @@ import reactor.core.scheduler.Schedulers;
 /**
  * What clients do with jobs, whatever API they use: submit, find, cancel.
  *
- * <p>A submit checks the model's backlog, stores the input and QUEUED record in Redis, then publishes the job to the
- * model's Kafka topic. A job counts as accepted only when both have succeeded; otherwise its traces are removed and
- * the client gets a 503 to retry, so no half-created job is left behind. A submission with an {@code Idempotency-Key}
+ * <p>A submit checks the model's backlog and its tenant's quotas ({@link TenantQuotas}), stores the input and QUEUED
+ * record in Redis, then publishes the job to the model's Kafka topic. A job counts as accepted only when both have
+ * succeeded; otherwise its traces are removed and the client gets a 503 to retry, so no half-created job is left
+ * behind. A submission with an {@code Idempotency-Key}
  * claims the key first and frees it again whenever the job is not accepted (429, 503, ...), so the client's retry
  * can create the job.
  *
@@ -65,10 +67,11 @@ public class JobService {
     private final Tracer tracer;
     private final Clock clock;
     private final CallbackStore callbacks;
+    private final TenantQuotas quotas;
 
     public JobService(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
             GatewayProperties properties, SubmitMeters meters, ObservationRegistry observations, Tracer tracer,
-            Clock clock, CallbackStore callbacks) {
+            Clock clock, CallbackStore callbacks, TenantQuotas quotas) {
         this.store = store;
         this.kafka = kafka;
         this.backlog = backlog;
@@ -78,6 +81,7 @@ public class JobService {
         this.tracer = tracer;
         this.clock = clock;
         this.callbacks = callbacks;
+        this.quotas = quotas;
     }
 
     /**
@@ -174,12 +178,13 @@ public class JobService {
             JobRecord queued = JobRecord.queued(request, traceId(accept));
             Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
                     : store.saveInput(id, submission.inputBytes());
-            // The record first: creating it is what fails when the id is taken, and then nothing of ours is stored.
+            // The record first: creating it is what fails when the id is taken or the tenant is over a quota, and
+            // then nothing of ours is stored.
             Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
                     : callbacks.register(id, submission.callbackUrl(), store.ttl());
-            return store.create(queued)
+            return quotas.create(queued)
                     .then(Mono.defer(() -> saveInput.then(registerCallback).then(publish(request, accept))
-                            .onErrorResume(e -> store.delete(id, submission.model()).onErrorComplete()
+                            .onErrorResume(e -> store.delete(queued).onErrorComplete()
                                     .then(Mono.error(e)))))
                     .thenReturn(queued)
                     .onErrorResume(e -> !(e instanceof ApiException), e -> {

@@ -18,6 +18,7 @@ public final class JobNames {
     private static final String IDEMPOTENCY_PREFIX = "inferq:idempotency:";
     private static final String EVENTS_SUFFIX = ":events";
     private static final String WORKER_PREFIX = "inferq:worker:";
+    private static final String TENANT_PREFIX = "inferq:tenant:";
     private static final String CACHE_PREFIX = "inferq:cache:";
 
     private JobNames() {
@@ -73,6 +74,23 @@ public final class JobNames {
      */
     public static String callbacksDueKey() {
         return "inferq:callbacks:due";
+    }
+
+    /**
+     * Redis sorted set of one tenant's jobs that have not reached a terminal status, scored by when each one's record
+     * expires unless it changes again (epoch milliseconds), so that entries whose record is gone can be trimmed. Jobs
+     * join it when they are created and leave it in the step that makes them terminal ({@link JobStore}).
+     */
+    public static String tenantActiveKey(String tenant) {
+        return TENANT_PREFIX + tenant + ":active";
+    }
+
+    /**
+     * Redis key of one tenant's rate-limit token bucket (the gateway's quota state). {@code policy} names the bucket's
+     * settings, so that a changed rate starts a fresh bucket instead of reading one kept for other settings.
+     */
+    public static String tenantRateKey(String tenant, String policy) {
+        return TENANT_PREFIX + tenant + ":rate:" + policy;
     }
 
     /** Redis key counting how often workers started the job ({@link JobStore#countDelivery}). */

@@ -22,6 +22,8 @@ public class JobStore {
 
     private static final RedisScript<String> TRANSITION =
             RedisScript.of(new ClassPathResource("dev/inferq/common/job/transition.lua"), String.class);
+    private static final RedisScript<String> CREATE =
+            RedisScript.of(new ClassPathResource("dev/inferq/common/job/create.lua"), String.class);
     private static final RedisScript<Long> COUNT_DELIVERY = RedisScript.of(
             "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
 
@@ -46,19 +48,31 @@ public class JobStore {
     }
 
     /**
-     * Stores a new job. Fails with {@link IllegalStateException} when a job with the same id exists already: ids are
-     * 128 random bits, so that is a bug, and overwriting the other job would lose it.
+     * Stores a new job, at the end of its model's queue (in acceptance order) and among its tenant's active jobs.
+     * Fails with {@link IllegalStateException} when a job with the same id exists already: ids are 128 random bits, so
+     * that is a bug, and overwriting the other job would lose it.
      */
     public Mono<Void> create(JobRecord record) {
-        return records.opsForValue().setIfAbsent(JobNames.jobKey(record.id()), JobCodec.encodeRecord(record), ttl)
-                .flatMap(created -> Boolean.TRUE.equals(created) ? enqueue(record)
-                        : Mono.error(new IllegalStateException("job " + record.id() + " exists already")));
+        return create(record, 0).then();
     }
 
-    /** Puts a new job at the end of its model's queue, in acceptance order. */
-    private Mono<Void> enqueue(JobRecord record) {
-        return records.opsForZSet().add(JobNames.queueKey(record.model()), record.id().value(),
-                record.createdAt().toEpochMilli()).then();
+    /**
+     * Stores a new job as {@link #create(JobRecord)} does, unless its tenant has {@code maxActive} jobs that are not
+     * terminal yet ({@code 0}: no cap). The count and the write are one atomic Redis script, so concurrent submits
+     * cannot overrun the cap together.
+     */
+    public Mono<Creation> create(JobRecord record, long maxActive) {
+        if (maxActive < 0) {
+            return Mono.error(new IllegalArgumentException("maxActive must be 0 (no cap) or positive, was "
+                    + maxActive));
+        }
+        List<String> keys = List.of(JobNames.jobKey(record.id()), JobNames.queueKey(record.model()),
+                JobNames.tenantActiveKey(record.tenant()));
+        List<String> args = List.of(JobCodec.encodeRecord(record), Long.toString(ttl.toSeconds()),
+                record.id().value(), Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive));
+        return records.execute(CREATE, keys, args).next().flatMap(reply -> reply.equals("EXISTS")
+                ? Mono.error(new IllegalStateException("job " + record.id() + " exists already"))
+                : Mono.just(Creation.fromScriptReply(reply)));
     }
 
     /**
@@ -100,8 +114,10 @@ public class JobStore {
     }
 
     /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
-    public Mono<Long> delete(JobId id, String model) {
-        return records.opsForZSet().remove(JobNames.queueKey(model), id.value())
+    public Mono<Long> delete(JobRecord job) {
+        JobId id = job.id();
+        return records.opsForZSet().remove(JobNames.queueKey(job.model()), id.value())
+                .then(records.opsForZSet().remove(JobNames.tenantActiveKey(job.tenant()), id.value()))
                 .then(records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id),
                         JobNames.callbackKey(id)));
     }
@@ -128,8 +144,21 @@ public class JobStore {
         args.add(next.status().name());
         next.status().predecessors().stream().map(JobStatus::name).forEach(args::add);
         List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()),
-                JobNames.queueKey(next.model()), JobNames.callbackKey(next.id()), JobNames.callbacksDueKey());
+                JobNames.queueKey(next.model()), JobNames.callbackKey(next.id()), JobNames.callbacksDueKey(),
+                JobNames.tenantActiveKey(next.tenant()));
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
+    }
+
+    /**
+     * What {@link #create(JobRecord, long)} did: {@code created}, or refused because the tenant is at its cap.
+     * {@code active} counts the tenant's jobs that are not terminal yet, the new one included when it was created.
+     */
+    public record Creation(boolean created, long active) {
+
+        static Creation fromScriptReply(String reply) {
+            int colon = reply.indexOf(':');
+            return new Creation(reply.startsWith("CREATED:"), Long.parseLong(reply.substring(colon + 1)));
+        }
     }
 
     /** What a {@link #transition} did. {@code current} is the status the job had when the change was refused. */

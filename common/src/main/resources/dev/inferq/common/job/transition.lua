@@ -2,8 +2,10 @@
 -- state on the job's channel in the same atomic step, so a subscriber never sees a state that was not stored.
 -- A job that leaves QUEUED leaves its model's queue (the sorted set queue positions are counted in); a job with a
 -- webhook that reaches a terminal state becomes due for delivery, in the same step, so no delivery can be missed.
+-- A job that reaches a terminal state leaves its tenant's active jobs; one that does not has its entry there kept
+-- as long as its record (create.lua).
 -- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue, KEYS[4] the job's callback hash,
--- KEYS[5] the callbacks due
+-- KEYS[5] the callbacks due, KEYS[6] the tenant's active jobs
 -- ARGV[1] new record JSON, ARGV[2] time to live in seconds, ARGV[3] job id, ARGV[4] new status,
 -- ARGV[5..n] statuses the job may currently have
 local current = redis.call('GET', KEYS[1])
@@ -18,6 +20,12 @@ for i = 5, #ARGV do
       redis.call('ZREM', KEYS[3], ARGV[3])
     end
     local terminal = ARGV[4] ~= 'QUEUED' and ARGV[4] ~= 'RUNNING'
+    if terminal then
+      redis.call('ZREM', KEYS[6], ARGV[3])
+    else
+      redis.call('ZADD', KEYS[6], 'XX', (redis.call('TIME')[1] + ARGV[2]) * 1000, ARGV[3])
+      redis.call('EXPIRE', KEYS[6], ARGV[2])
+    end
     if terminal and redis.call('EXISTS', KEYS[4]) == 1 then
       local now = redis.call('TIME')
       redis.call('ZADD', KEYS[5], 'NX', now[1] * 1000 + math.floor(now[2] / 1000), ARGV[3])

@@ -2,6 +2,7 @@ package dev.inferq.common.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.inferq.testsupport.RealInfrastructure;
 import java.time.Duration;
@@ -121,7 +122,7 @@ class JobStoreIT {
         store.saveInput(job.id(), bytes).block();
 
         assertThat(store.loadInput(job.id()).block()).containsExactly(bytes);
-        assertThat(store.delete(job.id(), job.model()).block()).isEqualTo(2L);
+        assertThat(store.delete(job).block()).isEqualTo(2L);
         assertThat(store.find(job.id()).block()).isNull();
         assertThat(store.loadInput(job.id()).block()).isNull();
     }
@@ -158,7 +159,7 @@ class JobStoreIT {
         assertThat(store.countDelivery(job.id()).block()).isEqualTo(1L);
         assertThat(store.countDelivery(job.id()).block()).isEqualTo(2L);
         assertThat(store.countDelivery(newJob().id()).block()).isEqualTo(1L);
-        store.delete(job.id(), job.model()).block();
+        store.delete(job).block();
         assertThat(store.countDelivery(job.id()).block()).isEqualTo(1L);
     }
 
@@ -179,8 +180,50 @@ class JobStoreIT {
         store.transition(jobs.get(0).cancelled(Instant.now())).block();
         assertThat(store.queuePosition(model, jobs.get(2).id()).block()).isZero();
 
-        store.delete(jobs.get(2).id(), model).block();
+        store.delete(jobs.get(2)).block();
         assertThat(store.queuePosition(model, jobs.get(2).id()).block()).isNull();
+    }
+
+    @Test
+    void aTenantAtItsCapOfActiveJobsIsRefusedUntilOneOfThemIsTerminal() {
+        String tenant = "capped-" + JobId.random().value();
+        JobRecord first = jobOf(tenant);
+        JobRecord second = jobOf(tenant);
+        JobRecord third = jobOf(tenant);
+
+        assertThat(store.create(first, 2).block()).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(store.create(second, 2).block()).isEqualTo(new JobStore.Creation(true, 2));
+        assertThat(store.create(third, 2).block()).isEqualTo(new JobStore.Creation(false, 2));
+        assertThat(store.find(third.id()).block()).isNull();
+        assertThat(store.queuePosition(third.model(), third.id()).block()).isNull();
+        assertThat(store.create(jobOf("other-" + tenant), 2).block()).isEqualTo(new JobStore.Creation(true, 1));
+
+        JobRecord running = first.running(Instant.now(), "w");
+        store.transition(running).block();
+        assertThat(store.create(third, 2).block().created()).as("a RUNNING job still counts").isFalse();
+
+        store.transition(running.failed("boom", Instant.now())).block();
+        assertThat(store.create(third, 2).block()).isEqualTo(new JobStore.Creation(true, 2));
+
+        store.transition(second.cancelled(Instant.now())).block();
+        store.delete(third).block();
+        assertThat(store.create(jobOf(tenant), 1).block()).isEqualTo(new JobStore.Creation(true, 1));
+    }
+
+    @Test
+    void aJobWhoseRecordExpiredStopsCountingForItsTenant() {
+        JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1));
+        String tenant = "forgotten-" + JobId.random().value();
+        assertThat(shortLived.create(jobOf(tenant), 1).block().created()).isTrue();
+        JobRecord next = jobOf(tenant);
+
+        assertThat(shortLived.create(next, 1).block().created()).isFalse();
+        await().atMost(Duration.ofSeconds(10)).until(() -> shortLived.create(next, 1).block().created());
+    }
+
+    private static JobRecord jobOf(String tenant) {
+        return JobRecord.queued(JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("x")),
+                Instant.now(), null, tenant, false));
     }
 
     private static JobRecord queuedAt(String model, Instant createdAt) {

@@ -1,0 +1,25 @@
+-- Stores a new QUEUED job, puts it at the end of its model's queue and among its tenant's active jobs, in one atomic
+-- step: concurrent submits of one tenant, on any number of gateways, cannot overrun the tenant's cap together.
+-- Active entries are scored by when the job's record expires unless it changes again; those past it are trimmed
+-- first, so a job whose record expired without reaching a terminal status stops counting.
+-- KEYS[1] job record key, KEYS[2] the model's queue, KEYS[3] the tenant's active jobs
+-- ARGV[1] record JSON, ARGV[2] time to live in seconds, ARGV[3] job id, ARGV[4] queue score (accepted at, epoch ms),
+-- ARGV[5] most active jobs the tenant may have (0: no cap)
+-- Answers EXISTS when the id is taken, FULL:<n> when the tenant has n active jobs and n reaches the cap, else
+-- CREATED:<n> where n counts the new job.
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 'EXISTS'
+end
+local now = redis.call('TIME')
+local nowMs = now[1] * 1000 + math.floor(now[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', nowMs)
+local active = redis.call('ZCARD', KEYS[3])
+local cap = tonumber(ARGV[5])
+if cap > 0 and active >= cap then
+  return 'FULL:' .. active
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+redis.call('ZADD', KEYS[3], nowMs + ARGV[2] * 1000, ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return 'CREATED:' .. (active + 1)
