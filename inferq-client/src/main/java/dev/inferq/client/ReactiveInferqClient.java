@@ -19,6 +19,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.codec.CodecException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.codec.ServerSentEvent;
@@ -194,6 +195,9 @@ public final class ReactiveInferqClient implements AutoCloseable {
             WebClient.RequestBodySpec request = web.post().uri(uri -> jobsUri(uri, model, options));
             if (options.idempotencyKey() != null) {
                 request.header("Idempotency-Key", options.idempotencyKey());
+            }
+            if (options.bypassCache()) {
+                request.header(HttpHeaders.CACHE_CONTROL, "no-cache");
             }
             return body.apply(request);
         }, Answers::submitted);

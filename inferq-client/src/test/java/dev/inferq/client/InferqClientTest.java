@@ -70,9 +70,25 @@ class InferqClientTest {
         assertThat(sent.uri().getQuery()).isEqualTo("timeout_s=30");
         assertThat(sent.headers().getFirst("Content-Type")).startsWith("application/json");
         assertThat(sent.headers().getFirst("Idempotency-Key")).isEqualTo("key-1");
+        assertThat(sent.headers().containsKey("Cache-Control")).isFalse();
         JsonNode body = JobCodec.mapper().readTree(sent.bodyText());
         assertThat(body.path("inputs").get(0).asString()).isEqualTo("I loved it");
         assertThat(body.path("inputs")).hasSize(2);
+    }
+
+    @Test
+    void aSubmitWithoutCacheSendsCacheControlNoCacheOnEveryKindOfSubmit() {
+        gateway.answer((request, exchange) -> sendAccepted(exchange));
+        SubmitOptions fresh = SubmitOptions.none().withoutCache().withTimeout(Duration.ofSeconds(5));
+
+        client.submitTexts("sentiment", List.of("fresh"), fresh);
+        client.submitImage("image", new byte[] {(byte) 0x89, 'P', 'N', 'G'}, "image/png", fresh);
+        client.submitImageUrl("image", URI.create("https://example.org/a.jpg"), fresh);
+
+        assertThat(gateway.requests()).hasSize(3).allSatisfy(request -> {
+            assertThat(request.headers().getFirst("Cache-Control")).isEqualTo("no-cache");
+            assertThat(request.uri().getQuery()).isEqualTo("timeout_s=5");
+        });
     }
 
     @Test

@@ -20,11 +20,16 @@ public final class ImageInputReader implements InputReader<Image> {
 
     @Override
     public List<Image> read(JobRequest request, StoredInputs stored) {
+        return List.of(ImageDecoder.decode(content(request, stored), policy));
+    }
+
+    /** The image's bytes as stored beside the job: the gateway's download of a URL, or the upload. */
+    @Override
+    public byte[] content(JobRequest request, StoredInputs stored) {
         if (!(request.input() instanceof JobInput.Image)) {
             throw new InvalidInputException("model '" + request.model() + "' classifies images, but the job's input "
                     + "is not an image");
         }
-        byte[] bytes = stored.load(request.id()).orElseThrow(() -> new InvalidInputException(INPUT_EXPIRED));
-        return List.of(ImageDecoder.decode(bytes, policy));
+        return stored.load(request.id()).orElseThrow(() -> new InvalidInputException(INPUT_EXPIRED));
     }
 }

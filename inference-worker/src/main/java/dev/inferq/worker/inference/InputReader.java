@@ -16,4 +16,12 @@ public interface InputReader<I> {
      * @throws InvalidInputException when this model cannot classify the job's input
      */
     List<I> read(JobRequest request, StoredInputs stored);
+
+    /**
+     * What {@code request}'s input is, as bytes, for the response cache: jobs with equal content get equal
+     * predictions from this model. Read before {@link #read}, which may then load the same stored bytes again.
+     *
+     * @throws InvalidInputException when this model cannot classify the job's input
+     */
+    byte[] content(JobRequest request, StoredInputs stored);
 }

@@ -2,16 +2,23 @@ package dev.inferq.worker.jobs;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
+import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.InputReader;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.ServedModel;
+import dev.inferq.worker.inference.StoredInputs;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -34,6 +41,15 @@ import org.slf4j.LoggerFactory;
  * first copied to the model's dead-letter topic ({@link DeadLetters}), so the copy is durable before the job is FAILED
  * and before the offset is committed.
  *
+ * <p>The response cache ({@link ResponseCache}) answers a started job whose model, variant and input content were
+ * computed within {@code inferq.cache.ttl}: it ends SUCCEEDED with {@code cached: true} and the stored predictions,
+ * through the same transition, events, webhook and meters as any job. The entries of a group are read with one
+ * {@code MGET} before its forward pass; identical jobs in one group run once, and the others share the predictions
+ * (also {@code cached: true}); the entries of what was computed are written before the outcomes are stored, so a job
+ * submitted after another's result was seen is answered from the cache. A job with {@code bypass_cache} neither reads,
+ * shares nor writes an entry: the client asked for its own computation, and {@code Cache-Control: no-store} asks that
+ * nothing of it be kept. Failures are never cached. Lookups are counted by result ({@link CacheMetrics}).
+ *
  * <p>Each stored outcome is counted and timed ({@link JobMetrics}) and traced ({@code inferq.store}); every log line
  * about a job carries its {@code job_id} and, from its consume span, its trace ({@link JobTracing}). Inputs are never
  * logged.
@@ -47,6 +63,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private static final Logger outcomeLog = LoggerFactory.getLogger("dev.inferq.worker.jobs.outcomes");
 
     private final String model;
+    private final String variant;
     private final InputReader<I> inputs;
     private final BatchedInference<I> inference;
     private final BlockingJobStore store;
@@ -56,6 +73,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private final CrashHook crashHook;
     private final JobMetrics metrics;
     private final JobTracing tracing;
+    private final ResponseCache cache;
+    private final CacheMetrics cacheMetrics;
 
     /** A job's terminal record, not yet stored. */
     private record Outcome(Job job, JobRecord record) {
@@ -73,9 +92,53 @@ public final class BatchJobRunner<I> implements BatchRunner {
         }
     }
 
+    /** A job this group started: its RUNNING record, and its cache key (null: it neither reads nor shares one). */
+    private record Started(Job job, JobRecord running, String key) {
+    }
+
+    /**
+     * One forward pass's worth of work for a group: the job that runs, the identical jobs that share its predictions,
+     * and its task once its input is read.
+     */
+    private static final class Computation<I> {
+
+        private final Started leader;
+        private final List<Started> sharers = new ArrayList<>();
+        private Task<I> task;
+
+        Computation(Started leader) {
+            this.leader = leader;
+        }
+
+        List<Started> members() {
+            List<Started> all = new ArrayList<>(sharers.size() + 1);
+            all.add(leader);
+            all.addAll(sharers);
+            return all;
+        }
+    }
+
+    /** Stored input bytes loaded at most once per job and group: both the cache key and the reader need them. */
+    private static final class LoadedInputs implements StoredInputs {
+
+        private final StoredInputs store;
+        private final Map<JobId, Optional<byte[]>> loaded = new HashMap<>();
+
+        LoadedInputs(StoredInputs store) {
+            this.store = store;
+        }
+
+        @Override
+        public Optional<byte[]> load(JobId id) {
+            return loaded.computeIfAbsent(id, store::load);
+        }
+    }
+
     public BatchJobRunner(ServedModel<I> model, BatchPolicy policy, BlockingJobStore store, DeadLetters deadLetters,
-            WorkerProperties properties, JobMetrics metrics, JobTracing tracing) {
+            WorkerProperties properties, JobMetrics metrics, JobTracing tracing, ResponseCache cache,
+            CacheMetrics cacheMetrics) {
         this.model = model.name();
+        this.variant = model.variant();
         this.inputs = model.inputs();
         this.inference = new BatchedInference<>(model.classifier(), policy, metrics, tracing);
         this.store = store;
@@ -85,6 +148,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
         this.crashHook = new CrashHook(properties.crashOnInput());
         this.metrics = metrics;
         this.tracing = tracing;
+        this.cache = cache;
+        this.cacheMetrics = cacheMetrics;
     }
 
     /**
@@ -168,7 +233,10 @@ public final class BatchJobRunner<I> implements BatchRunner {
         return candidates;
     }
 
-    /** Starts {@code group}, classifies its inputs in one go and stores each outcome; answers how many ran. */
+    /**
+     * Starts {@code group}, answers what the response cache holds, classifies the other inputs in one go and stores
+     * each outcome; answers how many jobs ran a forward pass.
+     */
     private int runTogether(Batch batch, List<Candidate> group) {
         if (group.isEmpty()) {
             return 0;
@@ -191,7 +259,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
             }
         }
         List<Transition> started = store.transitionAll(running);
-        List<Task<I>> tasks = new ArrayList<>();
+        StoredInputs loaded = new LoadedInputs(store);
+        List<Started> keyed = new ArrayList<>();
         for (int i = 0; i < starting.size(); i++) {
             Job job = starting.get(i).job();
             if (!started.get(i).applied()) {
@@ -201,9 +270,23 @@ public final class BatchJobRunner<I> implements BatchRunner {
                 continue;
             }
             try {
-                tasks.add(new Task<>(job, running.get(i), inputs.read(job.request(), store)));
+                keyed.add(new Started(job, running.get(i), cacheKey(job.request(), loaded)));
             } catch (InvalidInputException e) {
                 outcomes.add(failed(batch, job, running.get(i), e.getMessage()));
+            }
+        }
+        List<Computation<I>> computations = answerFromCache(keyed, outcomes);
+        List<Task<I>> tasks = new ArrayList<>();
+        for (Computation<I> computation : computations) {
+            Started leader = computation.leader;
+            try {
+                computation.task = new Task<>(leader.job(), leader.running(),
+                        inputs.read(leader.job().request(), loaded));
+                tasks.add(computation.task);
+            } catch (InvalidInputException e) {
+                // The sharers have the same input: it fails them for the same reason.
+                computation.members().forEach(member -> outcomes.add(
+                        failed(batch, member.job(), member.running(), e.getMessage())));
             }
         }
         for (Task<I> task : tasks) {
@@ -213,12 +296,73 @@ public final class BatchJobRunner<I> implements BatchRunner {
         }
         inference.run(tasks);
         Instant finished = Instant.now();
-        for (Task<I> task : tasks) {
-            outcomes.add(task.error() == null ? new Outcome(task.job(), task.succeeded(finished))
-                    : failed(batch, task.job(), task.running(), task.error()));
+        Map<String, List<Prediction>> entries = new LinkedHashMap<>();
+        for (Computation<I> computation : computations) {
+            Task<I> task = computation.task;
+            if (task == null) {
+                continue;
+            }
+            if (task.error() != null) {
+                computation.members().forEach(member -> outcomes.add(
+                        failed(batch, member.job(), member.running(), task.error())));
+                continue;
+            }
+            outcomes.add(new Outcome(task.job(), task.succeeded(finished)));
+            for (Started sharer : computation.sharers) {
+                outcomes.add(new Outcome(sharer.job(), sharer.running().succeeded(task.predictions(), finished, true)));
+            }
+            if (computation.leader.key() != null) {
+                entries.put(computation.leader.key(), task.predictions());
+            }
         }
+        cache.store(entries);
         finish(batch, outcomes);
         return tasks.size();
+    }
+
+    /** The job's cache key; null when it neither reads nor shares the cache (the cache is off, or it bypasses it). */
+    private String cacheKey(JobRequest request, StoredInputs loaded) {
+        if (!cache.enabled() || request.bypassCache()) {
+            return null;
+        }
+        return cache.key(model, variant, request.tenant(), inputs.content(request, loaded));
+    }
+
+    /**
+     * Finishes the jobs whose predictions the cache holds (adding their outcomes) and answers what is left to compute,
+     * one computation per distinct key: an identical job later in the group shares the first one's.
+     */
+    private List<Computation<I>> answerFromCache(List<Started> keyed, List<Outcome> outcomes) {
+        List<Started> lookedUp = keyed.stream().filter(job -> job.key() != null).toList();
+        List<Optional<List<Prediction>>> found = cache.lookup(lookedUp.stream().map(Started::key).toList());
+        Map<String, List<Prediction>> entries = new HashMap<>();
+        for (int i = 0; i < lookedUp.size(); i++) {
+            if (found.get(i).isPresent()) {
+                entries.put(lookedUp.get(i).key(), found.get(i).get());
+            }
+        }
+        Instant now = Instant.now();
+        List<Computation<I>> computations = new ArrayList<>();
+        Map<String, Computation<I>> byKey = new HashMap<>();
+        for (Started job : keyed) {
+            List<Prediction> stored = entries.get(job.key());
+            if (job.key() == null) {
+                cacheMetrics.bypass();
+                computations.add(new Computation<>(job));
+            } else if (stored != null && stored.size() == job.running().inputCount()) {
+                cacheMetrics.hit();
+                outcomes.add(new Outcome(job.job(), job.running().succeeded(stored, now, true)));
+            } else if (byKey.containsKey(job.key())) {
+                cacheMetrics.hit();
+                byKey.get(job.key()).sharers.add(job);
+            } else {
+                cacheMetrics.miss();
+                Computation<I> computation = new Computation<>(job);
+                byKey.put(job.key(), computation);
+                computations.add(computation);
+            }
+        }
+        return computations;
     }
 
     /**
@@ -254,7 +398,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
             JobRecord outcome = outcomes.get(i).record();
             try (JobTracing.Scope scope = about(batch, outcomes.get(i).job())) {
                 if (transitions.get(i).applied()) {
-                    outcomeLog.info("Job {} {} ({} input(s))", outcome.id(), outcome.status(), outcome.inputCount());
+                    outcomeLog.info("Job {} {} ({} input(s){})", outcome.id(), outcome.status(), outcome.inputCount(),
+                            outcome.cached() ? ", from the response cache" : "");
                 } else {
                     log.info("Job {} ended {} but was not stored: it became {} meanwhile", outcome.id(),
                             outcome.status(), describe(transitions.get(i)));

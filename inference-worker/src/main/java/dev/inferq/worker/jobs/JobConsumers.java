@@ -4,6 +4,7 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,7 +42,7 @@ public class JobConsumers implements SmartLifecycle {
 
     public JobConsumers(ModelRegistry registry, ModelCatalog catalog, ConsumerFactory<String, byte[]> consumerFactory,
             BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters,
-            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, ResponseCache cache) {
         this.shutdownTimeout = properties.shutdownTimeout();
         JobTracing tracing = new JobTracing(tracer.getIfAvailable(() -> Tracer.NOOP),
                 propagator.getIfAvailable(() -> Propagator.NOOP));
@@ -56,10 +57,12 @@ public class JobConsumers implements SmartLifecycle {
                     fairShare.readAheadJobs());
             BatchMetrics metrics = new BatchMetrics(meters, model.name());
             JobMetrics jobMetrics = new JobMetrics(meters, model.name());
+            CacheMetrics cacheMetrics = new CacheMetrics(meters, model.name());
             for (int i = 0; i < properties.consumersPerModel(); i++) {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
                         consumer(model.name(), i, policy, consumerFactory), policy, fairShare,
-                        new BatchJobRunner<>(model, policy, store, deadLetters, properties, jobMetrics, tracing),
+                        new BatchJobRunner<>(model, policy, store, deadLetters, properties, jobMetrics, tracing, cache,
+                                cacheMetrics),
                         retryBackOff(properties), properties.shutdownTimeout(), metrics, tracing);
                 consumers.add(consumer);
                 threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));

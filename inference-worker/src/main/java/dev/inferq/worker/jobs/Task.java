@@ -60,8 +60,13 @@ final class Task<I> {
         return error;
     }
 
+    /** The predictions, in input order; only when {@link #error()} is null. */
+    List<Prediction> predictions() {
+        return List.of(predictions);
+    }
+
     /** The SUCCEEDED record; only when {@link #error()} is null. */
     JobRecord succeeded(Instant now) {
-        return running.succeeded(List.of(predictions), now);
+        return running.succeeded(predictions(), now);
     }
 }
