@@ -27,6 +27,7 @@ public class WorkerAnnouncer implements SmartLifecycle {
     private final WorkerPresence presence;
     private final Duration interval;
     private ScheduledExecutorService scheduler;
+    private boolean loginRefused;
 
     public WorkerAnnouncer(WorkerDirectory directory, ModelRegistry registry, WorkerProperties properties) {
         this.directory = directory;
@@ -39,10 +40,31 @@ public class WorkerAnnouncer implements SmartLifecycle {
     private void announce() {
         try {
             directory.announce(presence, interval.multipliedBy(3)).block(interval);
+            loginRefused = false;
         } catch (RuntimeException e) {
-            // Redis away: the entry may lapse meanwhile, which is the truth the registry should show.
-            log.debug("Could not announce worker {}: {}", presence.id(), e.toString());
+            String refusal = loginRefusal(e);
+            if (refusal != null && !loginRefused) {
+                // Unlike Redis being away, this does not pass: no job's result can be stored until the settings change.
+                log.warn("Redis refused this worker's login ({}): set spring.data.redis.username and"
+                        + " spring.data.redis.password (SPRING_DATA_REDIS_USERNAME, SPRING_DATA_REDIS_PASSWORD)",
+                        refusal);
+            } else {
+                // Redis away: the entry may lapse meanwhile, which is the truth the registry should show.
+                log.debug("Could not announce worker {}: {}", presence.id(), e.toString());
+            }
+            loginRefused = refusal != null;
         }
+    }
+
+    /** Redis's answer when it refused the credentials (NOAUTH, WRONGPASS), found among the causes; else null. */
+    private static String loginRefusal(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            String message = cause.getMessage();
+            if (message != null && (message.startsWith("NOAUTH") || message.startsWith("WRONGPASS"))) {
+                return message;
+            }
+        }
+        return null;
     }
 
     @Override

@@ -19,16 +19,25 @@ final class PlatformProcesses implements AutoCloseable {
     static final Path REPO = Path.of(System.getProperty("inferq.repo.dir", "..")).toAbsolutePath().normalize();
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
-    private final RealInfrastructure infra = RealInfrastructure.shared();
+    static final Path GATEWAY_JAR = REPO.resolve("api-gateway/target/api-gateway.jar");
+    static final Path WORKER_JAR = REPO.resolve("inference-worker/target/inference-worker.jar");
+
+    private final Map<String, String> infraEnv;
     private final Path logs;
     private final ManagedProcess gateway;
     private final int gatewayPort;
 
     PlatformProcesses(String name) throws IOException {
+        this(name, RealInfrastructure.shared().environment());
+    }
+
+    /** {@code infraEnv}: the environment that points the services at their Kafka and Redis. */
+    PlatformProcesses(String name, Map<String, String> infraEnv) throws IOException {
+        this.infraEnv = Map.copyOf(infraEnv);
         logs = Files.createDirectories(REPO.resolve("system-tests/target/process-logs/" + name));
         gatewayPort = freePort();
         // Tests serve images from a loopback server, which the URL guard refuses unless allowed.
-        gateway = start("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"),
+        gateway = start("gateway", GATEWAY_JAR,
                 Map.of("GATEWAY_PORT", Integer.toString(gatewayPort), "IMAGE_URL_ALLOWLIST", "127.0.0.1"));
         gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY_TIMEOUT);
     }
@@ -44,26 +53,34 @@ final class PlatformProcesses implements AutoCloseable {
 
     /** Like {@link #startWorker(String, List)}, on {@code port}, for tests that read the worker's own endpoints. */
     ManagedProcess startWorker(String name, List<String> models, int port) {
-        ManagedProcess worker = start(name, REPO.resolve("inference-worker/target/inference-worker.jar"), Map.of(
+        ManagedProcess worker = start(name, WORKER_JAR, Map.of(
                 "WORKER_PORT", Integer.toString(port),
                 "WORKER_MODELS", String.join(",", models)));
         worker.awaitHealthUp(URI.create("http://127.0.0.1:" + port + "/actuator/health"), READY_TIMEOUT);
         return worker;
     }
 
-    private ManagedProcess start(String name, Path jar, Map<String, String> extraEnv) {
+    /** Starts {@code jar} with the infrastructure's environment and {@code extraEnv}; waits for nothing. */
+    ManagedProcess start(String name, Path jar, Map<String, String> extraEnv) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run the tests through Maven (./mvnw verify), which"
                     + " packages the services first");
         }
-        Map<String, String> env = new HashMap<>(infra.environment());
+        Path logFile = logs.resolve(name + ".log");
+        try {
+            // ManagedProcess appends: a test that reads a log must not find an earlier run's lines in it.
+            Files.deleteIfExists(logFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> env = new HashMap<>(infraEnv);
         env.put("MODELS_DIR", REPO.resolve("models/tiny").toString());
         env.putAll(extraEnv);
         return ManagedProcess.builder(name)
                 .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), List.of())
                 .env(env)
                 .workDir(REPO)
-                .logFile(logs.resolve(name + ".log"))
+                .logFile(logFile)
                 .start();
     }
 
