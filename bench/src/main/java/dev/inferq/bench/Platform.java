@@ -43,16 +43,28 @@ final class Platform implements AutoCloseable {
     private final Process launcher;
     private final Path runDir;
     private final int gatewayPort;
+    private final int workerPort;
+    private final int kafkaPort;
+    private final int redisPort;
     private final Thread stopOnExit = new Thread(this::stop, "bench-stop-platform");
 
-    private Platform(Process launcher, Path runDir, int gatewayPort) {
+    private Platform(Process launcher, Path runDir, int gatewayPort, int workerPort, int kafkaPort, int redisPort) {
         this.launcher = launcher;
         this.runDir = runDir;
         this.gatewayPort = gatewayPort;
+        this.workerPort = workerPort;
+        this.kafkaPort = kafkaPort;
+        this.redisPort = redisPort;
     }
 
     /** Starts run-local (never building: bench/run built already) and waits for its ready banner. */
     static Platform start(BenchSettings s, Duration timeout, Consumer<String> log) throws IOException {
+        return start(s, timeout, Map.of(), log);
+    }
+
+    /** As {@link #start(BenchSettings, Duration, Consumer)}, with {@code settings} added to every process's env. */
+    static Platform start(BenchSettings s, Duration timeout, Map<String, String> settings, Consumer<String> log)
+            throws IOException {
         int[] ports = freePorts(5);
         Path runDir = s.runDir().toAbsolutePath();
         Files.createDirectories(runDir);
@@ -69,6 +81,7 @@ final class Platform implements AutoCloseable {
         env.put("INFERQ_RUN_DIR", runDir.toString());
         env.put("SKIP_BUILD", "1");
         env.remove("ECHO_LOGS");
+        env.putAll(settings);
         // The sample inputs repeat: with the response cache on, most jobs would skip the model and every figure
         // would measure the cache instead of the serving path.
         env.putIfAbsent("INFERQ_CACHE_ENABLED", "false");
@@ -78,7 +91,7 @@ final class Platform implements AutoCloseable {
                 "-Xmx1g -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2");
         log.accept("starting ./run-local (gateway :" + ports[0] + ", models " + s.modelsDir() + ", log "
                 + runDir.resolve("launcher.log") + ")");
-        Platform platform = new Platform(pb.start(), runDir, ports[0]);
+        Platform platform = new Platform(pb.start(), runDir, ports[0], ports[1], ports[2], ports[3]);
         Runtime.getRuntime().addShutdownHook(platform.stopOnExit);
         CompletableFuture<Boolean> ready = platform.copyOutput(runDir.resolve("launcher.log"));
         boolean up;
@@ -97,6 +110,19 @@ final class Platform implements AutoCloseable {
 
     URI gateway() {
         return URI.create("http://127.0.0.1:" + gatewayPort);
+    }
+
+    /** The (first) worker's actuator. */
+    URI worker() {
+        return URI.create("http://127.0.0.1:" + workerPort);
+    }
+
+    String kafkaBootstrapServers() {
+        return "127.0.0.1:" + kafkaPort;
+    }
+
+    int redisPort() {
+        return redisPort;
     }
 
     /**
