@@ -17,7 +17,7 @@ preprocessor_config.json.
 Usage
 -----
   /usr/bin/python3 models/convert_hf.py HF_FOLDER --name disaster [--out models/full] [--max-length 128]
-      [--source "huawei-noah/... fine-tuned on ..."] [--licence "..."] [--labels a,b] [--bf16]
+      [--source "huawei-noah/... fine-tuned on ..."] [--licence "..."] [--labels a,b] [--variants]
 
   HF_FOLDER  a local folder (e.g. from `huggingface-cli download REPO --local-dir HF_FOLDER` on another machine)
   --name     the model's name in inferq: the output folder and the .pt file are named after it
@@ -287,21 +287,22 @@ def convert_vit(folder, config, hf, args):
         worst = max(gm.max_diff(loaded(x), model(x))
                     for x in (torch.rand(b, 3, image, image, generator=gen) * 2 - 1 for b in (1, 3)))
     gm.check(worst < 1e-4, f"TorchScript vs eager, batch 1 and 3: max diff {worst:.2e}")
-    served = args.name
-    if args.bf16:
-        gm.save_traced(gm.bf16_variant(model), example, os.path.join(out, args.name + "_bf16.pt"))
-        served = args.name + "_bf16"
+    variants = ""
+    if args.variants:
+        images = gm.fidelity_images(args.fidelity_images, image, mean, std)
+        variants = gm.write_image_variants(out, args.name, model, example, images, random_weights=False)
     gm.write_text(os.path.join(out, "synset.txt"), "".join(label + "\n" for label in labels))
     hf_config = dict(config)
     hf_config.update(gm.labels_config(labels))
     hf_config["inferq_weights"] = "converted from a Hugging Face checkpoint (models/convert_hf.py)"
     gm.write_json(os.path.join(out, "config.json"), hf_config)
-    serving = gm.IMAGE_SERVING.format(model_name=served)
+    serving = gm.IMAGE_SERVING.format(model_name=args.name, variants=variants)
     serving = serving.replace("mean=0.5,0.5,0.5", "mean=" + ",".join(repr(m) for m in mean))
     serving = serving.replace("std=0.5,0.5,0.5", "std=" + ",".join(repr(s) for s in std))
     serving = serving.replace("width=224\nheight=224", f"width={width}\nheight={height}")
-    serving = serving.replace("image.pt (TorchScript, float32), image_bf16.pt",
-                              f"{args.name}.pt (TorchScript, float32), {args.name}_bf16.pt if converted with --bf16")
+    serving = serving.replace("image.pt (TorchScript, float32), the variants listed below",
+                              f"{args.name}.pt (TorchScript, float32), the variants listed below if converted with"
+                              " --variants")
     gm.write_text(os.path.join(out, "serving.properties"), serving)
     arch = {"type": "ViTForImageClassification", **c}
     return out, labels, arch, "image-classification"
@@ -324,7 +325,11 @@ def main(argv=None):
     parser.add_argument("--source", help="where the checkpoint comes from, for the model card")
     parser.add_argument("--licence", default="as stated by the checkpoint's source", help="for the model card")
     parser.add_argument("--dataset", default="as stated by the checkpoint's source", help="for the model card")
-    parser.add_argument("--bf16", action="store_true", help="ViT: also write <name>_bf16.pt and serve it")
+    parser.add_argument("--variants", action="store_true",
+                        help="ViT: also write <name>_bf16.pt and <name>_int8.pt with their fidelity against float32, "
+                             "as candidates the worker measures (models/README.md)")
+    parser.add_argument("--fidelity-images", type=int, default=240,
+                        help="ViT with --variants: images in the fixed fidelity set (default 240)")
     parser.add_argument("--labels", help="comma-separated label names in class-id order, replacing id2label's")
     args = parser.parse_args(argv)
     LABEL_OVERRIDE[:] = args.labels.split(",") if args.labels else []

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -91,14 +92,21 @@ class GatewayIT {
     void theRegistryShowsEachModelsCardAndTheWorkersServingItNow() {
         String id = "registry-test-" + UUID.randomUUID();
         workers.announce(new WorkerPresence(id, Instant.parse("2026-12-01T10:00:00Z"),
-                List.of(new WorkerPresence.Served("sentiment", "sentiment", "PyTorch"))), Duration.ofMinutes(1))
+                List.of(new WorkerPresence.Served("sentiment", "sentiment", "PyTorch"),
+                        new WorkerPresence.Served("image", "image_int8", "PyTorch", WorkerPresence.Served.MEASURED,
+                                new TreeMap<>(Map.of(1, 212.4, 4, 790.1))))), Duration.ofMinutes(1))
                 .block(Duration.ofSeconds(5));
         try {
             http.get().uri("/v1/models").exchange()
                     .expectStatus().isOk()
                     .expectBody()
                     .jsonPath("$.models[?(@.name == 'sentiment')].weights").isEqualTo(List.of("trained"))
-                    .jsonPath("$.models[?(@.name == 'image')].weights").isEqualTo(List.of("random"));
+                    .jsonPath("$.models[?(@.name == 'image')].weights").isEqualTo(List.of("random"))
+                    .jsonPath("$.models[?(@.name == 'image')].workers[?(@.id == '" + id + "')].variant")
+                    .isEqualTo(List.of("image_int8"))
+                    .jsonPath("$.models[?(@.name == 'image')].workers[?(@.id == '" + id + "')].ms_per_batch.4")
+                    .isEqualTo(List.of(790.1))
+                    .jsonPath("$.models[?(@.name == 'disaster')].workers[?(@.id == '" + id + "')]").isEmpty();
             http.get().uri("/v1/models/sentiment").exchange()
                     .expectStatus().isOk()
                     .expectBody()
@@ -107,6 +115,7 @@ class GatewayIT {
                     .jsonPath("$.card.metrics.test.accuracy").value(Double.class,
                             accuracy -> assertThat(accuracy).isGreaterThan(0.75))
                     .jsonPath("$.live.workers[?(@.id == '" + id + "')].variant").isEqualTo(List.of("sentiment"))
+                    .jsonPath("$.live.workers[?(@.id == '" + id + "')].selection").isEqualTo(List.of("only"))
                     .jsonPath("$.live.worker_count").value(Integer.class, count -> assertThat(count).isPositive());
             http.get().uri("/v1/models/disaster").exchange()
                     .expectStatus().isOk()
@@ -114,6 +123,9 @@ class GatewayIT {
             http.get().uri("/v1/models/image").exchange()
                     .expectStatus().isOk()
                     .expectBody().jsonPath("$.card.weights").isEqualTo("random")
+                    .jsonPath("$.live.workers[?(@.id == '" + id + "')].engine").isEqualTo(List.of("PyTorch"))
+                    .jsonPath("$.live.workers[?(@.id == '" + id + "')].selection").isEqualTo(List.of("measured"))
+                    .jsonPath("$.live.workers[?(@.id == '" + id + "')].ms_per_batch.1").isEqualTo(List.of(212.4))
                     .jsonPath("$.card.note").value(String.class, note -> assertThat(note).contains("random"));
             expectProblem(http.get().uri("/v1/models/nope").exchange(), HttpStatus.NOT_FOUND,
                     "model 'nope' does not exist");

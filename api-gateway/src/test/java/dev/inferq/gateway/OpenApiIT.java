@@ -147,6 +147,10 @@ class OpenApiIT {
                 .containsExactlyInAnyOrder("inputs", "url", "timeout_s", "callback_url");
         assertThat(document.at("/components/schemas/LegacyTextResponse/properties").propertyNames())
                 .containsExactly("user_id", "text", "model_name", "sentiment", "score", "prediction_time");
+        assertThat(document.at("/components/schemas/ModelInfo/properties").propertyNames())
+                .containsExactlyInAnyOrder("name", "task", "labels", "weights", "workers");
+        assertThat(document.at("/components/schemas/ServingWorker/properties").propertyNames())
+                .containsExactlyInAnyOrder("id", "variant", "engine", "selection", "ms_per_batch", "started_at");
     }
 
     @Test

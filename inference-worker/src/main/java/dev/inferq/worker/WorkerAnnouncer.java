@@ -14,9 +14,10 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps this worker listed in the {@link WorkerDirectory} while it runs: its presence (the models it serves and the
- * variant of each) is rewritten every {@code announce-interval} with three times that as its time to live, so the
- * registry ({@code GET /v1/models/{name}}) shows live workers only, and a worker that dies drops out by itself.
+ * Keeps this worker listed in the {@link WorkerDirectory} while it runs: its presence (the models it serves, the
+ * variant of each, how it was chosen and its measured milliseconds per batch) is rewritten every
+ * {@code announce-interval} with three times that as its time to live, so the registry ({@code GET /v1/models/{name}})
+ * shows live workers only, and a worker that dies drops out by itself.
  */
 @Component
 public class WorkerAnnouncer implements SmartLifecycle {
@@ -33,7 +34,8 @@ public class WorkerAnnouncer implements SmartLifecycle {
         this.directory = directory;
         this.interval = properties.announceInterval();
         this.presence = new WorkerPresence(properties.id(), Instant.now(), registry.models().stream()
-                .map(model -> new WorkerPresence.Served(model.name(), model.variant(), model.engine()))
+                .map(model -> new WorkerPresence.Served(model.name(), model.variant(), model.engine(),
+                        model.selection(), model.msPerBatch()))
                 .toList());
     }
 

@@ -78,10 +78,13 @@ public record WorkerProperties(
         @DefaultValue("true") boolean fairShare,
         @DefaultValue("2000") int readAhead,
         @DefaultValue("16MB") DataSize readAheadBytes,
-        @DefaultValue Map<String, Integer> tenantWeights) {
+        @DefaultValue Map<String, Integer> tenantWeights,
+        @DefaultValue Map<String, String> variant,
+        @DefaultValue VariantSelection variantSelection) {
 
     public WorkerProperties {
         models = List.copyOf(models);
+        variant = Map.copyOf(variant);
         requireAtLeast(1, maxBatchSize, "max-batch-size");
         if (maxBatchDelay.isNegative()) {
             throw new IllegalArgumentException("inferq.worker.max-batch-delay must not be negative, was "
@@ -108,6 +111,24 @@ public record WorkerProperties(
                 || retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
             throw new IllegalArgumentException("inferq.worker.retry-initial-backoff must be positive and at most"
                     + " inferq.worker.retry-max-backoff, were " + retryInitialBackoff + " and " + retryMaxBackoff);
+        }
+    }
+
+    /**
+     * Settings of the start-up measurement ({@code inferq.worker.variant-selection.*}).
+     *
+     * @param budget the most time one model's candidates spend in forward passes being measured (loading them is on
+     *     top). Ten seconds lets the full-size ViT-B/16 (about 1.6 s per pass of 4 images on a 2-core AVX2 CPU, 0.7 s
+     *     with AMX) have a warm-up and a timed pass at each batch size for two or three candidates; a tiny model
+     *     finishes all its rounds in well under a second
+     */
+    public record VariantSelection(@DefaultValue("10s") Duration budget) {
+
+        public VariantSelection {
+            if (budget.isNegative()) {
+                throw new IllegalArgumentException("inferq.worker.variant-selection.budget must not be negative, was "
+                        + budget);
+            }
         }
     }
 

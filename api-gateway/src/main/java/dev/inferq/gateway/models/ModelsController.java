@@ -17,11 +17,15 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** The model registry: the models this platform serves, each with its card and live figures. */
@@ -45,18 +49,24 @@ public class ModelsController {
     @GetMapping("/v1/models")
     @Operation(operationId = "listModels", summary = "List the models",
             description = "Each model's name (the `{model}` of the submit route),"
-                + " its task, its labels in the order of the scores, and where its weights come from.")
+                + " its task, its labels in the order of the scores, where its weights come from, and the workers"
+                + " serving it now: the variant each chose on its CPU (model file, engine) and its measured"
+                + " milliseconds per forward pass by batch size.")
     @ApiResponse(responseCode = "200", description = "The models", content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = ModelList.class),
             examples = @ExampleObject(name = "tiny models", value = """
                     {"models": [{"name": "disaster", "task": "text-classification", \
-                    "labels": ["not_disaster", "disaster"], "weights": "trained"}, \
-                    {"name": "sentiment", "task": "text-classification", "labels": ["negative", "positive"], \
-                    "weights": "trained"}]}""")))
-    public ModelList list() {
-        return new ModelList(catalog.all().stream()
-                .map(m -> new ModelInfo(m.name(), m.task(), m.labels(), m.card().weights()))
-                .toList());
+                    "labels": ["not_disaster", "disaster"], "weights": "trained", "workers": []}, \
+                    {"name": "image", "task": "image-classification", "labels": ["calling", "clapping"], \
+                    "weights": "random", "workers": [{"id": "4711@worker-image-0", "variant": "image_int8", \
+                    "engine": "PyTorch", "selection": "measured", "ms_per_batch": {"1": 212.4, "4": 790.1}, \
+                    "started_at": "2026-12-02T10:00:00Z"}]}]}""")))
+    public Mono<ModelList> list() {
+        return serving().collectMultimap(Map.Entry::getKey, Map.Entry::getValue)
+                .map(byModel -> new ModelList(catalog.all().stream()
+                        .map(m -> new ModelInfo(m.name(), m.task(), m.labels(), m.card().weights(),
+                                sorted(byModel.getOrDefault(m.name(), List.of()))))
+                        .toList()));
     }
 
     /**
@@ -75,25 +85,37 @@ public class ModelsController {
             @PathVariable String name) {
         ModelDescriptor model = catalog.find(name)
                 .orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
-        return workers.workers()
-                .flatMapIterable(worker -> worker.models().stream()
-                        .filter(served -> served.model().equals(name))
-                        .map(served -> new ServingWorker(worker.id(), served.variant(), served.engine(),
-                                worker.startedAt()))
-                        .toList())
-                .sort(Comparator.comparing(ServingWorker::id))
+        return serving().filter(entry -> entry.getKey().equals(name))
+                .map(Map.Entry::getValue)
                 .collectList()
+                .map(ModelsController::sorted)
                 .map(serving -> new ModelDetails(model.name(), model.task(), model.labels(), model.card(),
                         new Live(backlog.backlog(name), backlog.completedPerSecond(name).orElse(null),
                                 backpressure.throughputWindow().toSeconds(), serving.size(), serving)));
+    }
+
+    /** Every (model, worker serving it) pair the worker directory holds now. */
+    private Flux<Map.Entry<String, ServingWorker>> serving() {
+        return workers.workers().flatMapIterable(worker -> worker.models().stream()
+                .map(served -> Map.entry(served.model(), new ServingWorker(worker.id(), served.variant(),
+                        served.engine(), served.selection(), served.msPerBatch(), worker.startedAt())))
+                .toList());
+    }
+
+    private static List<ServingWorker> sorted(Collection<ServingWorker> serving) {
+        return serving.stream().sorted(Comparator.comparing(ServingWorker::id)).toList();
     }
 
     /** The answer of {@code GET /v1/models}. */
     public record ModelList(List<ModelInfo> models) {
     }
 
-    /** One model as clients see it; {@code weights} says whether it is {@code trained}, {@code converted} or not. */
-    public record ModelInfo(String name, ModelTask task, List<String> labels, String weights) {
+    /**
+     * One model as clients see it; {@code weights} says whether it is {@code trained}, {@code converted} or not, and
+     * {@code workers} who serves it now, in which variant.
+     */
+    public record ModelInfo(String name, ModelTask task, List<String> labels, String weights,
+            List<ServingWorker> workers) {
     }
 
     /** The answer of {@code GET /v1/models/{name}}. */
@@ -108,7 +130,15 @@ public class ModelsController {
             List<ServingWorker> workers) {
     }
 
-    /** A worker serving the model, and the variant (model file) and engine it runs. */
-    public record ServingWorker(String id, String variant, String engine, Instant startedAt) {
+    /**
+     * A worker serving the model: the variant (model file) and engine it runs, how it chose it ({@code measured} on
+     * its CPU among the folder's candidates, {@code pinned} by its operator, or the folder's {@code only} one), and the
+     * milliseconds per forward pass it measured at start, by batch size (empty unless measured).
+     */
+    public record ServingWorker(String id, String variant, String engine,
+            @Schema(allowableValues = {"measured", "pinned", "only"}) String selection,
+            @Schema(description = "milliseconds per forward pass by batch size, measured when the worker started",
+                    example = "{\"1\": 212.4, \"4\": 790.1}") SortedMap<Integer, Double> msPerBatch,
+            Instant startedAt) {
     }
 }

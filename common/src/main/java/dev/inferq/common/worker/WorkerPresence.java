@@ -1,8 +1,12 @@
 package dev.inferq.common.worker;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * What a running worker says about itself, refreshed while it lives ({@link WorkerDirectory}): its name, when it
@@ -16,7 +20,30 @@ public record WorkerPresence(String id, Instant startedAt, List<Served> models) 
         models = List.copyOf(models);
     }
 
-    /** One model this worker serves: the variant (model file) and the engine that runs it. */
-    public record Served(String model, String variant, String engine) {
+    /**
+     * One model this worker serves: the variant (model file) and the engine that runs it, how the variant was chosen
+     * ({@link #MEASURED} on this machine's CPU, {@link #PINNED} by the operator, or the folder's {@link #ONLY} one),
+     * and the milliseconds per forward pass measured at start, by batch size (empty when nothing was measured).
+     * Presences written before the last two fields existed read as {@link #ONLY} with no figures.
+     */
+    public record Served(String model, String variant, String engine, String selection,
+            SortedMap<Integer, Double> msPerBatch) {
+
+        public static final String MEASURED = "measured";
+        public static final String PINNED = "pinned";
+        public static final String ONLY = "only";
+
+        public Served {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(variant, "variant");
+            Objects.requireNonNull(engine, "engine");
+            selection = selection == null ? ONLY : selection;
+            msPerBatch = Collections.unmodifiableSortedMap(new TreeMap<>(msPerBatch == null ? Map.of() : msPerBatch));
+        }
+
+        /** A model served in the only variant its folder has, not measured. */
+        public Served(String model, String variant, String engine) {
+            this(model, variant, engine, ONLY, new TreeMap<>());
+        }
     }
 }

@@ -1,13 +1,18 @@
 package dev.inferq.worker.inference;
 
-import ai.djl.ModelException;
 import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.worker.WorkerProperties;
-import java.io.IOException;
+import dev.inferq.worker.inference.variant.ClassifierTrial;
+import dev.inferq.worker.inference.variant.CpuFeatures;
+import dev.inferq.worker.inference.variant.ModelVariant;
+import dev.inferq.worker.inference.variant.ModelVariants;
+import dev.inferq.worker.inference.variant.VariantSelector;
+import dev.inferq.worker.jobs.BatchPolicy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +20,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The models this worker serves, each loaded once when the application starts and closed when it stops. Loading
- * happens in the constructor, so the application (and its health endpoint) is only up once every model is.
+ * happens in the constructor, so the application (and its health endpoint) is only up once every model is. Where a
+ * model folder lists several variants, the one served is chosen here, on this machine's CPU ({@link VariantSelector}).
  */
 @Component
 public class ModelRegistry implements AutoCloseable {
@@ -30,10 +36,18 @@ public class ModelRegistry implements AutoCloseable {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(properties.intraOpThreads()));
         }
         System.setProperty("ai.djl.pytorch.graph_optimizer", Boolean.toString(properties.graphOptimizer()));
+        properties.variant().keySet().stream().filter(model -> catalog.find(model).isEmpty()).findFirst()
+                .ifPresent(model -> {
+                    throw new IllegalStateException("inferq.worker.variant." + model + " pins a variant of model '"
+                            + model + "', which is not in the models folder; its models are " + catalog.names());
+                });
         List<ServedModel<?>> loaded = new ArrayList<>();
         try {
+            CpuFeatures cpu = CpuFeatures.ofThisMachine();
+            log.info("CPU flags that decide model variants: {}", cpu.summary());
+            VariantSelector selector = new VariantSelector(cpu, properties.variantSelection().budget());
             for (ModelDescriptor descriptor : catalog.only(properties.models()).all()) {
-                loaded.add(load(descriptor, images));
+                loaded.add(load(descriptor, images, properties, selector));
             }
         } catch (RuntimeException e) {
             loaded.forEach(model -> model.classifier().close());
@@ -52,24 +66,38 @@ public class ModelRegistry implements AutoCloseable {
         models.forEach(model -> model.classifier().close());
     }
 
-    private static ServedModel<?> load(ModelDescriptor descriptor, ImagePolicy images) {
+    private static ServedModel<?> load(ModelDescriptor descriptor, ImagePolicy images, WorkerProperties properties,
+            VariantSelector selector) {
         long start = System.nanoTime();
         try {
+            List<ModelVariant> candidates = ModelVariants.of(descriptor);
+            Optional<String> pinned = Optional.ofNullable(properties.variant().get(descriptor.name()));
+            List<Integer> sizes = List.of(1, BatchPolicy.of(descriptor, properties).maxBatchSize());
             ServedModel<?> model = switch (descriptor.task()) {
-                case TEXT_CLASSIFICATION -> new ServedModel<>(TextClassifier.load(descriptor), new TextInputReader(),
-                        DjlClassifier.modelFileName(descriptor), DjlClassifier.engine(descriptor));
-                case IMAGE_CLASSIFICATION ->
-                        new ServedModel<>(ImageClassifier.load(descriptor), new ImageInputReader(images),
-                                DjlClassifier.modelFileName(descriptor), DjlClassifier.engine(descriptor));
+                case TEXT_CLASSIFICATION -> served(selector.select(descriptor.name(), candidates, pinned, sizes,
+                        variant -> ClassifierTrial.ofText(TextClassifier.load(variant.applyTo(descriptor)))),
+                        new TextInputReader());
+                case IMAGE_CLASSIFICATION -> served(selector.select(descriptor.name(), candidates, pinned, sizes,
+                        variant -> ClassifierTrial.ofImage(ImageClassifier.load(variant.applyTo(descriptor)))),
+                        new ImageInputReader(images));
             };
-            // engine and file come from serving.properties (engine, option.modelName): e.g. image_bf16 vs image
-            log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}') in {} ms", descriptor.name(),
-                    descriptor.task().apiName(), descriptor.directory(), DjlClassifier.engine(descriptor),
-                    DjlClassifier.modelFileName(descriptor), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+            log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}', {}) in {} ms", descriptor.name(),
+                    descriptor.task().apiName(), descriptor.directory(), model.engine(), model.variant(),
+                    model.selection(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
             return model;
-        } catch (ModelException | IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new IllegalStateException("cannot load model '" + descriptor.name() + "' from model folder "
                     + descriptor.directory() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static <I> ServedModel<I> served(VariantSelector.Selection<Classifier<I>> selection,
+            InputReader<I> inputs) {
+        if (selection.rows().size() > 1) {
+            log.info("Variants of model '{}' (ms per forward pass, fastest of the timed passes):\n{}",
+                    selection.model().name(), selection.table());
+        }
+        return new ServedModel<>(selection.model(), inputs, selection.variant().name(), selection.variant().engine(),
+                selection.how(), selection.msPerBatch());
     }
 }

@@ -1,0 +1,274 @@
+package dev.inferq.worker.inference.variant;
+
+import dev.inferq.common.worker.WorkerPresence;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Chooses which of a model folder's variants this worker serves, on the CPU it runs on (models/README.md, "Image
+ * model variants"). Candidates the CPU cannot run fast ({@link CpuFeatures#whySlow}) and those whose recorded
+ * fidelity failed are skipped without loading; the rest are loaded one after the other, the baseline first (when
+ * nothing qualifies, the baseline alone is measured and served: float32 always runs), and timed: one warm-up pass at each batch size, then up to {@value #ROUNDS} timed rounds over all sizes. The fastest at
+ * the largest batch size is served; every other candidate is closed as soon as it has lost, so at most two are
+ * loaded at a time.
+ *
+ * <p>Time is capped: the forward passes spent measuring one model stop once they add up to {@code budget}, and a
+ * candidate is dropped as soon as one of its passes takes more than {@value #GIVE_UP_FACTOR} times the best
+ * candidate's pass at the same size (warm-up against warm-up, timed against timed). The baseline is always timed
+ * once at each size, whatever the budget, so there is a figure to compare against. A pinned variant, or a folder with
+ * a single candidate (no {@code variants} list), is loaded without measuring.
+ */
+public final class VariantSelector {
+
+    /** Timed rounds per candidate at most; the figure kept per size is the fastest, the least disturbed by others. */
+    static final int ROUNDS = 3;
+    /** A candidate this many times slower than the best at one pass cannot win: stop spending time on it. */
+    static final double GIVE_UP_FACTOR = 2.0;
+
+    private final CpuFeatures cpu;
+    private final Duration budget;
+
+    public VariantSelector(CpuFeatures cpu, Duration budget) {
+        this.cpu = cpu;
+        this.budget = budget;
+    }
+
+    /** A loaded candidate that can run forward passes. */
+    public interface Trial<M> extends AutoCloseable {
+
+        /** What is served if this candidate wins. */
+        M model();
+
+        /** Runs one forward pass over {@code batchSize} inputs and says how long it took. */
+        Duration pass(int batchSize);
+
+        /** Releases the candidate; called on every candidate except the one served. */
+        @Override
+        void close();
+    }
+
+    /** Loads one candidate. */
+    @FunctionalInterface
+    public interface Loader<M> {
+        Trial<M> load(ModelVariant variant) throws Exception;
+    }
+
+    /** What became of one candidate. */
+    public enum Outcome {
+        CHOSEN, PINNED, ONLY, MEASURED, SLOWER, NOT_MEASURED, SKIPPED, FAILED_FIDELITY, FAILED;
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    /** One line of the selection table: a candidate, its outcome, its milliseconds per pass by batch size, why. */
+    public record Row(ModelVariant variant, Outcome outcome, SortedMap<Integer, Double> msPerBatch, String note) {
+
+        public Row {
+            msPerBatch = Collections.unmodifiableSortedMap(new TreeMap<>(msPerBatch));
+        }
+    }
+
+    /**
+     * The served candidate ({@code model}, its variant), how it was chosen ({@link WorkerPresence.Served#MEASURED},
+     * {@link WorkerPresence.Served#PINNED} or {@link WorkerPresence.Served#ONLY}), its measured milliseconds per
+     * forward pass by batch size (empty unless measured), and the table of every candidate.
+     */
+    public record Selection<M>(M model, ModelVariant variant, String how, SortedMap<Integer, Double> msPerBatch,
+            List<Row> rows) {
+
+        public Selection {
+            msPerBatch = Collections.unmodifiableSortedMap(new TreeMap<>(msPerBatch));
+            rows = List.copyOf(rows);
+        }
+
+        /** The table, one line per candidate: variant, engine, precision, ms per pass at each size, outcome. */
+        public String table() {
+            int width = rows.stream().mapToInt(row -> row.variant().name().length()).max().orElse(0);
+            return rows.stream().map(row -> String.format(Locale.ROOT, "  %-" + width + "s  %-12s %-4s  %-28s %s%s",
+                    row.variant().name(), row.variant().engine(), row.variant().precision().key(),
+                    timings(row.msPerBatch()), row.outcome().label(),
+                    row.note().isEmpty() ? "" : ": " + row.note())).collect(Collectors.joining("\n"));
+        }
+
+        private static String timings(SortedMap<Integer, Double> ms) {
+            return ms.isEmpty() ? "-" : ms.entrySet().stream()
+                    .map(e -> String.format(Locale.ROOT, "b%d=%.1fms", e.getKey(), e.getValue()))
+                    .collect(Collectors.joining(" "));
+        }
+    }
+
+    /**
+     * Chooses among {@code candidates} (the baseline first, as {@link ModelVariants#of} lists them).
+     *
+     * @param pinned the variant an operator pinned for this model, if any: loaded as it is, without measuring
+     * @param batchSizes the batch sizes to time (the model's smallest and largest); the largest decides
+     * @throws IllegalStateException when the pinned variant is not a candidate, or no candidate could be loaded
+     */
+    public <M> Selection<M> select(String model, List<ModelVariant> candidates, Optional<String> pinned,
+            List<Integer> batchSizes, Loader<M> loader) {
+        if (pinned.isPresent()) {
+            ModelVariant variant = candidates.stream().filter(c -> c.name().equals(pinned.get())).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("model '" + model + "' has no variant '"
+                            + pinned.get() + "' to pin; its candidates are "
+                            + candidates.stream().map(ModelVariant::name).toList()));
+            return only(model, variant, loader, WorkerPresence.Served.PINNED, Outcome.PINNED, pinnedNote(variant));
+        }
+        List<Row> rows = new ArrayList<>();
+        List<ModelVariant> eligible = new ArrayList<>();
+        for (ModelVariant candidate : candidates) {
+            Optional<String> slow = cpu.whySlow(candidate.precision());
+            if (slow.isPresent()) {
+                rows.add(new Row(candidate, Outcome.SKIPPED, new TreeMap<>(), slow.get()));
+            } else if (!candidate.fidelity().passed()) {
+                rows.add(new Row(candidate, Outcome.FAILED_FIDELITY, new TreeMap<>(), candidate.fidelity().summary()));
+            } else {
+                eligible.add(candidate);
+            }
+        }
+        if (candidates.size() == 1) {
+            return only(model, candidates.get(0), loader, WorkerPresence.Served.ONLY, Outcome.ONLY, "");
+        }
+        if (eligible.isEmpty()) {
+            // Nothing else qualifies on this CPU; the baseline always runs, so it is measured and served.
+            ModelVariant baseline = candidates.get(0);
+            rows.removeIf(row -> row.variant().equals(baseline));
+            eligible.add(baseline);
+        }
+        return measure(model, eligible, rows, new TreeSet<>(batchSizes), loader);
+    }
+
+    private <M> Selection<M> measure(String model, List<ModelVariant> eligible, List<Row> rows,
+            TreeSet<Integer> sizes, Loader<M> loader) {
+        int deciding = sizes.last();
+        Measured<M> best = null;
+        long spentNanos = 0;
+        List<Row> measuredRows = new ArrayList<>();
+        for (ModelVariant candidate : eligible) {
+            if (best != null && spentNanos >= budget.toNanos()) {
+                measuredRows.add(new Row(candidate, Outcome.NOT_MEASURED, new TreeMap<>(),
+                        "measuring budget of " + budget.toMillis() + " ms spent before its turn"));
+                continue;
+            }
+            Trial<M> trial;
+            try {
+                trial = loader.load(candidate);
+            } catch (Exception e) {
+                measuredRows.add(new Row(candidate, Outcome.FAILED, new TreeMap<>(), "cannot load: " + e.getMessage()));
+                continue;
+            }
+            Measured<M> current = new Measured<>(candidate, trial);
+            String stopped = "";
+            Outcome outcome = Outcome.MEASURED;
+            try {
+                passes:
+                for (int round = 0; round <= ROUNDS; round++) {
+                    for (int size : sizes) {
+                        if (best != null && spentNanos >= budget.toNanos()) {
+                            stopped = "measuring budget of " + budget.toMillis() + " ms spent";
+                            break passes;
+                        }
+                        double ms = millis(trial.pass(size));
+                        spentNanos += (long) (ms * 1e6);
+                        (round == 0 ? current.warm : current.timed).merge(size, ms, Math::min);
+                        Double bestMs = best == null ? null : (round == 0 ? best.warm : best.timed).get(size);
+                        if (bestMs != null && ms > GIVE_UP_FACTOR * bestMs) {
+                            outcome = Outcome.SLOWER;
+                            stopped = String.format(Locale.ROOT, "a pass at batch %d took %.1f ms, over %.0fx %s's",
+                                    size, ms, GIVE_UP_FACTOR, best.variant.name());
+                            break passes;
+                        }
+                    }
+                    if (best == null && spentNanos >= budget.toNanos() && round > 0) {
+                        break;
+                    }
+                }
+            } catch (RuntimeException e) {
+                trial.close();
+                measuredRows.add(new Row(candidate, Outcome.FAILED, current.timed, "a forward pass failed: "
+                        + e.getMessage()));
+                continue;
+            }
+            if (outcome != Outcome.SLOWER && !current.timed.keySet().containsAll(sizes)) {
+                outcome = Outcome.NOT_MEASURED;
+            }
+            if (outcome == Outcome.MEASURED && (best == null || current.timed.get(deciding) < best.timed.get(deciding))) {
+                if (best != null) {
+                    best.trial.close();
+                }
+                best = current;
+            } else {
+                trial.close();
+            }
+            measuredRows.add(new Row(candidate, outcome, outcome == Outcome.SLOWER ? current.warmOrTimed()
+                    : current.timed, stopped));
+        }
+        if (best == null) {
+            throw new IllegalStateException("no variant of model '" + model + "' could be loaded and run:\n"
+                    + new Selection<>(null, eligible.get(0), "", new TreeMap<>(), concat(measuredRows, rows)).table());
+        }
+        List<Row> table = new ArrayList<>();
+        for (Row row : measuredRows) {
+            table.add(row.variant().equals(best.variant) ? new Row(row.variant(), Outcome.CHOSEN, row.msPerBatch(),
+                    "fastest at batch " + deciding) : row);
+        }
+        return new Selection<>(best.trial.model(), best.variant, WorkerPresence.Served.MEASURED, best.timed,
+                concat(table, rows));
+    }
+
+    private <M> Selection<M> only(String model, ModelVariant variant, Loader<M> loader, String how, Outcome outcome,
+            String note) {
+        try {
+            Trial<M> trial = loader.load(variant);
+            return new Selection<>(trial.model(), variant, how, new TreeMap<>(),
+                    List.of(new Row(variant, outcome, new TreeMap<>(), note)));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot load variant '" + variant.name() + "' of model '" + model
+                    + "': " + e.getMessage(), e);
+        }
+    }
+
+    private String pinnedNote(ModelVariant variant) {
+        List<String> caveats = new ArrayList<>();
+        cpu.whySlow(variant.precision()).ifPresent(caveats::add);
+        if (!variant.fidelity().passed()) {
+            caveats.add("fidelity not passed (" + variant.fidelity().summary() + ")");
+        }
+        return caveats.isEmpty() ? "by the operator" : "by the operator, although " + String.join("; ", caveats);
+    }
+
+    private static List<Row> concat(List<Row> first, List<Row> second) {
+        List<Row> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    private static double millis(Duration duration) {
+        return Math.round(duration.toNanos() / 1e5) / 10.0;
+    }
+
+    private static final class Measured<M> {
+        final ModelVariant variant;
+        final Trial<M> trial;
+        final SortedMap<Integer, Double> warm = new TreeMap<>();
+        final SortedMap<Integer, Double> timed = new TreeMap<>();
+
+        Measured(ModelVariant variant, Trial<M> trial) {
+            this.variant = variant;
+            this.trial = trial;
+        }
+
+        SortedMap<Integer, Double> warmOrTimed() {
+            return timed.isEmpty() ? warm : timed;
+        }
+    }
+}
