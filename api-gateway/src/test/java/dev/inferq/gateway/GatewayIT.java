@@ -241,6 +241,49 @@ class GatewayIT {
     }
 
     @Test
+    void cacheControlNoCacheOrNoStoreMakesTheJobBypassTheResponseCacheOnEverySubmitRoute() {
+        byte[] png = TestImages.png(24, 24);
+        try (KafkaConsumer<String, byte[]> texts = consumerOf("sentiment");
+                KafkaConsumer<String, byte[]> images = consumerOf("image")) {
+            String plain = (String) submitText("sentiment", "{\"inputs\": [\"from the cache, please\"]}").get("id");
+            String fresh = acceptedId(http.post().uri("/v1/models/sentiment/jobs")
+                    .contentType(MediaType.APPLICATION_JSON).header("Cache-Control", "no-cache")
+                    .bodyValue("{\"inputs\": [\"fresh, please\"]}").exchange());
+            String legacy = acceptedId(http.post().uri("/api/v1/sentiment_classification")
+                    .contentType(MediaType.APPLICATION_JSON).header("Prefer", "respond-async")
+                    .header("Cache-Control", "No-Store").bodyValue("{\"user_id\": \"7\", \"text\": [\"old\"]}")
+                    .exchange());
+            String upload = acceptedId(http.post().uri("/v1/models/image/jobs")
+                    .contentType(MediaType.MULTIPART_FORM_DATA).header("Cache-Control", "max-age=0")
+                    .body(BodyInserters.fromMultipartData(imageForm(png))).exchange());
+            String raw = acceptedId(http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_PNG)
+                    .header("Cache-Control", "max-stale=60, no-cache").bodyValue(png).exchange());
+            String rawCached = acceptedId(http.post().uri("/v1/models/image/jobs").contentType(MediaType.IMAGE_PNG)
+                    .header("Cache-Control", "max-age=60").bodyValue(png).exchange());
+
+            Map<String, JobRequest> textJobs = awaitAllPublished(texts, List.of(plain, fresh, legacy));
+            Map<String, JobRequest> imageJobs = awaitAllPublished(images, List.of(upload, raw, rawCached));
+
+            assertThat(textJobs.get(plain).bypassCache()).isFalse();
+            assertThat(textJobs.get(fresh).bypassCache()).isTrue();
+            assertThat(textJobs.get(legacy).bypassCache()).isTrue();
+            assertThat(imageJobs.get(upload).bypassCache()).isTrue();
+            assertThat(imageJobs.get(raw).bypassCache()).isTrue();
+            assertThat(imageJobs.get(rawCached).bypassCache()).isFalse();
+        }
+        // Not cached until a worker says so: the record shows the flag from the start.
+        http.get().uri("/v1/jobs/{id}", newQueuedJob().id().value()).exchange()
+                .expectStatus().isOk()
+                .expectBody().jsonPath("$.cached").isEqualTo(false);
+    }
+
+    private static String acceptedId(WebTestClient.ResponseSpec response) {
+        return (String) response.expectStatus().isAccepted()
+                .expectBody(new ParameterizedTypeReference<Map<String, Object>>() { })
+                .returnResult().getResponseBody().get("id");
+    }
+
+    @Test
     void imageUploadIsStoredBesideTheJobAndReferencedByTheMessage() throws IOException {
         byte[] png = TestImages.png(40, 30);
         try (KafkaConsumer<String, byte[]> consumer = consumerOf("image")) {

@@ -104,9 +104,11 @@ class OpenApiIT {
         assertThat(submit.at("/responses/202/headers/Location/schema/format").asString()).isEqualTo("uri-reference");
         assertThat(submit.at("/requestBody/content").propertyNames())
                 .containsExactlyInAnyOrder("application/json", "multipart/form-data", "image/*");
-        assertThat(parameterNames(submit)).contains("model", "timeout_s", "Idempotency-Key", "Prefer");
+        assertThat(parameterNames(submit)).contains("model", "timeout_s", "Idempotency-Key", "Prefer",
+                "Cache-Control");
         assertThat(submit.at("/responses/202/headers").propertyNames()).contains("Location", "Preference-Applied");
-        assertThat(parameterNames(document.at("/paths/~1api~1v1~1sentiment_classification/post"))).contains("Prefer");
+        assertThat(parameterNames(document.at("/paths/~1api~1v1~1sentiment_classification/post")))
+                .contains("Prefer", "Cache-Control");
         assertThat(document.at("/paths/~1api~1v1~1sentiment_classification/post/responses/202/headers")
                 .propertyNames()).contains("Location", "Preference-Applied");
 
@@ -142,7 +144,11 @@ class OpenApiIT {
     @Test
     void schemasUseTheWireNames() {
         assertThat(document.at("/components/schemas/JobRecord/properties").propertyNames())
-                .contains("input_count", "created_at", "started_at", "finished_at", "predictions");
+                .contains("input_count", "created_at", "started_at", "finished_at", "predictions", "cached");
+        assertThat(document.at("/components/schemas/JobRecord/properties/cached/type").asString())
+                .isEqualTo("boolean");
+        assertThat(document.at("/components/schemas/JobRecord/properties/cached/description").asString())
+                .contains("response cache", "Cache-Control: no-cache");
         assertThat(document.at("/components/schemas/JobBody/properties").propertyNames())
                 .containsExactlyInAnyOrder("inputs", "url", "timeout_s", "callback_url");
         assertThat(document.at("/components/schemas/LegacyTextResponse/properties").propertyNames())

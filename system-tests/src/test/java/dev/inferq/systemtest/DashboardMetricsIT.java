@@ -83,7 +83,8 @@ class DashboardMetricsIT {
         assertThat(queried).as("the metrics the dashboard's panels read").contains(
                 "inferq_jobs_finished_total", "inferq_jobs_submitted_total", "inferq_jobs_refused_total",
                 "inferq_backlog_jobs", "inferq_job_end_to_end_seconds_bucket", "inferq_job_queue_wait_seconds_bucket",
-                "inferq_job_run_seconds_bucket", "inferq_batch_inputs_bucket", "inferq_worker_busy_seconds_total");
+                "inferq_job_run_seconds_bucket", "inferq_batch_inputs_bucket", "inferq_worker_busy_seconds_total",
+                "inferq_cache_lookups_total");
         assertThat(exported).containsAll(queried);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.inferq.client.InferqClient;
+import dev.inferq.client.SubmitOptions;
 import dev.inferq.client.SubmittedJob;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
@@ -73,6 +74,26 @@ class EndToEndIT {
         }
         assertThat(done.startedAt()).isNotNull();
         assertThat(done.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void aRepeatedJobIsAnsweredFromTheResponseCacheUnlessTheClientSendsNoCache() throws Exception {
+        List<String> texts = List.of("the same words twice " + JobId.random(), "and once more");
+        JobRecord computed = pollUntilTerminal(submitTexts("sentiment", texts.toArray(String[]::new)));
+
+        JobRecord repeated = pollUntilTerminal(accepted(client.submitTexts("sentiment", texts)));
+        JobRecord fresh = pollUntilTerminal(accepted(client.submitTexts("sentiment", texts,
+                SubmitOptions.none().withoutCache())));
+
+        assertThat(List.of(computed, repeated, fresh)).extracting(JobRecord::status).containsOnly(JobStatus.SUCCEEDED);
+        assertThat(computed.cached()).isFalse();
+        assertThat(repeated.cached()).as("the same input again").isTrue();
+        assertThat(repeated.id()).isNotEqualTo(computed.id());
+        assertThat(repeated.predictions()).isEqualTo(computed.predictions());
+        assertThat(fresh.cached()).as("Cache-Control: no-cache").isFalse();
+        // Computed again: the same labels (scores may differ in the last bits with the batch it ran in).
+        assertThat(fresh.predictions()).extracting(Prediction::label)
+                .isEqualTo(computed.predictions().stream().map(Prediction::label).toList());
     }
 
     @Test

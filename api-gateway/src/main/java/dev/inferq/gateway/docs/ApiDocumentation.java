@@ -20,6 +20,7 @@ import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springdoc.core.providers.ObjectMapperProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -92,6 +93,24 @@ public class ApiDocumentation {
         ObjectMapper mapper = mappers.jsonMapper().copy()
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
         return new ModelResolver(mapper);
+    }
+
+    /**
+     * The {@code cached} flag of a job, in every schema that shows one (the record, and the view that unwraps it):
+     * the record type lives in common, which carries no OpenAPI annotations.
+     */
+    @Bean
+    OpenApiCustomizer cachedFlagDescription() {
+        return openApi -> openApi.getComponents().getSchemas().values().forEach(schema -> {
+            Map<String, Schema> properties = ((Schema<?>) schema).getProperties();
+            if (properties != null && properties.get("cached") != null) {
+                properties.get("cached").description("""
+                        True when the predictions came from the response cache: an identical input (same model, \
+                        model variant and texts or image bytes) was computed within `inferq.cache.ttl`, or ran in \
+                        the same batch, and this job did not run a forward pass of its own. Submit with \
+                        `Cache-Control: no-cache` for a fresh computation""");
+            }
+        });
     }
 
     private static Schema<?> problemSchema() {

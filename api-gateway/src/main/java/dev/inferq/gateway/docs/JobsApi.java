@@ -151,6 +151,17 @@ public final class JobsApi {
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     @Parameter(in = ParameterIn.HEADER, description = """
+            `no-cache` (also `no-store`, or `max-age=0`) asks for a fresh computation: the job is not answered from \
+            the response cache, does not share the forward pass of an identical job and leaves no entry. Without it, \
+            a job whose model, model variant and input (texts, or image bytes) were computed within \
+            `inferq.cache.ttl` gets the stored predictions and `"cached": true`""",
+            schema = @Schema(type = "string"), example = "no-cache")
+    public @interface CacheControlParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.HEADER, description = """
             A reconnecting client's last event id (the status it last saw): the stream then sends only what came             after it""", schema = @Schema(type = "string"), example = "QUEUED")
     public @interface LastEventIdParameter {
     }

@@ -78,7 +78,9 @@ public class JobsController {
             @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
-            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
+            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
+            @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
+            String cacheControl) {
         ModelDescriptor descriptor = model(model);
         Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null, null)).flatMap(b -> {
             Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
@@ -87,7 +89,8 @@ public class JobsController {
                             idempotencyKey))
                     : fetcher.fetch(requireUrl(b)).map(bytes -> Submission.image(descriptor.name(),
                             validator.image(bytes), timeout, idempotencyKey)))
-                    .map(checked -> checked.withCallback(callbackUrls.check(b.callbackUrl())));
+                    .map(checked -> checked.withCallback(callbackUrls.check(b.callbackUrl()))
+                            .withBypassCache(CacheDirectives.bypassesCache(cacheControl)));
         });
         return submission.flatMap(jobs::submit).flatMap(queued -> answers.answer(queued, prefer));
     }
@@ -102,7 +105,9 @@ public class JobsController {
             @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
-            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
+            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
+            @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
+            String cacheControl) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         String callback = callbackUrls.check(callbackUrl);
@@ -114,7 +119,8 @@ public class JobsController {
                     return bytes;
                 })
                 .flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey).withCallback(callback)))
+                        idempotencyKey).withCallback(callback)
+                        .withBypassCache(CacheDirectives.bypassesCache(cacheControl))))
                 .flatMap(queued -> answers.answer(queued, prefer));
     }
 
@@ -128,12 +134,15 @@ public class JobsController {
             @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
-            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer) {
+            @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
+            @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
+            String cacheControl) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         String callback = callbackUrls.check(callbackUrl);
         return body.flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey).withCallback(callback)))
+                        idempotencyKey).withCallback(callback)
+                        .withBypassCache(CacheDirectives.bypassesCache(cacheControl))))
                 .flatMap(queued -> answers.answer(queued, prefer));
     }
 

@@ -3,7 +3,9 @@ package dev.inferq.gateway.seed;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.gateway.docs.ApiDocumentation;
+import dev.inferq.gateway.docs.JobsApi;
 import dev.inferq.gateway.fetch.ImageFetcher;
+import dev.inferq.gateway.jobs.CacheDirectives;
 import dev.inferq.gateway.jobs.InputValidator;
 import dev.inferq.gateway.jobs.JobAccepted;
 import dev.inferq.gateway.jobs.JobEventStream;
@@ -70,8 +72,10 @@ public class SeedApiController {
             summary = "Classify texts as disaster or not (legacy, synchronous)", description = LegacyApi.TEXT)
     @LegacyApi.TextResponses
     public Mono<ResponseEntity<Object>> disaster(@LegacyApi.TextBody @RequestBody(required = false) Mono<String> body,
-            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer) {
-        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer);
+            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
+            @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
+            String cacheControl) {
+        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer, cacheControl);
     }
 
     @PostMapping("/api/v1/sentiment_classification")
@@ -79,8 +83,10 @@ public class SeedApiController {
             summary = "Classify the sentiment of texts (legacy, synchronous)", description = LegacyApi.TEXT)
     @LegacyApi.TextResponses
     public Mono<ResponseEntity<Object>> sentiment(@LegacyApi.TextBody @RequestBody(required = false) Mono<String> body,
-            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer) {
-        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer);
+            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
+            @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
+            String cacheControl) {
+        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer, cacheControl);
     }
 
     @PostMapping("/api/v1/image_classification")
@@ -88,22 +94,26 @@ public class SeedApiController {
             summary = "Classify an image by URL (legacy, synchronous)", description = LegacyApi.IMAGE)
     @LegacyApi.ImageResponses
     public Mono<ResponseEntity<Object>> image(@LegacyApi.ImageBody @RequestBody(required = false) Mono<String> body,
-            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer) {
+            @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
+            @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
+            String cacheControl) {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::image)
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
-                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), null, null))
+                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), null, null)
+                                .withBypassCache(CacheDirectives.bypassesCache(cacheControl)))
                         .flatMap(jobs::submit)
                         .flatMap(queued -> answer(queued, prefer, done -> SeedResponses.ImageResponse.of(request,
                                 "vit-human-pose-classification", done))));
     }
 
     private Mono<ResponseEntity<Object>> classifyText(String model, String modelName, Mono<String> body,
-            String prefer) {
+            String prefer, String cacheControl) {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::text)
                 .flatMap(request -> jobs.submit(
-                                Submission.texts(model, validator.texts(request.text(), "text"), null, null))
+                                Submission.texts(model, validator.texts(request.text(), "text"), null, null)
+                                        .withBypassCache(CacheDirectives.bypassesCache(cacheControl)))
                         .flatMap(queued -> answer(queued, prefer,
                                 done -> SeedResponses.TextResponse.of(request, modelName, done))));
     }

@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -34,8 +35,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(600)
 class FaultInjectionFaultsIT {
 
-    private static final String TEXTS = "{\"inputs\": [\"the river burst its banks\", \"lovely evening\","
-            + " \"fire on the hill\", \"meh\"]}";
+    private static final AtomicLong JOBS = new AtomicLong();
 
     @Test
     void workerKilledMidBurstLosesNothing() throws Exception {
@@ -45,7 +45,7 @@ class FaultInjectionFaultsIT {
 
             AtomicInteger sent = new AtomicInteger();
             runBurst(4, Duration.ofSeconds(20), Duration.ofMillis(20), () -> {
-                ledger.submit("sentiment", TEXTS);
+                ledger.submit("sentiment", texts());
                 if (sent.incrementAndGet() == 100) {
                     doomed.kill();
                 }
@@ -73,7 +73,7 @@ class FaultInjectionFaultsIT {
 
             AtomicInteger sent = new AtomicInteger();
             runBurst(4, Duration.ofSeconds(20), Duration.ofMillis(20), () -> {
-                ledger.submit("sentiment", TEXTS);
+                ledger.submit("sentiment", texts());
                 if (sent.incrementAndGet() == 300) {
                     doomed.kill();
                 }
@@ -117,7 +117,7 @@ class FaultInjectionFaultsIT {
                 restart.apply(cluster);
                 return null;
             });
-            runBurst(4, length, Duration.ofMillis(50), () -> ledger.submit("sentiment", TEXTS));
+            runBurst(4, length, Duration.ofMillis(50), () -> ledger.submit("sentiment", texts()));
             restarted.get(120, TimeUnit.SECONDS);
             fault.shutdown();
             ledger.awaitTerminal(Duration.ofSeconds(180));
@@ -167,10 +167,10 @@ class FaultInjectionFaultsIT {
             Set<String> normal = new HashSet<>();
             for (int i = 0; i < 10; i++) {
                 expiring.add(ledger.submit("sentiment", "{\"inputs\": [\"soon stale\"], \"timeout_s\": 1}"));
-                String doomed = ledger.submit("sentiment", TEXTS);
+                String doomed = ledger.submit("sentiment", texts());
                 assertThat(ledger.cancel(doomed)).isTrue();
                 cancelled.add(doomed);
-                normal.add(ledger.submit("sentiment", TEXTS));
+                normal.add(ledger.submit("sentiment", texts()));
             }
             // No worker has seen any of them yet: the deadlines pass while the jobs wait in the queue.
             Thread.sleep(2_000);
@@ -201,11 +201,11 @@ class FaultInjectionFaultsIT {
             JobLedger ledger = new JobLedger("crash-loop", cluster.gatewayUrl());
             Set<String> normal = new HashSet<>();
             for (int i = 0; i < 10; i++) {
-                normal.add(ledger.submit("sentiment", TEXTS));
+                normal.add(ledger.submit("sentiment", texts()));
             }
             String poison = ledger.submit("sentiment", "{\"inputs\": [\"fine\", \"" + crash + "\"]}");
             for (int i = 0; i < 10; i++) {
-                normal.add(ledger.submit("sentiment", TEXTS));
+                normal.add(ledger.submit("sentiment", texts()));
             }
             ledger.awaitTerminal(Duration.ofSeconds(300));
 
@@ -221,6 +221,16 @@ class FaultInjectionFaultsIT {
             assertThat(worker.restarts()).isEqualTo(3);
             assertThat(deadLetterKeys(cluster, JobNames.deadLetterTopic("sentiment"), 1)).contains(poison);
         }
+    }
+
+    /**
+     * Four texts for one job, never sent before: the response cache would answer a repeated job without a forward
+     * pass, and each scenario means to run its jobs through the workers it crashes and restarts.
+     */
+    private static String texts() {
+        long job = JOBS.incrementAndGet();
+        return "{\"inputs\": [\"the river burst its banks " + job + "\", \"lovely evening\", \"fire on the hill\","
+                + " \"meh " + job + "\"]}";
     }
 
     /**
