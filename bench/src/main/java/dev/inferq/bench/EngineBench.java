@@ -9,14 +9,16 @@ import dev.inferq.common.model.ModelTask;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.ImageClassifier;
 import dev.inferq.worker.inference.TextClassifier;
+import dev.inferq.worker.inference.variant.CpuFeatures;
+import dev.inferq.worker.inference.variant.ModelVariant;
+import dev.inferq.worker.inference.variant.ModelVariants;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -24,9 +26,6 @@ import java.util.function.Consumer;
  * resize, forward pass, softmax), per model, variant and batch size; the median of N timed calls after warm-up.
  */
 final class EngineBench {
-
-    /** The model file (without {@code .pt}) of the fp32 TorchScript baseline every image variant is compared with. */
-    static final String BASELINE_FILE = "image";
 
     /**
      * One measurement.
@@ -68,19 +67,32 @@ final class EngineBench {
         return results;
     }
 
-    /** The fp32 baseline, then the variant the folder's {@code serving.properties} selects when that is another. */
-    static List<ModelDescriptor> imageVariants(ModelDescriptor configured) {
-        ModelDescriptor baseline = withFile(configured, "PyTorch", BASELINE_FILE);
-        return engineOf(configured).equals(engineOf(baseline)) ? List.of(baseline) : List.of(baseline, configured);
+    /**
+     * The image variants a worker on this CPU chooses from: the folder's candidates ({@link ModelVariants}, the fp32
+     * baseline first) less those that failed their fidelity gate or that this CPU cannot run fast
+     * ({@link CpuFeatures}, e.g. bf16 without AVX-512 BF16 or AMX), each left out with a line saying why. A folder
+     * without a variants list has one candidate, its {@code option.modelName}.
+     */
+    private List<ModelDescriptor> imageVariants(ModelDescriptor configured) {
+        CpuFeatures cpu = CpuFeatures.ofThisMachine();
+        List<ModelDescriptor> measured = new ArrayList<>();
+        for (ModelVariant variant : ModelVariants.of(configured)) {
+            Optional<String> slow = cpu.whySlow(variant.precision());
+            if (!variant.fidelity().passed()) {
+                log.accept("image variant " + variant.name() + " not measured: it failed its fidelity gate ("
+                        + variant.fidelity().summary() + ")");
+            } else if (slow.isPresent()) {
+                log.accept("image variant " + variant.name() + " not measured: " + slow.get());
+            } else {
+                measured.add(variant.applyTo(configured));
+            }
+        }
+        return measured;
     }
 
-    /** The image descriptor with {@code engine} and {@code option.modelName} replaced. */
-    static ModelDescriptor withFile(ModelDescriptor configured, String engine, String file) {
-        Map<String, String> properties = new HashMap<>(configured.properties());
-        properties.put("engine", engine);
-        properties.put("option.modelName", file);
-        return new ModelDescriptor(configured.name(), configured.task(), configured.labels(), configured.directory(),
-                properties);
+    /** The model file of the image folder's fp32 baseline, the one plain PyTorch (part f) runs. */
+    static String baselineFile(ModelDescriptor image) {
+        return ModelVariants.of(image).get(0).name();
     }
 
     static String fileOf(ModelDescriptor d) {

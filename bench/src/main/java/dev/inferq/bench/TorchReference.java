@@ -32,7 +32,7 @@ final class TorchReference {
     static List<EngineBench.Result> run(BenchSettings s, ModelDescriptor image, Consumer<String> log)
             throws IOException, InterruptedException {
         Path script = s.root().resolve("bench/torch_reference.py");
-        String file = EngineBench.BASELINE_FILE;
+        String file = EngineBench.baselineFile(image);
         Path model = image.directory().resolve(file + ".pt");
         int threads = Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors());
         if (!Files.isExecutable(Path.of(PYTHON))) {
