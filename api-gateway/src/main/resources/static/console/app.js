@@ -7,6 +7,8 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED']);
 const RECENT_KEY = 'inferq.console.recent-jobs';
 const RECENT_MAX = 20;
 const LIVE_REFRESH_MS = 2000;
+const API_KEY = 'inferq.console.api-key';
+const POLL_MS = 1000;
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,6 +19,7 @@ const state = {
     file: null,
     jobId: null,
     source: null,
+    pollTimer: null,
 };
 
 // ---- HTTP and problem bodies (RFC 9457) ----
@@ -34,7 +37,8 @@ class Problem extends Error {
 async function api(path, options = {}) {
     let response;
     try {
-        response = await fetch(path, {...options, headers: {Accept: 'application/json', ...options.headers}});
+        response = await fetch(path,
+            {...options, headers: {Accept: 'application/json', ...keyHeader(), ...options.headers}});
     } catch (e) {
         throw new Problem('The gateway did not answer', `${e.message}. Is it running?`);
     }
@@ -47,6 +51,15 @@ async function api(path, options = {}) {
             {status: response.status, field: problem.field, retryAfter: response.headers.get('Retry-After')});
     }
     return body;
+}
+
+// The key lives in sessionStorage: this tab only, gone when it closes, never in the page's URL.
+function apiKey() {
+    return sessionStorage.getItem(API_KEY) || '';
+}
+
+function keyHeader() {
+    return apiKey() ? {Authorization: `Bearer ${apiKey()}`} : {};
 }
 
 function showProblem(problem) {
@@ -188,6 +201,11 @@ function openJob(id) {
     $('job-error').hidden = true;
     $('results').replaceChildren();
 
+    if (apiKey()) {
+        // EventSource cannot send an Authorization header: with a key the job is polled instead.
+        pollJob(id);
+        return;
+    }
     const source = new EventSource(`/v1/jobs/${encodeURIComponent(id)}/events`);
     state.source = source;
     source.addEventListener('status', (event) => {
@@ -211,7 +229,27 @@ function openJob(id) {
     });
 }
 
+async function pollJob(id) {
+    try {
+        const job = await api(`/v1/jobs/${encodeURIComponent(id)}`);
+        if (state.jobId !== id) {
+            return;
+        }
+        renderJob(job);
+        if (!TERMINAL.has(job.status)) {
+            state.pollTimer = setTimeout(() => pollJob(id), POLL_MS);
+        }
+    } catch (problem) {
+        if (state.jobId === id) {
+            setStatus('UNAVAILABLE');
+            showProblem(problem);
+        }
+    }
+}
+
 function closeStream() {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
     if (state.source) {
         state.source.close();
         state.source = null;
@@ -398,6 +436,12 @@ document.addEventListener('DOMContentLoaded', () => {
         }
     });
     $('cancel').addEventListener('click', cancelJob);
+    $('api-key').value = apiKey();
+    $('api-key').addEventListener('change', () => {
+        sessionStorage.setItem(API_KEY, $('api-key').value.trim());
+        clearProblem();
+        loadModels().catch(showProblem);
+    });
     $('clear-recent').addEventListener('click', () => saveRecent([]));
     wireDropzone();
     renderRecent();

@@ -116,6 +116,9 @@ class MalformedRequestIT {
     private static void assertProblem(RawResponse response, int status, String title) {
         assertThat(response.headers().get("content-type")).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         assertThat(response.headers().get("content-length")).isEqualTo(String.valueOf(response.body().length));
+        assertThat(response.headers()).as("the security headers of every answer")
+                .containsEntry("x-content-type-options", "nosniff").containsEntry("x-frame-options", "DENY")
+                .containsKey("content-security-policy").containsKey("referrer-policy");
         JsonNode problem = response.json();
         assertThat(problem.get("type").asString()).isEqualTo("about:blank");
         assertThat(problem.get("title").asString()).isEqualTo(title);

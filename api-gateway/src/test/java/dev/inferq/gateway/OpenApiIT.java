@@ -100,7 +100,13 @@ class OpenApiIT {
     void describesRefusalsAsProblemsAndTheHeadersClientsNeed() {
         JsonNode submit = document.at("/paths/~1v1~1models~1{model}~1jobs/post");
         assertThat(submit.path("responses").propertyNames())
-                .containsExactlyInAnyOrder("200", "202", "400", "404", "409", "413", "415", "422", "429", "503");
+                .containsExactlyInAnyOrder("200", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429",
+                        "503");
+        assertThat(submit.at("/security/0").propertyNames()).containsExactly("apiKey");
+        assertThat(document.at("/components/securitySchemes/apiKey/scheme").asString()).isEqualTo("bearer");
+        assertThat(document.at("/paths/~1/get/security").isMissingNode()).as("GET / needs no key").isTrue();
+        assertThat(document.at("/paths/~1v1~1admin~1keys/post/responses").propertyNames())
+                .contains("201", "401", "403", "422");
         assertThat(submit.at("/responses/202/headers/Location/schema/format").asString()).isEqualTo("uri-reference");
         assertThat(submit.at("/requestBody/content").propertyNames())
                 .containsExactlyInAnyOrder("application/json", "multipart/form-data", "image/*");

@@ -15,7 +15,11 @@ public class InferqProblemException extends InferqException {
     public enum Kind {
         /** 400: malformed JSON, a field of the wrong type, missing or empty inputs, a bad {@code timeout_s}. */
         BAD_REQUEST(400),
-        /** 404: an unknown model, or a job id that never existed or whose result expired. */
+        /** 401: no API key, or one that is unknown or revoked ({@code InferqClient.Builder.apiKey}). */
+        UNAUTHORIZED(401),
+        /** 403: a key of the wrong kind: a tenant's key on an admin route, or the admin key on a tenant's. */
+        FORBIDDEN(403),
+        /** 404: an unknown model, or a job id that never existed, whose result expired or of another tenant. */
         NOT_FOUND(404),
         /** 409: cancelling a job that is no longer QUEUED. */
         CONFLICT(409),

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 public final class LocalLauncher {
 
     private static final PrintStream OUT = System.out;
+    private static final String AUTH_MODE = "INFERQ_AUTH_MODE";
 
     private final Map<String, String> env;
     private final Path root;
@@ -181,6 +182,7 @@ public final class LocalLauncher {
                 .javaJar(gatewayJar, splitOr(get("GATEWAY_JAVA_OPTS", ""), List.of("-Xmx384m",
                         "-XX:+ExitOnOutOfMemoryError")), List.of())
                 .env(common).env("GATEWAY_PORT", String.valueOf(gatewayPort))
+                .env(AUTH_MODE, authMode())
                 .workDir(root).logFile(logDir.resolve("gateway.log")).echoTo(echo).start();
         join(apps, gateway::stop);
         pids.add(gateway);
@@ -303,6 +305,14 @@ public final class LocalLauncher {
         say("all processes stopped");
     }
 
+    /**
+     * The gateway's authentication mode: open unless {@value #AUTH_MODE} says otherwise, since a first local run has
+     * no keys to send; the gateway itself defaults to required.
+     */
+    private String authMode() {
+        return get(AUTH_MODE, "open");
+    }
+
     private void banner(int gatewayPort, List<Integer> workerPorts, KafkaBroker kafka, RedisServerProcess redis,
                         Path modelsDir, String elapsed) {
         String g = "http://localhost:" + gatewayPort;
@@ -312,6 +322,9 @@ public final class LocalLauncher {
         OUT.println(" inferq is ready in " + elapsed + "   (Ctrl-C stops everything)");
         OUT.println("==================================================================================");
         OUT.println(" Gateway          " + g);
+        OUT.println("   auth           " + authMode() + (authMode().equalsIgnoreCase("open")
+                ? " (no API keys; set INFERQ_AUTH_MODE=required INFERQ_API_KEYS=tenant:key,...)"
+                : " (Authorization: Bearer <key>; keys from INFERQ_API_KEYS, admin key INFERQ_ADMIN_KEY)"));
         OUT.println("   submit job     POST " + g + "/v1/models/{model}/jobs   models: " + models);
         OUT.println("   job status     GET  " + g + "/v1/jobs/{id}");
         OUT.println("   job events     GET  " + g + "/v1/jobs/{id}/events   (SSE)");
@@ -325,11 +338,12 @@ public final class LocalLauncher {
         OUT.println(" Logs             " + logDir);
         OUT.println();
         OUT.println(" Try:");
-        OUT.println("   curl -s -XPOST localhost:" + gatewayPort + "/v1/models/sentiment/jobs "
+        String key = authMode().equalsIgnoreCase("open") ? "" : "-H 'Authorization: Bearer <key>' ";
+        OUT.println("   curl -s " + key + "-XPOST localhost:" + gatewayPort + "/v1/models/sentiment/jobs "
                 + "-H 'Content-Type: application/json' -d '{\"inputs\":[\"I loved it\"]}'");
-        OUT.println("   curl -s localhost:" + gatewayPort + "/v1/jobs/<id>");
-        OUT.println("   curl -N localhost:" + gatewayPort + "/v1/jobs/<id>/events");
-        OUT.println("   curl -s -F file=@photo.jpg localhost:" + gatewayPort + "/v1/models/image/jobs");
+        OUT.println("   curl -s " + key + "localhost:" + gatewayPort + "/v1/jobs/<id>");
+        OUT.println("   curl -N " + key + "localhost:" + gatewayPort + "/v1/jobs/<id>/events");
+        OUT.println("   curl -s " + key + "-F file=@photo.jpg localhost:" + gatewayPort + "/v1/models/image/jobs");
         OUT.println("==================================================================================");
         OUT.flush();
     }

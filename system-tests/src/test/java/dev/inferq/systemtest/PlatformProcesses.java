@@ -74,6 +74,8 @@ final class PlatformProcesses implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Map<String, String> env = new HashMap<>(infraEnv);
+        // Without API keys (tenant "default"), unless a test sets INFERQ_AUTH_MODE=required with its own keys.
+        env.put("INFERQ_AUTH_MODE", "open");
         env.put("MODELS_DIR", REPO.resolve("models/tiny").toString());
         env.putAll(extraEnv);
         return ManagedProcess.builder(name)

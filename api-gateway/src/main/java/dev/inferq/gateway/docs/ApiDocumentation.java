@@ -39,6 +39,8 @@ public class ApiDocumentation {
     public static final String LEGACY_TAG = "legacy";
 
     public static final String BAD_REQUEST_RESPONSE = "#/components/responses/BadRequest";
+    public static final String UNAUTHORIZED_RESPONSE = "#/components/responses/Unauthorized";
+    public static final String FORBIDDEN_RESPONSE = "#/components/responses/Forbidden";
     public static final String NOT_FOUND_RESPONSE = "#/components/responses/NotFound";
     public static final String CONFLICT_RESPONSE = "#/components/responses/Conflict";
     public static final String TOO_LARGE_RESPONSE = "#/components/responses/ContentTooLarge";
@@ -162,6 +164,15 @@ public class ApiDocumentation {
                 or empty, no `file` part, no `url` for the image model, `timeout_s` not a whole number from 1 to the \
                 maximum, a malformed `Idempotency-Key`""", 400, "Invalid request",
                 "'timeout_s' must be a whole number of seconds from 1 to 86400", null));
+        responses.put("Unauthorized", problem("""
+                No `Authorization: Bearer <key>`, or a key that is unknown or revoked (the admin routes need the admin \
+                key)""", 401, "Unauthorized", "this route needs an API key: send 'Authorization: Bearer <key>'", null)
+                .addHeaderObject("WWW-Authenticate", new Header().description("`Bearer realm=\"inferq\"`, with"
+                        + " `error=\"invalid_token\"` when a key was sent and is not valid")
+                        .schema(new StringSchema().example("Bearer realm=\"inferq\""))));
+        responses.put("Forbidden", problem("""
+                A tenant's key on an admin route, or the admin key on a tenant's route""", 403, "Forbidden",
+                "only the admin key may use this route; this key belongs to a tenant", null));
         responses.put("NotFound", problem("Unknown model (the detail lists the models), or unknown or expired job",
                 404, "Job not found", "job '3q2RRw3aUYxQv9mRr7Yy0g' does not exist or its result has expired", null));
         responses.put("Conflict", problem("""

@@ -98,24 +98,29 @@ public class JobService {
             return Mono.error(ApiException.badRequest("the Idempotency-Key header must have 1 to 255 characters"));
         }
         IdempotencyClaim claim = new IdempotencyClaim(fingerprint(submission), JobId.random());
-        return store.claimIdempotencyKey(key, claim)
+        String tenantKey = tenantKey(submission.tenant(), key);
+        return store.claimIdempotencyKey(tenantKey, claim)
                 .flatMap(claimed -> claimed
-                        ? accept(claim.jobId(), submission).onErrorResume(e -> store.releaseIdempotencyKey(key)
+                        ? accept(claim.jobId(), submission).onErrorResume(e -> store.releaseIdempotencyKey(tenantKey)
                                 .onErrorComplete().then(Mono.error(e)))
-                        : store.idempotencyClaim(key).flatMap(first -> replay(key, first, claim)));
+                        : store.idempotencyClaim(tenantKey).flatMap(first -> replay(key, first, claim)));
     }
 
-    /** The job, or a 404 when it does not exist or has expired. */
-    public Mono<JobRecord> find(JobId id) {
-        return store.find(id).switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id.value())));
+    /**
+     * The job, if {@code tenant} owns it; a 404 when it does not exist, has expired or is another tenant's, with the
+     * same body in all three cases, so that ids of other tenants' jobs cannot be probed.
+     */
+    public Mono<JobRecord> find(JobId id, String tenant) {
+        return store.find(id).filter(job -> job.belongsTo(tenant))
+                .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id.value())));
     }
 
     /**
      * Cancels a job that no worker has started yet: it ends CANCELLED and the worker skips it. A job that can no
      * longer be cancelled answers 409 naming its status.
      */
-    public Mono<JobRecord> cancel(JobId id) {
-        return find(id).flatMap(current -> {
+    public Mono<JobRecord> cancel(JobId id, String tenant) {
+        return find(id, tenant).flatMap(current -> {
             JobRecord cancelled = current.cancelled(clock.instant());
             return store.transition(cancelled).flatMap(transition -> switch (transition.outcome()) {
                 case APPLIED -> {
@@ -136,6 +141,14 @@ public class JobService {
         }
         return store.find(first.jobId()).switchIfEmpty(Mono.error(() -> ApiException.conflict(
                 "the first request with Idempotency-Key '" + key + "' is still being accepted; retry")));
+    }
+
+    /**
+     * Idempotency keys are each tenant's own: two tenants may send the same one and get two jobs. Tenant names hold
+     * no {@code ':'} ({@code AuthProperties.TENANT}), so no two (tenant, key) pairs meet.
+     */
+    private static String tenantKey(String tenant, String key) {
+        return tenant + ":" + key;
     }
 
     /** What makes two submits the same request: the model, the input, the image bytes, the timeout, the webhook. */
@@ -194,7 +207,7 @@ public class JobService {
                                 + " the queue did not answer in time); nothing was stored, retry later",
                                 properties.retryAfter(), e));
                     })
-                    .flatMap(accepted -> meters.accepted(submission.model()).thenReturn(accepted))
+                    .flatMap(accepted -> meters.accepted(submission.model(), submission.tenant()).thenReturn(accepted))
                     .doOnNext(accepted -> about(id, () -> log.info("Job {} accepted for model '{}' ({} inputs)", id,
                             submission.model(), accepted.inputCount())));
         });

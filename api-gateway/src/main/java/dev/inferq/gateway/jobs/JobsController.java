@@ -5,6 +5,7 @@ import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
+import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.docs.JobsApi;
 import dev.inferq.gateway.callbacks.CallbackUrls;
@@ -23,6 +24,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.codec.multipart.FilePart;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -80,7 +82,7 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl) {
+            String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = model(model);
         Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null, null)).flatMap(b -> {
             Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
@@ -90,6 +92,7 @@ public class JobsController {
                     : fetcher.fetch(requireUrl(b)).map(bytes -> Submission.image(descriptor.name(),
                             validator.image(bytes), timeout, idempotencyKey)))
                     .map(checked -> checked.withCallback(callbackUrls.check(b.callbackUrl()))
+                            .forTenant(caller.tenant())
                             .withBypassCache(CacheDirectives.bypassesCache(cacheControl)));
         });
         return submission.flatMap(jobs::submit).flatMap(queued -> answers.answer(queued, prefer));
@@ -107,7 +110,7 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl) {
+            String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         String callback = callbackUrls.check(callbackUrl);
@@ -119,7 +122,7 @@ public class JobsController {
                     return bytes;
                 })
                 .flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey).withCallback(callback)
+                        idempotencyKey).withCallback(callback).forTenant(caller.tenant())
                         .withBypassCache(CacheDirectives.bypassesCache(cacheControl))))
                 .flatMap(queued -> answers.answer(queued, prefer));
     }
@@ -136,12 +139,12 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl) {
+            String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = imageModel(model);
         Duration timeout = validator.timeout(null, timeoutS);
         String callback = callbackUrls.check(callbackUrl);
         return body.flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey).withCallback(callback)
+                        idempotencyKey).withCallback(callback).forTenant(caller.tenant())
                         .withBypassCache(CacheDirectives.bypassesCache(cacheControl))))
                 .flatMap(queued -> answers.answer(queued, prefer));
     }
@@ -152,8 +155,9 @@ public class JobsController {
                 + " SUCCEEDED one prediction per input (texts: every label's score; images: the top 5 labels).")
     @ApiResponse(responseCode = "200", description = "The job")
     @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
-    public Mono<JobView> get(@JobsApi.JobIdParameter @PathVariable String id) {
-        return jobs.find(jobId(id)).flatMap(estimates::view);
+    public Mono<JobView> get(@JobsApi.JobIdParameter @PathVariable String id,
+            @AuthenticationPrincipal Caller caller) {
+        return jobs.find(jobId(id), caller.tenant()).flatMap(estimates::view);
     }
 
     @GetMapping(path = "/v1/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -178,9 +182,9 @@ public class JobsController {
     @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
     public Flux<ServerSentEvent<JobView>> events(@JobsApi.JobIdParameter @PathVariable String id,
             @JobsApi.LastEventIdParameter @RequestHeader(name = "Last-Event-ID", required = false)
-            String lastEventId) {
+            String lastEventId, @AuthenticationPrincipal Caller caller) {
         JobId jobId = jobId(id);
-        return jobs.find(jobId).flatMapMany(known -> events.follow(jobId, lastEventId));
+        return jobs.find(jobId, caller.tenant()).flatMapMany(known -> events.follow(jobId, lastEventId));
     }
 
     /**
@@ -192,8 +196,9 @@ public class JobsController {
     @Operation(operationId = "cancelJob", summary = "Cancel a queued job",
             description = "A QUEUED job ends CANCELLED and no worker runs it;"
                 + " its record stays readable until `inferq.result-ttl` runs out.")
-    public Mono<JobRecord> cancel(@JobsApi.JobIdParameter @PathVariable String id) {
-        return Mono.fromCallable(() -> jobId(id)).flatMap(jobs::cancel);
+    public Mono<JobRecord> cancel(@JobsApi.JobIdParameter @PathVariable String id,
+            @AuthenticationPrincipal Caller caller) {
+        return Mono.fromCallable(() -> jobId(id)).flatMap(jobId -> jobs.cancel(jobId, caller.tenant()));
     }
 
     /** The same as {@link #cancel}: a job's record is not removed before its time to live runs out. */
@@ -202,8 +207,9 @@ public class JobsController {
     @Operation(operationId = "deleteJob", summary = "Cancel a queued job",
             description = "The same as `POST /v1/jobs/{id}/cancel`: the record"
                 + " is not removed before `inferq.result-ttl` runs out.")
-    public Mono<JobRecord> delete(@JobsApi.JobIdParameter @PathVariable String id) {
-        return cancel(id);
+    public Mono<JobRecord> delete(@JobsApi.JobIdParameter @PathVariable String id,
+            @AuthenticationPrincipal Caller caller) {
+        return cancel(id, caller);
     }
 
     private ModelDescriptor model(String name) {

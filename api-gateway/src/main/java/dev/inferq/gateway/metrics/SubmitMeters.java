@@ -1,6 +1,7 @@
 package dev.inferq.gateway.metrics;
 
 import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.seed.SeedApiProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,12 +27,14 @@ import reactor.core.publisher.Mono;
  * none can be missed. A submit counts as refused only if it
  * created no job: a legacy call whose job was accepted and then ended FAILED answers 422 but is not a refusal. The
  * {@code model} tag is a catalog model or {@value #UNKNOWN_MODEL}, so that made-up names in paths cannot grow the
- * number of series.
+ * number of series. The {@code tenant} tag is the caller's tenant, or {@value #NO_TENANT} for a submit refused before
+ * it was known (401): tenants are configured or created by the administrator, so they are bounded too.
  */
 @Component
 public class SubmitMeters implements WebFilter, Ordered {
 
     static final String UNKNOWN_MODEL = "unknown";
+    static final String NO_TENANT = "none";
     private static final PathPattern NATIVE_SUBMIT = PathPatternParser.defaultInstance.parse("/v1/models/{model}/jobs");
 
     private final MeterRegistry registry;
@@ -47,12 +50,16 @@ public class SubmitMeters implements WebFilter, Ordered {
                 "/api/v1/image_classification", legacy.imageModel());
     }
 
-    /** Counts a job of {@code model} as accepted; called within the submit's reactive chain, once per new job. */
-    public Mono<Void> accepted(String model) {
+    /**
+     * Counts a job of {@code model} for {@code tenant} as accepted; called within the submit's reactive chain, once
+     * per new job.
+     */
+    public Mono<Void> accepted(String model, String tenant) {
         return Mono.deferContextual(context -> {
             Counter.builder("inferq.jobs.submitted")
                     .description("Jobs accepted (202) by the gateway, native and legacy routes")
                     .tag("model", model)
+                    .tag("tenant", tenant)
                     .register(registry)
                     .increment();
             context.<Submit>getOrEmpty(Submit.class).ifPresent(Submit::accept);
@@ -70,17 +77,19 @@ public class SubmitMeters implements WebFilter, Ordered {
         exchange.getResponse().beforeCommit(() -> {
             HttpStatusCode status = exchange.getResponse().getStatusCode();
             if (status != null && status.isError() && !submit.accepted) {
-                refused(model, status.value());
+                refused(model, exchange.getAttribute(Caller.ATTRIBUTE) instanceof Caller caller
+                        && caller.tenant() != null ? caller.tenant() : NO_TENANT, status.value());
             }
             return Mono.empty();
         });
         return chain.filter(exchange).contextWrite(context -> context.put(Submit.class, submit));
     }
 
-    private void refused(String model, int status) {
+    private void refused(String model, String tenant, int status) {
         Counter.builder("inferq.jobs.refused")
-                .description("Submits refused with an error status (no job created), by model and status")
+                .description("Submits refused with an error status (no job created), by model, tenant and status")
                 .tag("model", model)
+                .tag("tenant", tenant)
                 .tag("status", Integer.toString(status))
                 .register(registry)
                 .increment();

@@ -1,5 +1,6 @@
 package dev.inferq.gateway.problems;
 
+import dev.inferq.gateway.auth.SecurityConfiguration;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -114,9 +115,15 @@ public class PreRoutingProblems {
             ByteBuf body = ctx.alloc().buffer(json.length).writeBytes(json);
             FullHttpResponse withBody = response.replace(body);
             response.release();
+            // Spring Security's header writer never sees these answers: the same headers, written here.
             withBody.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
+                    .set("X-Content-Type-Options", "nosniff")
+                    .set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY")
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, max-age=0, must-revalidate")
+                    .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, SecurityConfiguration.CONTENT_SECURITY_POLICY)
+                    .set("Referrer-Policy", SecurityConfiguration.REFERRER_POLICY);
             return withBody;
         }
 

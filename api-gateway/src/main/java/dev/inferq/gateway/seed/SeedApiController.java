@@ -2,6 +2,7 @@ package dev.inferq.gateway.seed;
 
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
+import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.docs.JobsApi;
 import dev.inferq.gateway.fetch.ImageFetcher;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -74,8 +76,9 @@ public class SeedApiController {
     public Mono<ResponseEntity<Object>> disaster(@LegacyApi.TextBody @RequestBody(required = false) Mono<String> body,
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl) {
-        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer, cacheControl);
+            String cacheControl, @AuthenticationPrincipal Caller caller) {
+        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer, cacheControl,
+                caller);
     }
 
     @PostMapping("/api/v1/sentiment_classification")
@@ -85,8 +88,9 @@ public class SeedApiController {
     public Mono<ResponseEntity<Object>> sentiment(@LegacyApi.TextBody @RequestBody(required = false) Mono<String> body,
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl) {
-        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer, cacheControl);
+            String cacheControl, @AuthenticationPrincipal Caller caller) {
+        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer,
+                cacheControl, caller);
     }
 
     @PostMapping("/api/v1/image_classification")
@@ -96,11 +100,12 @@ public class SeedApiController {
     public Mono<ResponseEntity<Object>> image(@LegacyApi.ImageBody @RequestBody(required = false) Mono<String> body,
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl) {
+            String cacheControl, @AuthenticationPrincipal Caller caller) {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::image)
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
                         .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), null, null)
+                                .forTenant(caller.tenant())
                                 .withBypassCache(CacheDirectives.bypassesCache(cacheControl)))
                         .flatMap(jobs::submit)
                         .flatMap(queued -> answer(queued, prefer, done -> SeedResponses.ImageResponse.of(request,
@@ -108,11 +113,12 @@ public class SeedApiController {
     }
 
     private Mono<ResponseEntity<Object>> classifyText(String model, String modelName, Mono<String> body,
-            String prefer, String cacheControl) {
+            String prefer, String cacheControl, Caller caller) {
         return body.defaultIfEmpty("")
                 .map(SeedRequests::text)
                 .flatMap(request -> jobs.submit(
                                 Submission.texts(model, validator.texts(request.text(), "text"), null, null)
+                                        .forTenant(caller.tenant())
                                         .withBypassCache(CacheDirectives.bypassesCache(cacheControl)))
                         .flatMap(queued -> answer(queued, prefer,
                                 done -> SeedResponses.TextResponse.of(request, modelName, done))));

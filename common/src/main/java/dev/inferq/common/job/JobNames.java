@@ -148,6 +148,14 @@ public final class JobNames {
         }
     }
 
+    /**
+     * Redis hash of the API keys created through the gateway's admin endpoint: field = SHA-256 (hex) of the key, value
+     * = JSON {@code {id, tenant, created_at}}. The key itself is never stored.
+     */
+    public static String apiKeysKey() {
+        return "inferq:apikeys";
+    }
+
     /** Redis key under which a running worker announces itself ({@code dev.inferq.common.worker.WorkerDirectory}). */
     public static String workerKey(String workerId) {
         return WORKER_PREFIX + workerId;

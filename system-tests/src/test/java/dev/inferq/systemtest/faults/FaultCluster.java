@@ -146,7 +146,9 @@ final class FaultCluster implements AutoCloseable {
                 "KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:" + kafkaPort,
                 "REDIS_HOST", "127.0.0.1",
                 "REDIS_PORT", Integer.toString(redisPort),
-                "MODELS_DIR", REPO.resolve("models/tiny").toString()));
+                "MODELS_DIR", REPO.resolve("models/tiny").toString(),
+                // Without API keys, unless the scenario's gatewayEnv says otherwise.
+                "INFERQ_AUTH_MODE", "open"));
         env.putAll(extraEnv);
         List<String> args = new ArrayList<>(List.of(
                 // A killed worker's partitions move to a live one after the session timeout: keep it short.

@@ -1,0 +1,97 @@
+package dev.inferq.gateway.auth;
+
+import dev.inferq.gateway.GatewayProperties;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.WebFilterExchange;
+import org.springframework.security.web.server.authentication.ServerAuthenticationFailureHandler;
+import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The answers of the security chain, as RFC 9457 problems shaped like {@code ProblemHandler}'s (they are written
+ * before any controller runs, so its advice cannot): 401 with {@code WWW-Authenticate: Bearer} (RFC 6750) for a
+ * missing or wrong key, 403 for a key without the route's role, 503 when the key store cannot be read.
+ */
+@Component
+class AuthProblems implements ServerAuthenticationEntryPoint, ServerAuthenticationFailureHandler,
+        ServerAccessDeniedHandler {
+
+    static final String REALM = "Bearer realm=\"inferq\"";
+    private static final Logger log = LoggerFactory.getLogger(AuthProblems.class);
+
+    private final JsonMapper json;
+    private final GatewayProperties gateway;
+
+    AuthProblems(JsonMapper json, GatewayProperties gateway) {
+        this.json = json;
+        this.gateway = gateway;
+    }
+
+    /** No key on a route that needs one (or the admin route without the admin key). */
+    @Override
+    public Mono<Void> commence(ServerWebExchange exchange, AuthenticationException e) {
+        return write(exchange, HttpStatus.UNAUTHORIZED, "Unauthorized", isAdminRoute(exchange)
+                ? "this route needs the admin key (INFERQ_ADMIN_KEY): send 'Authorization: Bearer <admin key>'"
+                : "this route needs an API key: send 'Authorization: Bearer <key>'", REALM);
+    }
+
+    /** A key was sent and is not one (or the store could not tell). */
+    @Override
+    public Mono<Void> onAuthenticationFailure(WebFilterExchange filterExchange, AuthenticationException e) {
+        ServerWebExchange exchange = filterExchange.getExchange();
+        if (e instanceof AuthenticationServiceException) {
+            log.warn("API key not checked: {}", e.getMessage(), e.getCause());
+            exchange.getResponse().getHeaders().set(HttpHeaders.RETRY_AFTER,
+                    Long.toString(Math.max(1, gateway.retryAfter().toSeconds())));
+            return write(exchange, HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable",
+                    e.getMessage() + "; retry later", null);
+        }
+        return write(exchange, HttpStatus.UNAUTHORIZED, "Unauthorized", e.getMessage(),
+                REALM + ", error=\"invalid_token\"");
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, AccessDeniedException denied) {
+        return write(exchange, HttpStatus.FORBIDDEN, "Forbidden", isAdminRoute(exchange)
+                ? "only the admin key may use this route; this key belongs to a tenant"
+                : "the admin key manages API keys only; submit and read jobs with a tenant's key", null);
+    }
+
+    private static boolean isAdminRoute(ServerWebExchange exchange) {
+        String path = exchange.getRequest().getPath().pathWithinApplication().value();
+        return path.startsWith("/v1/admin/") || path.startsWith("/actuator/");
+    }
+
+    private Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String title, String detail,
+            String challenge) {
+        // No "type": like Spring's ProblemDetail, which leaves out the default about:blank.
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("title", title);
+        problem.put("status", status.value());
+        problem.put("detail", detail);
+        problem.put("instance", exchange.getRequest().getPath().value());
+        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
+        ServerHttpResponse response = exchange.getResponse();
+        response.setStatusCode(status);
+        response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (challenge != null) {
+            response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, challenge);
+        }
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+}
