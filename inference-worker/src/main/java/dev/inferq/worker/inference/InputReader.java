@@ -24,4 +24,12 @@ public interface InputReader<I> {
      * @throws InvalidInputException when this model cannot classify the job's input
      */
     byte[] content(JobRequest request, StoredInputs stored);
+
+    /**
+     * Whether {@link #read} costs enough to be done ahead, for the next batch while the current one's forward pass
+     * runs: decoding and resizing an image does, copying texts out of the message does not.
+     */
+    default boolean readsAhead() {
+        return false;
+    }
 }

@@ -79,7 +79,7 @@ public class ModelRegistry implements AutoCloseable {
                         new TextInputReader());
                 case IMAGE_CLASSIFICATION -> served(selector.select(descriptor.name(), candidates, pinned, sizes,
                         variant -> ClassifierTrial.ofImage(ImageClassifier.load(variant.applyTo(descriptor)))),
-                        new ImageInputReader(images));
+                        new ImageInputReader(images, ImagePreparer.of(descriptor)));
             };
             log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}', {}) in {} ms", descriptor.name(),
                     descriptor.task().apiName(), descriptor.directory(), model.engine(), model.variant(),

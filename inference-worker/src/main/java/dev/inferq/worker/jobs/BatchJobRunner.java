@@ -8,6 +8,7 @@ import dev.inferq.common.job.JobStore.Transition;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.cache.ResponseCache;
+import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.InputReader;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.ServedModel;
@@ -66,6 +67,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private final String variant;
     private final InputReader<I> inputs;
     private final BatchedInference<I> inference;
+    private final InputPrefetch<I> reading;
     private final BlockingJobStore store;
     private final DeadLetters deadLetters;
     private final int maxDeliveries;
@@ -136,11 +138,13 @@ public final class BatchJobRunner<I> implements BatchRunner {
 
     public BatchJobRunner(ServedModel<I> model, BatchPolicy policy, BlockingJobStore store, DeadLetters deadLetters,
             WorkerProperties properties, JobMetrics metrics, JobTracing tracing, ResponseCache cache,
-            CacheMetrics cacheMetrics) {
+            CacheMetrics cacheMetrics, ComputeScheduler compute, ComputeScheduler.Workload workload,
+            InputPreparation preparation) {
         this.model = model.name();
         this.variant = model.variant();
         this.inputs = model.inputs();
-        this.inference = new BatchedInference<>(model.classifier(), policy, metrics, tracing);
+        this.inference = new BatchedInference<>(model.classifier(), policy, compute, workload, metrics, tracing);
+        this.reading = preparation.forModel(model.name(), model.inputs(), store);
         this.store = store;
         this.deadLetters = deadLetters;
         this.maxDeliveries = properties.maxDeliveries();
@@ -159,6 +163,25 @@ public final class BatchJobRunner<I> implements BatchRunner {
      */
     @Override
     public void run(Batch batch) {
+        try {
+            runJobs(batch);
+        } finally {
+            reading.finished(batch);
+        }
+    }
+
+    /** Image models read the next batch's inputs while this one runs ({@link InputPrefetch}). */
+    @Override
+    public boolean readsAhead() {
+        return reading.readsAhead();
+    }
+
+    @Override
+    public void readAhead(Batch next) {
+        reading.readAhead(next);
+    }
+
+    private void runJobs(Batch batch) {
         long start = System.nanoTime();
         List<Candidate> candidates = candidates(batch, wellFormed(batch));
         List<Candidate> fresh = candidates.stream().filter(c -> !c.isSuspect()).toList();
@@ -259,7 +282,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
             }
         }
         List<Transition> started = store.transitionAll(running);
-        StoredInputs loaded = new LoadedInputs(store);
+        StoredInputs loaded = new LoadedInputs(reading.stored(store));
         List<Started> keyed = new ArrayList<>();
         for (int i = 0; i < starting.size(); i++) {
             Job job = starting.get(i).job();
@@ -281,7 +304,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
             Started leader = computation.leader;
             try {
                 computation.task = new Task<>(leader.job(), leader.running(),
-                        inputs.read(leader.job().request(), loaded));
+                        reading.read(leader.job().request(), loaded));
                 tasks.add(computation.task);
             } catch (InvalidInputException e) {
                 // The sharers have the same input: it fails them for the same reason.

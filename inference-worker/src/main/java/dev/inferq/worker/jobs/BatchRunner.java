@@ -7,4 +7,13 @@ package dev.inferq.worker.jobs;
 interface BatchRunner {
 
     void run(Batch batch);
+
+    /** Whether this runner wants the next batch while it runs the current one ({@link #readAhead}). */
+    default boolean readsAhead() {
+        return false;
+    }
+
+    /** Starts preparing {@code next}, the batch that will run after the one about to run. */
+    default void readAhead(Batch next) {
+    }
 }

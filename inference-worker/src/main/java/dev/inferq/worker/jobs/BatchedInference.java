@@ -1,6 +1,7 @@
 package dev.inferq.worker.jobs;
 
 import dev.inferq.common.job.Prediction;
+import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import io.micrometer.tracing.Span;
@@ -16,6 +17,9 @@ import org.slf4j.LoggerFactory;
  * position in that task, and each prediction is handed straight back to them: no list is matched to another by index.
  * Each pass is measured ({@link JobMetrics#forwardPass}) and traced ({@code inferq.forward}), failed or not.
  *
+ * <p>Every pass goes through the worker's {@link ComputeScheduler}, which decides when it starts and with how many
+ * threads, and how many inputs a pass of this model's kind may take (an image batch runs as several small passes).
+ *
  * @param <I> the model's input type
  */
 final class BatchedInference<I> {
@@ -23,13 +27,18 @@ final class BatchedInference<I> {
     private static final Logger log = LoggerFactory.getLogger(BatchedInference.class);
 
     private final Classifier<I> classifier;
-    private final int maxBatchSize;
+    private final ComputeScheduler compute;
+    private final ComputeScheduler.Workload workload;
+    private final int maxPassInputs;
     private final JobMetrics metrics;
     private final JobTracing tracing;
 
-    BatchedInference(Classifier<I> classifier, BatchPolicy policy, JobMetrics metrics, JobTracing tracing) {
+    BatchedInference(Classifier<I> classifier, BatchPolicy policy, ComputeScheduler compute,
+            ComputeScheduler.Workload workload, JobMetrics metrics, JobTracing tracing) {
         this.classifier = classifier;
-        this.maxBatchSize = policy.maxBatchSize();
+        this.compute = compute;
+        this.workload = workload;
+        this.maxPassInputs = compute.maxPassInputs(workload, policy.maxBatchSize());
         this.metrics = metrics;
         this.tracing = tracing;
     }
@@ -50,8 +59,8 @@ final class BatchedInference<I> {
                 slots.add(new Slot<>(task, i));
             }
         }
-        for (int from = 0; from < slots.size(); from += maxBatchSize) {
-            List<Slot<I>> pass = slots.subList(from, Math.min(from + maxBatchSize, slots.size()));
+        for (int from = 0; from < slots.size(); from += maxPassInputs) {
+            List<Slot<I>> pass = slots.subList(from, Math.min(from + maxPassInputs, slots.size()));
             Span span = tracing.forward(classifier.name(), pass.size(),
                     (int) pass.stream().map(Slot::task).distinct().count());
             try (Tracer.SpanInScope scope = tracing.inScope(span)) {
@@ -75,11 +84,16 @@ final class BatchedInference<I> {
     }
 
     private List<Prediction> classify(List<Slot<I>> pass) {
-        long start = System.nanoTime();
-        try {
-            return classifier.classify(pass.stream().map(Slot::input).toList());
-        } finally {
-            metrics.forwardPass(pass.size(), System.nanoTime() - start);
-        }
+        List<I> inputs = pass.stream().map(Slot::input).toList();
+        long asked = System.nanoTime();
+        return compute.run(workload, () -> {
+            long start = System.nanoTime();
+            metrics.computeWait(start - asked);
+            try {
+                return classifier.classify(inputs);
+            } finally {
+                metrics.forwardPass(pass.size(), System.nanoTime() - start);
+            }
+        });
     }
 }

@@ -5,6 +5,7 @@ import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.cache.ResponseCache;
+import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -42,7 +43,8 @@ public class JobConsumers implements SmartLifecycle {
 
     public JobConsumers(ModelRegistry registry, ModelCatalog catalog, ConsumerFactory<String, byte[]> consumerFactory,
             BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters,
-            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, ResponseCache cache) {
+            ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, ResponseCache cache,
+            ComputeScheduler compute, InputPreparation preparation) {
         this.shutdownTimeout = properties.shutdownTimeout();
         JobTracing tracing = new JobTracing(tracer.getIfAvailable(() -> Tracer.NOOP),
                 propagator.getIfAvailable(() -> Propagator.NOOP));
@@ -62,7 +64,7 @@ public class JobConsumers implements SmartLifecycle {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
                         consumer(model.name(), i, policy, consumerFactory), policy, fairShare,
                         new BatchJobRunner<>(model, policy, store, deadLetters, properties, jobMetrics, tracing, cache,
-                                cacheMetrics),
+                                cacheMetrics, compute, ComputeScheduler.Workload.of(descriptor.task()), preparation),
                         retryBackOff(properties), properties.shutdownTimeout(), metrics, tracing);
                 consumers.add(consumer);
                 threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));

@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * One model's job and forward-pass meters, as operators read them on {@code /actuator/prometheus} (names in the
  * README): {@code inferq.jobs.finished} by outcome, the {@code inferq.job.queue.wait}, {@code inferq.job.run} and
  * {@code inferq.job.end.to.end} timers taken from each stored outcome's own timestamps, and per forward pass
- * {@code inferq.batch.inputs}, {@code inferq.forward.pass} and {@code inferq.worker.busy} (seconds spent classifying,
- * whose rate is the share of time the model's consumers are busy). All tagged with the model.
+ * {@code inferq.batch.inputs}, {@code inferq.forward.pass}, {@code inferq.worker.busy} (seconds spent classifying,
+ * whose rate is the share of time the model's consumers are busy) and {@code inferq.compute.wait} (how long the pass
+ * waited for the worker's compute scheduler). All tagged with the model.
  */
 final class JobMetrics {
 
@@ -35,6 +36,7 @@ final class JobMetrics {
     private final Timer endToEnd;
     private final DistributionSummary passInputs;
     private final Timer forwardPass;
+    private final Timer computeWait;
     private final Counter busy;
 
     JobMetrics(MeterRegistry registry, String model) {
@@ -53,6 +55,8 @@ final class JobMetrics {
                 .tag("model", model).register(registry);
         this.forwardPass = latency("inferq.forward.pass", "One forward pass (classify call) of a batch of inputs",
                 model, registry);
+        this.computeWait = latency("inferq.compute.wait",
+                "From asking the compute scheduler for threads to the forward pass's start", model, registry);
         this.busy = Counter.builder("inferq.worker.busy").baseUnit("seconds")
                 .description("Time spent in forward passes; its rate is the share of time the model is busy")
                 .tag("model", model).register(registry);
@@ -82,6 +86,10 @@ final class JobMetrics {
         passInputs.record(inputs);
         forwardPass.record(nanos, TimeUnit.NANOSECONDS);
         busy.increment(nanos / 1e9);
+    }
+
+    void computeWait(long nanos) {
+        computeWait.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     private static void record(Timer timer, Instant from, Instant to) {

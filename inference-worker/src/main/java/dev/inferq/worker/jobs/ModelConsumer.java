@@ -6,8 +6,10 @@ import io.micrometer.tracing.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -31,6 +33,11 @@ import org.springframework.util.backoff.BackOffExecution;
  * commit the offsets of jobs that have no terminal state, i.e. lose them. Meanwhile the consumer keeps polling with its
  * partitions paused, so it stays in its group however long the outage lasts.
  *
+ * <p>For a runner that reads inputs ahead (image models, {@link BatchRunner#readsAhead}), the next batch is taken as
+ * the current one starts, so that its images are decoded and prepared while the current one's forward passes run; it
+ * is then formed one batch earlier than it would be otherwise, and a model with a batch delay does not do this (its
+ * next batch could not fill while the current one runs).
+ *
  * <p>Stopping lets the batch in progress finish and commit; records polled but not yet started are left uncommitted
  * for the next owner. Only a batch still failing {@code shutdown-timeout} after the stop request is abandoned
  * (uncommitted, so re-delivered).
@@ -51,7 +58,10 @@ final class ModelConsumer implements Runnable {
     private final Duration shutdownTimeout;
     private final BatchMetrics metrics;
     private final JobTracing tracing;
+    private final boolean takesNextEarly;
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** The batch after the one running, taken early so that its inputs are read meanwhile; null when none. */
+    private Batch next;
     /** Set by the first assignment, even an empty one: the consumer is in its group (worker readiness). */
     private volatile boolean joined;
     private volatile long stopRequestedAt;
@@ -65,6 +75,7 @@ final class ModelConsumer implements Runnable {
         this.pauses = new PartitionPauses(consumer);
         this.aggregator = new BatchAggregator(consumer, model, policy, fairShare, offsets, pauses);
         this.runner = runner;
+        this.takesNextEarly = runner.readsAhead() && policy.maxBatchDelay().isZero();
         this.retryBackOff = retryBackOff;
         this.shutdownTimeout = shutdownTimeout;
         this.metrics = metrics;
@@ -78,9 +89,9 @@ final class ModelConsumer implements Runnable {
             while (!stopping) {
                 consumeOnce();
             }
-            if (aggregator.pendingRecords() > 0) {
-                log.info("Model '{}': leaving {} polled job(s) uncommitted for the next consumer", model,
-                        aggregator.pendingRecords());
+            int left = aggregator.pendingRecords() + (next == null ? 0 : next.jobs().size());
+            if (left > 0) {
+                log.info("Model '{}': leaving {} polled job(s) uncommitted for the next consumer", model, left);
             }
         } finally {
             joined = false;
@@ -112,15 +123,19 @@ final class ModelConsumer implements Runnable {
     }
 
     private void consumeOnce() {
-        Batch batch;
-        try {
-            batch = aggregator.nextBatch(IDLE_POLL);
-        } catch (KafkaException e) {
-            // The client retries broker outages itself; what reaches here is worth a line, not the thread.
-            log.warn("Model '{}': polling failed, polling again: {}", model, e.toString());
-            return;
+        Batch batch = next;
+        next = null;
+        if (batch == null) {
+            try {
+                batch = aggregator.nextBatch(IDLE_POLL);
+            } catch (KafkaException e) {
+                // The client retries broker outages itself; what reaches here is worth a line, not the thread.
+                log.warn("Model '{}': polling failed, polling again: {}", model, e.toString());
+                return;
+            }
         }
         if (!batch.isEmpty()) {
+            takeNextEarly();
             long start = System.nanoTime();
             Span span = tracing.startBatch(batch, model);
             try (Tracer.SpanInScope scope = tracing.inScope(span)) {
@@ -130,6 +145,32 @@ final class ModelConsumer implements Runnable {
                 span.end();
             }
             metrics.batchDone(batch, System.nanoTime() - start);
+        }
+    }
+
+    /** Takes the next batch now, without waiting for more jobs, and has the runner start reading its inputs. */
+    private void takeNextEarly() {
+        if (!takesNextEarly) {
+            return;
+        }
+        try {
+            Batch early = aggregator.nextBatch(Duration.ZERO);
+            if (!early.isEmpty()) {
+                next = early;
+                runner.readAhead(early);
+            }
+        } catch (KafkaException e) {
+            log.warn("Model '{}': polling for the next batch failed, polling again after this one: {}", model,
+                    e.toString());
+        }
+    }
+
+    /** Drops the jobs of {@code partitions} from the batch taken early: their new owner receives them. */
+    private void forgetNext(Collection<TopicPartition> partitions) {
+        if (next != null) {
+            Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
+            kept.removeAll(partitions);
+            next = next.retainOwned(kept);
         }
     }
 
@@ -218,11 +259,13 @@ final class ModelConsumer implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             aggregator.forget(partitions);
+            forgetNext(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             aggregator.forget(partitions);
+            forgetNext(partitions);
         }
 
         @Override

@@ -40,8 +40,9 @@ class VariantSelectionTest {
             assertThat(image.msPerBatch()).containsOnlyKeys(1, 4)
                     .allSatisfy((size, ms) -> assertThat(ms).isPositive());
             @SuppressWarnings("unchecked")
-            Classifier<ai.djl.modality.cv.Image> served = (Classifier<ai.djl.modality.cv.Image>) image.classifier();
-            assertThat(served.classify(FidelityImages.of(1))).singleElement()
+            Classifier<PreparedImage> served = (Classifier<PreparedImage>) image.classifier();
+            ImagePreparer preparer = ImagePreparer.of(ModelCatalog.scan(MODELS).find("image").orElseThrow());
+            assertThat(served.classify(FidelityImages.of(1).stream().map(preparer::prepare).toList())).singleElement()
                     .satisfies(p -> assertThat(p.scores()).hasSize(5));
         }
     }

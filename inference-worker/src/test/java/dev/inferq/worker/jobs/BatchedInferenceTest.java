@@ -9,6 +9,9 @@ import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.TinyModels;
+import dev.inferq.worker.compute.ComputeProperties;
+import dev.inferq.worker.compute.ComputeScheduler;
+import dev.inferq.worker.compute.ComputeScheduler.Workload;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import dev.inferq.worker.inference.TextClassifier;
@@ -26,6 +29,8 @@ import org.junit.jupiter.api.Test;
 /** Flattening jobs into forward passes and routing predictions back, on the real sentiment model. */
 class BatchedInferenceTest {
 
+    private static final ComputeScheduler COMPUTE =
+            new ComputeScheduler(new ComputeProperties(0, 1, Duration.ofSeconds(2), Duration.ofSeconds(2)));
     static TextClassifier sentiment;
     private final MeterRegistry meters = new SimpleMeterRegistry();
 
@@ -114,11 +119,25 @@ class BatchedInferenceTest {
     }
 
     @Test
+    void anImageModelsBatchRunsAsPassesOfTheSchedulersBulkSize() {
+        CountingClassifier counting = new CountingClassifier(sentiment);
+        ComputeScheduler bulkOfTwo =
+                new ComputeScheduler(new ComputeProperties(0, 2, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+        List<Task<String>> tasks = tasks(List.of(List.of("a", "b", "c"), List.of("d", "e")));
+
+        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO), bulkOfTwo, Workload.BULK,
+                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
+
+        assertThat(counting.passSizes).containsExactly(2, 2, 1);
+        assertThat(tasks).allSatisfy(task -> assertThat(task.error()).isNull());
+    }
+
+    @Test
     void noJobsNeedNoPass() {
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO), new JobMetrics(meters, "sentiment"),
-                JobTracing.noop()).run(List.of());
+        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO), COMPUTE, Workload.LATENCY,
+                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(List.of());
 
         assertThat(counting.passSizes).isEmpty();
     }
@@ -129,14 +148,18 @@ class BatchedInferenceTest {
 
     /** Runs each list of texts as one started job's inputs. */
     private List<Task<String>> run(Classifier<String> classifier, int batchSize, List<List<String>> jobs) {
-        List<Task<String>> tasks = jobs.stream().map(texts -> {
+        List<Task<String>> tasks = tasks(jobs);
+        new BatchedInference<>(classifier, new BatchPolicy(batchSize, Duration.ZERO), COMPUTE, Workload.LATENCY,
+                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
+        return tasks;
+    }
+
+    private static List<Task<String>> tasks(List<List<String>> jobs) {
+        return jobs.stream().map(texts -> {
             JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(texts), Instant.now());
             return new Task<>(new Job(null, request, null), JobRecord.queued(request).running(Instant.now(), "w"),
                     texts);
         }).toList();
-        new BatchedInference<>(classifier, new BatchPolicy(batchSize, Duration.ZERO),
-                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
-        return tasks;
     }
 
     /** The real model, recording the size of each forward pass it is asked for. */

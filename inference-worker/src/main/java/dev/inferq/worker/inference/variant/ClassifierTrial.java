@@ -1,8 +1,9 @@
 package dev.inferq.worker.inference.variant;
 
-import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import dev.inferq.worker.inference.Classifier;
+import dev.inferq.worker.inference.ImageClassifier;
+import dev.inferq.worker.inference.PreparedImage;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -36,7 +37,8 @@ public final class ClassifierTrial<I> implements VariantSelector.Trial<Classifie
         return new ClassifierTrial<>(classifier, SAMPLE_TEXT);
     }
 
-    public static ClassifierTrial<Image> ofImage(Classifier<Image> classifier) {
+    /** Times the passes jobs run: on an image prepared beforehand, as the worker prepares each job's image. */
+    public static ClassifierTrial<PreparedImage> ofImage(ImageClassifier classifier) {
         BufferedImage picture = new BufferedImage(SAMPLE_IMAGE_SIZE, SAMPLE_IMAGE_SIZE, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = picture.createGraphics();
         g.setPaint(new GradientPaint(0, 0, new Color(40, 90, 160), SAMPLE_IMAGE_SIZE, SAMPLE_IMAGE_SIZE,
@@ -45,7 +47,8 @@ public final class ClassifierTrial<I> implements VariantSelector.Trial<Classifie
         g.setColor(new Color(200, 40, 40));
         g.fillOval(60, 50, 100, 120);
         g.dispose();
-        return new ClassifierTrial<>(classifier, ImageFactory.getInstance().fromImage(picture));
+        return new ClassifierTrial<>(classifier.prepared(),
+                classifier.preparer().prepare(ImageFactory.getInstance().fromImage(picture)));
     }
 
     @Override
