@@ -108,11 +108,22 @@ class VariantSelectorTest {
         Selection<String> s = select(AMX, List.of(FP32, BF16), Optional.empty(), Duration.ofMinutes(1));
 
         assertThat(s.variant()).isEqualTo(FP32);
-        assertThat(candidates.passes.get("image_bf16")).as("its first warm-up pass was 3x the baseline's")
-                .isEqualTo(1);
+        assertThat(candidates.passes.get("image_bf16")).as("warm-ups at both sizes, then its first timed pass was 3x"
+                + " the baseline's").isEqualTo(3);
         assertThat(s.rows().get(1).outcome()).isEqualTo(Outcome.SLOWER);
         assertThat(s.rows().get(1).note()).contains("batch 1").contains("300.0 ms").contains("image's");
         assertThat(candidates.closed).containsExactly("image_bf16");
+    }
+
+    @Test
+    void aSlowWarmUpAloneDoesNotDropACandidate() {
+        // first passes 5x the baseline's (one-time packing), then twice as fast
+        candidates.time(FP32, size -> 100.0 * size).time(BF16, new double[] {500, 2000, 50, 200, 50, 200, 50, 200});
+
+        Selection<String> s = select(AMX, List.of(FP32, BF16), Optional.empty(), Duration.ofMinutes(1));
+
+        assertThat(s.variant()).isEqualTo(BF16);
+        assertThat(s.msPerBatch()).containsExactly(Map.entry(1, 50.0), Map.entry(4, 200.0));
     }
 
     @Test
