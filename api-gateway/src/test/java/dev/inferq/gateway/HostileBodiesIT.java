@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.inferq.testsupport.RandomInputs;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestImages;
+import java.io.IOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -46,6 +50,9 @@ class HostileBodiesIT {
 
     @Autowired
     WebTestClient http;
+
+    @LocalServerPort
+    int port;
 
     /** A route and a body for it. */
     record Post(String route, byte[] body) {
@@ -87,6 +94,8 @@ class HostileBodiesIT {
                 + "--b--\r\n",
         "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\nContent-Type: a/b;;=\r\n\r\nx\r\n"
                 + "--b--\r\n",
+        "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\"\r\nContent-Type: \"/ a\r\n\r\nx\r\n"
+                + "--b--\r\n",
         "",
         "not multipart at all"
     })
@@ -114,10 +123,29 @@ class HostileBodiesIT {
         assertProblem(result);
     }
 
+    /** Sent on a raw socket: HTTP clients parse these headers themselves and refuse to send them. */
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Type: \"/a", "Content-Type: \"=//=", "Accept: \"/ a"})
+    void aMediaTypeSpringCannotParseIsA4xxProblem(String header) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            byte[] body = "{\"inputs\": [\"fine\"]}".getBytes(StandardCharsets.US_ASCII);
+            socket.getOutputStream().write(("POST /v1/models/sentiment/jobs HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Connection: close\r\n" + header + "\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(body);
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).as(header).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+            assertThat(answer.toLowerCase(Locale.ROOT)).contains("content-type: application/problem+json");
+        }
+    }
+
     static Stream<?> idempotencyKeys() {
         return RandomInputs.cases(150, random -> switch (random.nextInt(4)) {
             case 0 -> "k".repeat(random.nextInt(400));
-            case 1 -> RandomInputs.headerText(random, 1 + random.nextInt(60)).replaceAll("\\p{Cntrl}", "x");
+            // What an HTTP client sends: Latin-1 without controls.
+            case 1 -> RandomInputs.headerText(random, 1 + random.nextInt(60))
+                    .replaceAll("[^\\x20-\\x7e\\xa0-\\xff]", "x");
             default -> Long.toHexString(random.nextLong()) + "-" + random.nextInt(1000);
         });
     }

@@ -9,6 +9,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -70,6 +71,24 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     public ResponseEntity<ProblemDetail> handleInvalidMediaType(InvalidMediaTypeException e) {
         return handleApi(ApiException.badRequest("a Content-Type in the request body is malformed: "
                 + firstLine(e.getMessage())));
+    }
+
+    /**
+     * Spring's media type parser fails on some malformed values with an index error instead of
+     * {@link InvalidMediaTypeException} (one that starts with a quote and holds a slash, e.g. {@code "/a}). The
+     * request's own headers are checked before routing ({@link MediaTypeHeaders}); a part's Content-Type is read while
+     * a multipart body is decoded, so such an error there is the client's malformed part, a 400. Elsewhere an index
+     * error is a fault of ours and stays a 500.
+     */
+    @ExceptionHandler(StringIndexOutOfBoundsException.class)
+    public ResponseEntity<ProblemDetail> handleUnparsablePartHeader(StringIndexOutOfBoundsException e,
+            ServerWebExchange exchange) {
+        MediaType type = exchange.getRequest().getHeaders().getContentType();
+        if (type == null || !MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)) {
+            return handleApi(new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error",
+                    "the request could not be handled", null, e));
+        }
+        return handleApi(ApiException.badRequest("a part of the multipart body has a malformed header"));
     }
 
     @Override
