@@ -42,8 +42,8 @@ class TransportSecurityIT {
     void servicesReachPasswordRedisAndSaslKafkaByConfigurationAndSayWhenTheyCannot() throws Exception {
         try (SecuredInfrastructure secured = new SecuredInfrastructure();
                 PlatformProcesses platform = new PlatformProcesses("transport-security",
-                        with(secured.environment(), AUTH))) {
-            platform.startWorker("worker", List.of("sentiment"));
+                        with(secured.environment(), AUTH));
+                ManagedProcess securedWorker = platform.startWorker("worker", List.of("sentiment"))) {
 
             HttpResponse<String> done = http.send(HttpRequest.newBuilder(
                             URI.create(platform.gatewayUrl() + "/v1/models/sentiment/jobs"))
