@@ -30,8 +30,8 @@ import org.springframework.util.backoff.FixedBackOff;
 /**
  * The loop that carries the no-loss guarantee, on Kafka's own in-memory consumer: offsets are committed only after
  * a batch ran and never past a job still waiting, a failing batch is retried with its partitions paused, a revoked
- * partition's jobs leave the retried batch and the read-ahead, and a batch still failing at shutdown is abandoned
- * uncommitted.
+ * partition's jobs leave the retried batch and the read-ahead, a batch still failing at shutdown is abandoned
+ * uncommitted, and a runner that reads inputs ahead gets the next batch before the current one runs.
  */
 @Timeout(30)
 class ModelConsumerTest {
@@ -66,6 +66,31 @@ class ModelConsumerTest {
             loop.requestStop();
             assertThat(loop.awaitFinished(WAIT)).isTrue();
         }
+    }
+
+    @Test
+    void aRunnerThatReadsAheadIsHandedTheNextBatchBeforeTheCurrentOneRuns() {
+        List<String> events = new CopyOnWriteArrayList<>();
+        start(new BatchRunner() {
+            @Override
+            public void run(Batch batch) {
+                events.add("run " + offsets(batch));
+            }
+
+            @Override
+            public boolean readsAhead() {
+                return true;
+            }
+
+            @Override
+            public void readAhead(Batch next) {
+                events.add("read ahead " + offsets(next));
+            }
+        }, Duration.ofSeconds(5), 2);
+        deliver(job(P0, 0), job(P0, 1), job(P0, 2), job(P0, 3));
+
+        await().atMost(WAIT).until(() -> committed(P0) != null && committed(P0).offset() == 4);
+        assertThat(events).containsExactly("read ahead [2, 3]", "run [0, 1]", "run [2, 3]");
     }
 
     @Test
@@ -211,6 +236,10 @@ class ModelConsumerTest {
                 consumer.addRecord(record);
             }
         });
+    }
+
+    private static List<Long> offsets(Batch batch) {
+        return batch.jobs().stream().map(job -> job.source().offset()).toList();
     }
 
     private void record(Batch batch) {
