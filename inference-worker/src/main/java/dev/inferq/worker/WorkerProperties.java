@@ -19,8 +19,10 @@ import org.springframework.util.unit.DataSize;
  * @param maxBatchDelay the longest a job waits for others to join its batch (DJL Serving's {@code maxBatchDelay});
  *     a model's {@code serving.properties} may set its own as {@code maxBatchDelay}, in milliseconds
  * @param consumersPerModel consumer threads per model in this process; each can own some of the topic's partitions
- * @param intraOpThreads libtorch threads per forward pass; 0 keeps DJL's default (one per physical core). Applied as
- *     the system property {@code ai.djl.pytorch.num_threads}, which the PyTorch engine reads once, when it loads
+ * @param intraOpThreads libtorch's thread count when the engine loads (the start-up variant measurement runs with it);
+ *     0 keeps DJL's default (one per physical core). Forward passes of jobs run with the count the compute scheduler
+ *     gives each ({@code inferq.worker.compute.*}). Applied as the system property {@code ai.djl.pytorch.num_threads},
+ *     which the PyTorch engine reads once, when it loads
  * @param graphOptimizer whether TorchScript's graph executor re-optimises the model for each new input shape. Off by
  *     default: batches of texts vary in both batch size and sequence length, so nearly every batch is a new shape, and
  *     re-profiling them made batches several times slower end to end (bench/RESULTS.md). Applied as the system
