@@ -33,6 +33,7 @@ public final class LocalLauncher {
 
     private static final PrintStream OUT = System.out;
     private static final String AUTH_MODE = "INFERQ_AUTH_MODE";
+    private static final String OMP_WAIT_POLICY = "OMP_WAIT_POLICY";
 
     private final Map<String, String> env;
     private final Path root;
@@ -194,6 +195,9 @@ public final class LocalLauncher {
                     .javaJar(workerJar, workerJvmArgs(spec), List.of())
                     .env(common).env("WORKER_PORT", String.valueOf(port))
                     .env("WORKER_MODELS", String.join(",", spec.models()))
+                    // Every process of run-local shares the same cores: libgomp's spinning threads would steal them
+                    // from Kafka, Redis and the other worker (README, "Compute scheduling").
+                    .env(OMP_WAIT_POLICY, get(OMP_WAIT_POLICY, "PASSIVE"))
                     .niceness(spec.niceness())
                     .workDir(root).logFile(logDir.resolve(spec.name() + ".log")).echoTo(echo);
             Supervised worker = Supervised.start(spec.name(), () -> {
