@@ -16,17 +16,18 @@ import java.util.stream.Collectors;
  * Chooses which of a model folder's variants this worker serves, on the CPU it runs on (models/README.md, "Image
  * model variants"). Candidates the CPU cannot run fast ({@link CpuFeatures#whySlow}) and those whose recorded
  * fidelity failed are skipped without loading; the rest are loaded one after the other, the baseline first (when
- * nothing qualifies, the baseline alone is measured and served: float32 always runs), and timed: one warm-up pass at each batch size, then up to {@value #ROUNDS} timed rounds over all sizes. The fastest at
- * the largest batch size is served; every other candidate is closed as soon as it has lost, so at most two are
- * loaded at a time.
+ * nothing qualifies, the baseline alone is measured and served: float32 always runs), and timed: one warm-up pass at
+ * each batch size, then up to {@value #ROUNDS} timed rounds over all sizes. The fastest at the largest batch size is
+ * served; every other candidate is closed as soon as it has lost, so at most two are loaded at a time.
  *
- * <p>Time is capped: the forward passes spent measuring one model stop once they add up to {@code budget}, and a
- * candidate is dropped as soon as one of its timed passes takes more than {@value #GIVE_UP_FACTOR} times the best
- * candidate's at the same size. Warm-up passes are not compared: a first pass includes one-time work (weight
- * packing, kernel choice) that differs by precision, and on a busy machine it was over 2x float32's for the bf16
- * variant that then ran 3.7x faster than float32. The baseline is always timed
- * once at each size, whatever the budget, so there is a figure to compare against. A pinned variant, or a folder with
- * a single candidate (no {@code variants} list), is loaded without measuring.
+ * <p>Time is capped: once the forward passes spent measuring one model add up to {@code budget}, no candidate gets
+ * another timed round, and a candidate is dropped as soon as one of its timed passes takes more than
+ * {@value #GIVE_UP_FACTOR} times the best candidate's at the same size. Every candidate still gets its warm-up and
+ * one timed round, whatever the budget: on a busy machine the float32 baseline alone once used the whole budget, and
+ * the 4x faster bf16 variant was never measured. Warm-up passes are not compared: a first pass includes one-time
+ * work (weight packing, kernel choice) that differs by precision, and on a busy machine it was over 2x float32's for
+ * the bf16 variant that then ran 3.7x faster than float32. A pinned variant, or a folder with a single candidate (no
+ * {@code variants} list), is loaded without measuring.
  */
 public final class VariantSelector {
 
@@ -65,7 +66,7 @@ public final class VariantSelector {
 
     /** What became of one candidate. */
     public enum Outcome {
-        CHOSEN, PINNED, ONLY, MEASURED, SLOWER, NOT_MEASURED, SKIPPED, FAILED_FIDELITY, FAILED;
+        CHOSEN, PINNED, ONLY, MEASURED, SLOWER, SKIPPED, FAILED_FIDELITY, FAILED;
 
         String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
@@ -156,11 +157,6 @@ public final class VariantSelector {
         long spentNanos = 0;
         List<Row> measuredRows = new ArrayList<>();
         for (ModelVariant candidate : eligible) {
-            if (best != null && spentNanos >= budget.toNanos()) {
-                measuredRows.add(new Row(candidate, Outcome.NOT_MEASURED, new TreeMap<>(),
-                        "measuring budget of " + budget.toMillis() + " ms spent before its turn"));
-                continue;
-            }
             Trial<M> trial;
             try {
                 trial = loader.load(candidate);
@@ -175,8 +171,9 @@ public final class VariantSelector {
                 passes:
                 for (int round = 0; round <= ROUNDS; round++) {
                     for (int size : sizes) {
-                        if (best != null && spentNanos >= budget.toNanos()) {
-                            stopped = "measuring budget of " + budget.toMillis() + " ms spent";
+                        if (round > 1 && spentNanos >= budget.toNanos()) {
+                            stopped = "measuring budget of " + budget.toMillis() + " ms spent after " + (round - 1)
+                                    + " timed round(s)";
                             break passes;
                         }
                         double ms = millis(trial.pass(size));
@@ -194,18 +191,12 @@ public final class VariantSelector {
                             break passes;
                         }
                     }
-                    if (best == null && spentNanos >= budget.toNanos() && round > 0) {
-                        break;
-                    }
                 }
             } catch (RuntimeException e) {
                 trial.close();
                 measuredRows.add(new Row(candidate, Outcome.FAILED, current.timed, "a forward pass failed: "
                         + e.getMessage()));
                 continue;
-            }
-            if (outcome != Outcome.SLOWER && !current.timed.keySet().containsAll(sizes)) {
-                outcome = Outcome.NOT_MEASURED;
             }
             if (outcome == Outcome.MEASURED && (best == null || current.timed.get(deciding) < best.timed.get(deciding))) {
                 if (best != null) {

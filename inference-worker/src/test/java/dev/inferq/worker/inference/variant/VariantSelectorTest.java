@@ -127,29 +127,18 @@ class VariantSelectorTest {
     }
 
     @Test
-    void theBudgetCapsTheTimeSpentButTheBaselineIsAlwaysTimedOnce() {
-        // 500 ms per pass of 4: the baseline's warm-up and first round alone are over a 1 s budget
+    void theBudgetCapsExtraRoundsButEveryCandidateIsTimedOnceAtEachSize() {
+        // 500 ms per pass of 4: the baseline's warm-up and first timed round alone are over a 1 s budget
         candidates.time(FP32, size -> 125.0 * size).time(INT8, size -> 10.0 * size);
 
         Selection<String> s = select(AVX2, List.of(FP32, INT8), Optional.empty(), Duration.ofSeconds(1));
 
         assertThat(candidates.passes.get("image")).as("one warm-up and one timed pass at each size").isEqualTo(4);
-        assertThat(s.variant()).isEqualTo(FP32);
-        assertThat(candidates.loaded).as("no time left for the next candidate").containsExactly("image");
-        assertThat(s.rows().get(1).outcome()).isEqualTo(Outcome.NOT_MEASURED);
-        assertThat(s.rows().get(1).note()).contains("budget of 1000 ms spent");
-    }
-
-    @Test
-    void aCandidateCutShortByTheBudgetBeforeATimedPassAtEachSizeIsNotCompared() {
-        // the baseline's four rounds take 200 ms; the second candidate's warm-up the remaining 10
-        candidates.time(FP32, size -> 10.0 * size).time(ONNX, new double[] {5, 5, 5});
-
-        Selection<String> s = select(AVX2, List.of(FP32, ONNX), Optional.empty(), Duration.ofMillis(210));
-
-        assertThat(s.variant()).isEqualTo(FP32);
-        assertThat(s.rows().get(1).outcome()).isEqualTo(Outcome.NOT_MEASURED);
-        assertThat(candidates.closed).containsExactly("image_onnx");
+        assertThat(candidates.passes.get("image_int8")).as("measured although the budget was spent").isEqualTo(4);
+        assertThat(s.variant()).isEqualTo(INT8);
+        assertThat(s.msPerBatch()).containsExactly(Map.entry(1, 10.0), Map.entry(4, 40.0));
+        assertThat(s.rows().get(0).note()).contains("budget of 1000 ms spent after 1 timed round");
+        assertThat(candidates.closed).containsExactly("image");
     }
 
     @Test
