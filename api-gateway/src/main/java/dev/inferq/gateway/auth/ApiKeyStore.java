@@ -1,10 +1,9 @@
 package dev.inferq.gateway.auth;
 
 import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.Sha256;
 import dev.inferq.gateway.problems.ApiException;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -153,10 +152,6 @@ public class ApiKeyStore {
     }
 
     private static byte[] digest(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        return Sha256.of(key);
     }
 }

@@ -7,6 +7,7 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.Sha256;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.callbacks.CallbackStore;
@@ -20,7 +21,6 @@ import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -153,17 +153,13 @@ public class JobService {
 
     /** What makes two submits the same request: the model, the input, the image bytes, the timeout, the webhook. */
     private static String fingerprint(Submission submission) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update((submission.model() + "\n" + JobCodec.mapper().writeValueAsString(submission.input()) + "\n"
-                    + submission.timeout() + "\n" + submission.callbackUrl() + "\n").getBytes(StandardCharsets.UTF_8));
-            if (submission.inputBytes() != null) {
-                sha.update(submission.inputBytes());
-            }
-            return HexFormat.of().formatHex(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        MessageDigest sha = Sha256.digest();
+        sha.update((submission.model() + "\n" + JobCodec.mapper().writeValueAsString(submission.input()) + "\n"
+                + submission.timeout() + "\n" + submission.callbackUrl() + "\n").getBytes(StandardCharsets.UTF_8));
+        if (submission.inputBytes() != null) {
+            sha.update(submission.inputBytes());
         }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     private Mono<JobRecord> accept(JobId id, Submission submission) {

@@ -3,7 +3,6 @@ package dev.inferq.common.job;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -103,9 +102,7 @@ public final class JobNames {
      * any string a client sends maps to a key of bounded length in our own namespace.
      */
     public static String idempotencyKey(String clientKey) {
-        MessageDigest sha = sha256();
-        return IDEMPOTENCY_PREFIX + Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(sha.digest(clientKey.getBytes(StandardCharsets.UTF_8)));
+        return IDEMPOTENCY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(Sha256.of(clientKey));
     }
 
     /**
@@ -118,7 +115,7 @@ public final class JobNames {
      * @param content the input as the worker reads it: the job's texts in a canonical encoding, or the image bytes
      */
     public static String cacheKey(String model, String variant, String scope, byte[] content) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         sha.update("inferq-cache-v1".getBytes(StandardCharsets.UTF_8));
         updateWithLength(sha, model.getBytes(StandardCharsets.UTF_8));
         updateWithLength(sha, variant.getBytes(StandardCharsets.UTF_8));
@@ -138,14 +135,6 @@ public final class JobNames {
     private static void updateWithLength(MessageDigest sha, byte[] bytes) {
         sha.update(ByteBuffer.allocate(Long.BYTES).putLong(bytes.length).array());
         sha.update(bytes);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
     }
 
     /**
