@@ -15,6 +15,7 @@ import dev.inferq.common.job.Prediction;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,8 +41,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.reactive.function.BodyInserters;
@@ -60,12 +60,9 @@ import reactor.test.StepVerifier;
     "inferq.gateway.seed.result-wait=1s"
 })
 @AutoConfigureWebTestClient
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class GatewayIT {
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;

@@ -8,6 +8,7 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.jobs.JobService;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
@@ -38,8 +39,7 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -57,6 +57,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 @AutoConfigureTracing
 @Import(GatewayTracingIT.Spans.class)
 @ExtendWith(OutputCaptureExtension.class)
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class GatewayTracingIT {
 
     private static final AttributeKey<String> MESSAGING_SYSTEM = AttributeKey.stringKey("messaging.system");
@@ -71,10 +72,6 @@ class GatewayTracingIT {
         }
     }
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;

@@ -3,7 +3,7 @@ package dev.inferq.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferq.testsupport.RandomInputs;
-import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import dev.inferq.testsupport.TestImages;
 import java.io.IOException;
 import java.net.Socket;
@@ -20,8 +20,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -38,15 +37,12 @@ import org.springframework.test.web.reactive.server.WebTestClient;
     "inferq.auth.mode=open"
 })
 @AutoConfigureWebTestClient
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class HostileBodiesIT {
 
     private static final List<String> ROUTES = List.of("/v1/models/sentiment/jobs", "/v1/models/disaster/jobs",
             "/v1/models/image/jobs", "/api/v1/sentiment_classification", "/api/v1/image_classification");
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;

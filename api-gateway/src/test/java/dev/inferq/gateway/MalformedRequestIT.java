@@ -2,7 +2,7 @@ package dev.inferq.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,8 +22,7 @@ import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -41,14 +40,11 @@ import tools.jackson.databind.json.JsonMapper;
     "server.max-http-request-header-size=12KB"
 })
 @AutoConfigureWebTestClient
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class MalformedRequestIT {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @LocalServerPort
     int port;

@@ -2,7 +2,7 @@ package dev.inferq.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import io.swagger.v3.oas.models.SpecVersion;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
@@ -20,8 +20,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.result.method.RequestMappingInfo;
@@ -38,15 +37,12 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "inferq.models-dir=../models/tiny")
 @AutoConfigureWebTestClient
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class OpenApiIT {
 
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;

@@ -16,6 +16,7 @@ import dev.inferq.common.job.Prediction;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import dev.inferq.worker.inference.ImageDecoder;
 import dev.inferq.worker.inference.ImageInputReader;
 import dev.inferq.worker.jobs.DeadLetters;
@@ -49,12 +50,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The worker against a real Kafka broker, a real Redis server and the tiny models run by libtorch; the gateway's part
@@ -68,6 +68,7 @@ import org.springframework.test.context.DynamicPropertySource;
     "logging.level.org.apache.kafka=WARN",
     "logging.level.state.change.logger=WARN"
 })
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class WorkerIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -76,10 +77,6 @@ class WorkerIT {
 
     static KafkaProducer<String, byte[]> producer;
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @BeforeAll
     static void connectProducer() {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobStore;
-import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +19,7 @@ import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -38,6 +37,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 })
 // Generous: the first requests of a fresh context on a busy 2-core machine can take seconds.
 @AutoConfigureWebTestClient(timeout = "PT30S")
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class AuthIT {
 
     private static final String KEY_A = "key-a";
@@ -45,10 +45,6 @@ class AuthIT {
     private static final String ADMIN = "the-admin-key";
     private static final String TEXTS = "{\"inputs\": [\"I loved it\"]}";
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Tenants;
-import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,8 +16,7 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -31,14 +30,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
     "inferq.auth.admin-key=open-admin-key"
 })
 @AutoConfigureWebTestClient(timeout = "PT30S")
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class OpenModeAuthIT {
 
     private static final String TEXTS = "{\"inputs\": [\"I loved it\"]}";
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;

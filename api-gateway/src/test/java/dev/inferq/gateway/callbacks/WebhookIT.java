@@ -9,7 +9,7 @@ import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Prediction;
-import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -32,8 +32,7 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import tools.jackson.databind.JsonNode;
 
@@ -52,14 +51,11 @@ import tools.jackson.databind.JsonNode;
     "inferq.gateway.callbacks.timeout=2s"
 })
 @AutoConfigureWebTestClient
+@ContextConfiguration(initializers = RealInfrastructureProperties.class)
 class WebhookIT {
 
     static final String SECRET = "whsec_dGVzdC1zZWNyZXQtb2YtdGhpcy13ZWJob29rLXRlc3Q=";
 
-    @DynamicPropertySource
-    static void infrastructure(DynamicPropertyRegistry registry) {
-        RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
-    }
 
     @Autowired
     WebTestClient http;
