@@ -67,7 +67,9 @@ class ResponseCacheIT {
         Path models = Path.of("target", "response-cache-models");
         TestModels.copyAs("sentiment", TEXTS, models);
         TestModels.copyAs("image", IMAGES, models);
-        cached = worker(models, "--inferq.cache.ttl=" + TTL.toMillis() + "ms", "--inferq.worker.max-batch-delay=300ms");
+        // A batch delay long enough that two jobs published back to back share a batch on a loaded CI machine too (300 ms
+        // once split them); a job alone waits it out, well within the TTL.
+        cached = worker(models, "--inferq.cache.ttl=" + TTL.toMillis() + "ms", "--inferq.worker.max-batch-delay=2s");
         uncached = worker(TestModels.copyAs("sentiment", UNCACHED, Path.of("target", "response-cache-off-models")),
                 "--inferq.cache.enabled=false");
         store = cached.getBean(JobStore.class);
