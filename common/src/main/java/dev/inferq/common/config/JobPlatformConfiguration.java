@@ -17,11 +17,12 @@ import org.springframework.kafka.core.KafkaAdmin;
 /**
  * The beans both services build the same way: the model catalog, the job store, the image policy and the per-model
  * job topics and dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side
- * depends on the other having started first); and span export to the collector OpenTelemetry's own variable names.
+ * depends on the other having started first); span export to the collector OpenTelemetry's own variable names; and
+ * the keep-alive workaround of their HTTP servers ({@link KeepAliveReadsConfiguration}).
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(InferqProperties.class)
-@Import(OtlpEnvironmentConfiguration.class)
+@Import({OtlpEnvironmentConfiguration.class, KeepAliveReadsConfiguration.class})
 public class JobPlatformConfiguration {
 
     @Bean
