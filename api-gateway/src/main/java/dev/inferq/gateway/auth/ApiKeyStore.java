@@ -58,7 +58,7 @@ public class ApiKeyStore {
             int n = perTenant.merge(tenant, 1, Integer::sum);
             configured.put(hash(key), new Caller(tenant, CONFIGURED + "-" + tenant + "-" + n));
         });
-        this.adminHash = properties.adminKey().isEmpty() ? null : digest(properties.adminKey());
+        this.adminHash = properties.adminKey().isEmpty() ? null : Sha256.of(properties.adminKey());
         log.info("Authentication {}: {} configured API keys for tenants {}, admin key {}",
                 properties.mode().name().toLowerCase(Locale.ROOT), configured.size(), perTenant.keySet(),
                 adminHash == null ? "not set (admin routes answer 401)" : "set");
@@ -78,7 +78,7 @@ public class ApiKeyStore {
 
     /** The caller {@code key} belongs to; empty when it is no key of ours (or was revoked). */
     public Mono<Caller> find(String key) {
-        byte[] digest = digest(key);
+        byte[] digest = Sha256.of(key);
         if (adminHash != null && MessageDigest.isEqual(digest, adminHash)) {
             return Mono.just(Caller.administrator());
         }
@@ -148,10 +148,6 @@ public class ApiKeyStore {
     }
 
     static String hash(String key) {
-        return HexFormat.of().formatHex(digest(key));
-    }
-
-    private static byte[] digest(String key) {
-        return Sha256.of(key);
+        return HexFormat.of().formatHex(Sha256.of(key));
     }
 }

@@ -1,15 +1,11 @@
 package dev.inferq.gateway.auth;
 
 import dev.inferq.gateway.GatewayProperties;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.inferq.gateway.problems.ProblemResponses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.core.AuthenticationException;
@@ -79,19 +75,9 @@ class AuthProblems implements ServerAuthenticationEntryPoint, ServerAuthenticati
 
     private Mono<Void> write(ServerWebExchange exchange, HttpStatus status, String title, String detail,
             String challenge) {
-        // No "type": like Spring's ProblemDetail, which leaves out the default about:blank.
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("title", title);
-        problem.put("status", status.value());
-        problem.put("detail", detail);
-        problem.put("instance", exchange.getRequest().getPath().value());
-        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
-        ServerHttpResponse response = exchange.getResponse();
-        response.setStatusCode(status);
-        response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (challenge != null) {
-            response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, challenge);
+            exchange.getResponse().getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, challenge);
         }
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+        return ProblemResponses.write(json, exchange.getRequest(), exchange.getResponse(), status, title, detail);
     }
 }

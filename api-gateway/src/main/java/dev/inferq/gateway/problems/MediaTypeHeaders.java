@@ -1,8 +1,5 @@
 package dev.inferq.gateway.problems;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -60,18 +57,9 @@ public class MediaTypeHeaders {
 
     private static Mono<Void> refuse(JsonMapper json, ServerHttpRequest request, ServerHttpResponse response,
             HttpStatus status, String title, String detail) {
-        // The shape of ProblemHandler's bodies; no exchange exists yet for its advice to run in.
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("title", title);
-        problem.put("status", status.value());
-        problem.put("detail", detail);
-        problem.put("instance", request.getPath().value());
-        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
-        response.setStatusCode(status);
-        response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         // The body is read (and dropped) first: closing a connection with unread bytes makes the kernel answer with a
-        // reset, which can overtake the problem on its way to the client.
+        // reset, which can overtake the problem on its way to the client. No exchange exists yet for the advice.
         return request.getBody().doOnNext(DataBufferUtils::release)
-                .then(Mono.defer(() -> response.writeWith(Mono.just(response.bufferFactory().wrap(body)))));
+                .then(Mono.defer(() -> ProblemResponses.write(json, request, response, status, title, detail)));
     }
 }
