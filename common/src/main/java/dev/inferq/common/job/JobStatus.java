@@ -15,7 +15,9 @@ import java.util.Set;
  *
  * RUNNING may follow RUNNING (a job whose worker died mid-batch is re-delivered and starts again), and EXPIRED may
  * follow RUNNING for the same reason. A terminal status is never left. {@link JobStore#transition} enforces these rules
- * atomically in Redis; every other part of the platform asks this enum.
+ * atomically in Redis, told by this enum what each status is (its script decides nothing by a status's name); every
+ * other part of the platform asks this enum, and clients read it from the API (a record has {@code finished_at}
+ * exactly when its status is terminal).
  */
 public enum JobStatus {
     QUEUED(0),
@@ -54,8 +56,8 @@ public enum JobStatus {
         };
     }
 
-    /** True when a job whose status is {@code current} may move to this status. */
-    public boolean mayFollow(JobStatus current) {
-        return predecessors().contains(current);
+    /** A queued job waits in its model's queue, where its position and estimate are counted. */
+    public boolean isQueued() {
+        return this == QUEUED;
     }
 }

@@ -1,10 +1,13 @@
 package dev.inferq.common.job;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveRedisTemplate;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -20,10 +23,9 @@ import reactor.core.publisher.Mono;
  */
 public class JobStore {
 
-    private static final RedisScript<String> TRANSITION =
-            RedisScript.of(new ClassPathResource("dev/inferq/common/job/transition.lua"), String.class);
-    private static final RedisScript<String> CREATE =
-            RedisScript.of(new ClassPathResource("dev/inferq/common/job/create.lua"), String.class);
+    // Read once: a script built on a resource re-checks that resource on every call.
+    private static final RedisScript<String> TRANSITION = script("transition.lua");
+    private static final RedisScript<String> CREATE = script("create.lua");
     private static final RedisScript<Long> COUNT_DELIVERY = RedisScript.of(
             "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
 
@@ -40,6 +42,17 @@ public class JobStore {
         this.ttl = Objects.requireNonNull(ttl, "ttl");
         if (ttl.toSeconds() < 1) {
             throw new IllegalArgumentException("job time to live must be at least one second, was " + ttl);
+        }
+    }
+
+    private static RedisScript<String> script(String name) {
+        try (InputStream in = JobStore.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("script " + name + " is missing from the classpath");
+            }
+            return RedisScript.of(new String(in.readAllBytes(), StandardCharsets.UTF_8), String.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read script " + name, e);
         }
     }
 
@@ -137,16 +150,34 @@ public class JobStore {
      * cannot undo a terminal state.
      */
     public Mono<Transition> transition(JobRecord next) {
+        return transition(next.id(), next.model(), next.tenant(), JobCodec.encodeRecord(next),
+                StatusRule.of(next.status()));
+    }
+
+    /**
+     * The transition script's call, told by {@code rule} everything it needs to know about the next status: the
+     * script itself decides nothing by a status's name, so a status added to {@link JobStatus} needs no Lua change.
+     */
+    Mono<Transition> transition(JobId id, String model, String tenant, String recordJson, StatusRule rule) {
         List<String> args = new ArrayList<>();
-        args.add(JobCodec.encodeRecord(next));
+        args.add(recordJson);
         args.add(Long.toString(ttl.toSeconds()));
-        args.add(next.id().value());
-        args.add(next.status().name());
-        next.status().predecessors().stream().map(JobStatus::name).forEach(args::add);
-        List<String> keys = List.of(JobNames.jobKey(next.id()), JobNames.eventsChannel(next.id()),
-                JobNames.queueKey(next.model()), JobNames.callbackKey(next.id()), JobNames.callbacksDueKey(),
-                JobNames.tenantActiveKey(next.tenant()));
+        args.add(id.value());
+        args.add(rule.terminal() ? "1" : "0");
+        args.add(rule.queued() ? "1" : "0");
+        args.addAll(rule.predecessors());
+        List<String> keys = List.of(JobNames.jobKey(id), JobNames.eventsChannel(id), JobNames.queueKey(model),
+                JobNames.callbackKey(id), JobNames.callbacksDueKey(), JobNames.tenantActiveKey(tenant));
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
+    }
+
+    /** What the transition script is told about a status: {@link JobStatus}'s rule, as plain values. */
+    record StatusRule(boolean terminal, boolean queued, List<String> predecessors) {
+
+        static StatusRule of(JobStatus status) {
+            return new StatusRule(status.isTerminal(), status.isQueued(),
+                    status.predecessors().stream().map(JobStatus::name).sorted().toList());
+        }
     }
 
     /**

@@ -4,22 +4,25 @@
 -- webhook that reaches a terminal state becomes due for delivery, in the same step, so no delivery can be missed.
 -- A job that reaches a terminal state leaves its tenant's active jobs; one that does not has its entry there kept
 -- as long as its record (create.lua).
+-- Which statuses are terminal, queued or allowed before the new one is JobStatus's rule alone: the caller says,
+-- and this script never decides by a status's name.
 -- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue, KEYS[4] the job's callback hash,
 -- KEYS[5] the callbacks due, KEYS[6] the tenant's active jobs
--- ARGV[1] new record JSON, ARGV[2] time to live in seconds, ARGV[3] job id, ARGV[4] new status,
--- ARGV[5..n] statuses the job may currently have
+-- ARGV[1] new record JSON, ARGV[2] time to live in seconds, ARGV[3] job id,
+-- ARGV[4] '1' when the new status is terminal, ARGV[5] '1' when the new status keeps the job in its model's queue,
+-- ARGV[6..n] statuses the job may currently have
 local current = redis.call('GET', KEYS[1])
 if not current then
   return 'MISSING'
 end
 local status = cjson.decode(current)['status']
-for i = 5, #ARGV do
+local terminal = ARGV[4] == '1'
+for i = 6, #ARGV do
   if ARGV[i] == status then
     redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-    if ARGV[4] ~= 'QUEUED' then
+    if ARGV[5] ~= '1' then
       redis.call('ZREM', KEYS[3], ARGV[3])
     end
-    local terminal = ARGV[4] ~= 'QUEUED' and ARGV[4] ~= 'RUNNING'
     if terminal then
       redis.call('ZREM', KEYS[6], ARGV[3])
     else

@@ -22,7 +22,7 @@ class JobStatusTest {
         for (JobStatus next : JobStatus.values()) {
             for (JobStatus current : EnumSet.of(JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED,
                     JobStatus.EXPIRED)) {
-                assertThat(next.mayFollow(current)).as("%s after %s", next, current).isFalse();
+                assertThat(next.predecessors().contains(current)).as("%s after %s", next, current).isFalse();
             }
         }
     }

@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 import dev.inferq.testsupport.RealInfrastructure;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -219,6 +222,53 @@ class JobStoreIT {
 
         assertThat(shortLived.create(next, 1).block().created()).isFalse();
         await().atMost(Duration.ofSeconds(10)).until(() -> shortLived.create(next, 1).block().created());
+    }
+
+    /**
+     * The script follows whatever table of statuses it is told: a copy of {@link JobStatus}'s rule with a new
+     * non-terminal status (PAUSED, after RUNNING and before RUNNING again) keeps the job among its tenant's active
+     * jobs and schedules no webhook, where a script deciding by name would have taken PAUSED for terminal.
+     */
+    @Test
+    void theTransitionScriptFollowsTheStatusTableItIsGivenNotStatusNames() {
+        Map<String, JobStore.StatusRule> table = new HashMap<>();
+        for (JobStatus status : JobStatus.values()) {
+            table.put(status.name(), JobStore.StatusRule.of(status));
+        }
+        table.put("PAUSED", new JobStore.StatusRule(false, false, List.of("RUNNING")));
+        JobStore.StatusRule running = table.get("RUNNING");
+        table.put("RUNNING", new JobStore.StatusRule(running.terminal(), running.queued(),
+                Stream.concat(running.predecessors().stream(), Stream.of("PAUSED")).toList()));
+        String tenant = "paused-" + JobId.random().value();
+        JobRecord job = jobOf(tenant);
+        store.create(job, 0).block();
+        ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
+        redis.opsForHash().put(JobNames.callbackKey(job.id()), "url", "http://127.0.0.1:1/hook").block();
+
+        assertThat(move(job, "RUNNING", table).applied()).isTrue();
+        assertThat(move(job, "PAUSED", table).applied()).isTrue();
+
+        assertThat(JobCodec.mapper().readTree(redis.opsForValue().get(JobNames.jobKey(job.id())).block())
+                .get("status").asString()).isEqualTo("PAUSED");
+        assertThat(redis.opsForZSet().score(JobNames.tenantActiveKey(tenant), job.id().value()).block())
+                .as("a paused job still counts for its tenant").isNotNull();
+        assertThat(redis.opsForZSet().score(JobNames.callbacksDueKey(), job.id().value()).block())
+                .as("a paused job's webhook is not due").isNull();
+        assertThat(store.queuePosition(job.model(), job.id()).block()).as("a paused job left the queue").isNull();
+
+        assertThat(move(job, "RUNNING", table).applied()).isTrue();
+        assertThat(move(job, "CANCELLED", table).current()).isEqualTo(JobStatus.RUNNING);
+        assertThat(move(job, "FAILED", table).applied()).isTrue();
+        assertThat(redis.opsForZSet().score(JobNames.tenantActiveKey(tenant), job.id().value()).block()).isNull();
+        assertThat(redis.opsForZSet().score(JobNames.callbacksDueKey(), job.id().value()).block()).isNotNull();
+        redis.opsForZSet().remove(JobNames.callbacksDueKey(), job.id().value()).block();
+        store.delete(job).block();
+    }
+
+    /** Moves {@code job} to {@code status} through the script, with the record JSON written as that status. */
+    private static JobStore.Transition move(JobRecord job, String status, Map<String, JobStore.StatusRule> table) {
+        String json = JobCodec.encodeRecord(job).replace("\"status\":\"QUEUED\"", "\"status\":\"" + status + "\"");
+        return store.transition(job.id(), job.model(), job.tenant(), json, table.get(status)).block();
     }
 
     private static JobRecord jobOf(String tenant) {
