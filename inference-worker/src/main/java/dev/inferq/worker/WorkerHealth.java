@@ -3,7 +3,7 @@ package dev.inferq.worker;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
-import dev.inferq.worker.jobs.JobConsumers;
+import dev.inferq.worker.queue.JobConsumers;
 import java.util.List;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;

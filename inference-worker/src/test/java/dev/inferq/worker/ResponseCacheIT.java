@@ -15,6 +15,7 @@ import dev.inferq.common.job.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestImages;
 import dev.inferq.testsupport.TestModels;
+import dev.inferq.worker.cache.CacheKeys;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
@@ -257,7 +258,7 @@ class ResponseCacheIT {
         assertThat(forwardPassInputs(uncached, UNCACHED) - inputs).isEqualTo(8);
         assertThat(lookups(uncached, UNCACHED, "bypass")).isEqualTo(bypasses + 4);
         assertThat(lookups(uncached, UNCACHED, "hit")).isZero();
-        assertThat(redis.keys(JobNames.cacheKeyPattern(UNCACHED)).collectList().block(REDIS)).isEmpty();
+        assertThat(redis.keys(CacheKeys.pattern(UNCACHED)).collectList().block(REDIS)).isEmpty();
     }
 
     private static JobId submit(String model, List<String> texts, boolean bypass) {

@@ -3,7 +3,6 @@ package dev.inferq.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.inferq.testsupport.TestImages;
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobInput;
@@ -17,9 +16,9 @@ import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.RealInfrastructureProperties;
-import dev.inferq.worker.inference.ImageDecoder;
+import dev.inferq.testsupport.TestImages;
 import dev.inferq.worker.inference.ImageInputReader;
-import dev.inferq.worker.jobs.DeadLetters;
+import dev.inferq.worker.run.DeadLetters;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -50,11 +49,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.test.context.ContextConfiguration;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.test.context.ContextConfiguration;
 
 /**
  * The worker against a real Kafka broker, a real Redis server and the tiny models run by libtorch; the gateway's part

@@ -16,7 +16,7 @@ import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestModels;
-import dev.inferq.worker.jobs.BatchJobRunner;
+import dev.inferq.worker.run.BatchJobRunner;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;

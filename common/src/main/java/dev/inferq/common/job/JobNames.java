@@ -1,8 +1,5 @@
 package dev.inferq.common.job;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.Optional;
 
@@ -18,7 +15,6 @@ public final class JobNames {
     private static final String EVENTS_SUFFIX = ":events";
     private static final String WORKER_PREFIX = "inferq:worker:";
     private static final String TENANT_PREFIX = "inferq:tenant:";
-    private static final String CACHE_PREFIX = "inferq:cache:";
 
     private JobNames() {
     }
@@ -103,38 +99,6 @@ public final class JobNames {
      */
     public static String idempotencyKey(String clientKey) {
         return IDEMPOTENCY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(Sha256.of(clientKey));
-    }
-
-    /**
-     * Redis key of the response cache's entry for {@code content} classified by {@code variant} of {@code model}: the
-     * predictions any job with the same three gets without a forward pass. Content-addressed: the SHA-256 of the
-     * model, the variant, the scope and the content, each length-prefixed so that no two different tuples hash alike.
-     * The model is also in clear, so an operator can drop one model's entries by pattern.
-     *
-     * @param scope the tenant the entry belongs to, or null for an entry shared by all tenants
-     * @param content the input as the worker reads it: the job's texts in a canonical encoding, or the image bytes
-     */
-    public static String cacheKey(String model, String variant, String scope, byte[] content) {
-        MessageDigest sha = Sha256.digest();
-        sha.update("inferq-cache-v1".getBytes(StandardCharsets.UTF_8));
-        updateWithLength(sha, model.getBytes(StandardCharsets.UTF_8));
-        updateWithLength(sha, variant.getBytes(StandardCharsets.UTF_8));
-        sha.update((byte) (scope == null ? 0 : 1));
-        if (scope != null) {
-            updateWithLength(sha, scope.getBytes(StandardCharsets.UTF_8));
-        }
-        updateWithLength(sha, content);
-        return CACHE_PREFIX + model + ":" + Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
-    }
-
-    /** Pattern matching every {@link #cacheKey} of {@code model}. */
-    public static String cacheKeyPattern(String model) {
-        return CACHE_PREFIX + model + ":*";
-    }
-
-    private static void updateWithLength(MessageDigest sha, byte[] bytes) {
-        sha.update(ByteBuffer.allocate(Long.BYTES).putLong(bytes.length).array());
-        sha.update(bytes);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.inferq.common.model;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Arrays;
+import java.util.stream.Collectors;
 
 /** What a model does, named as DJL names its applications in {@code serving.properties}. */
 public enum ModelTask {
@@ -28,6 +29,7 @@ public enum ModelTask {
                 .filter(task -> task.djlApplication.equals(application))
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unsupported application '" + application
-                        + "'; supported: nlp/text_classification, cv/image_classification"));
+                        + "'; supported: " + Arrays.stream(values()).map(task -> task.djlApplication)
+                                .collect(Collectors.joining(", "))));
     }
 }

@@ -1,7 +1,6 @@
 package dev.inferq.worker.cache;
 
 import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.WorkerProperties;
 import java.time.Duration;
@@ -17,7 +16,7 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 
 /**
- * The response cache in Redis: the predictions of a computed job under {@link JobNames#cacheKey} (model, variant,
+ * The response cache in Redis: the predictions of a computed job under {@link CacheKeys#of} (model, variant,
  * scope, input content), for {@code inferq.cache.ttl}. Blocking, for the consumer threads, each call waiting at most
  * {@code inferq.worker.store-timeout}; a failure surfaces as an exception that makes the batch retry, as for the job
  * store (the cache lives in the same Redis). Entries hold predictions only, never a job's id, tenant or record.
@@ -44,7 +43,7 @@ public class ResponseCache {
 
     /** The key of {@code content} run by {@code variant} of {@code model} for a job of {@code tenant}. */
     public String key(String model, String variant, String tenant, byte[] content) {
-        return JobNames.cacheKey(model, variant, properties.scope() == CacheProperties.Scope.TENANT ? tenant : null,
+        return CacheKeys.of(model, variant, properties.scope() == CacheProperties.Scope.TENANT ? tenant : null,
                 content);
     }
 

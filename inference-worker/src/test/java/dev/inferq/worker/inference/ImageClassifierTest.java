@@ -1,11 +1,11 @@
 package dev.inferq.worker.inference;
 
+import static dev.inferq.testsupport.TestImages.encode;
+import static dev.inferq.testsupport.TestImages.picture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import static dev.inferq.testsupport.TestImages.encode;
-import static dev.inferq.testsupport.TestImages.picture;
 import ai.djl.modality.cv.Image;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.testsupport.TestImages;

@@ -1,0 +1,58 @@
+package dev.inferq.worker.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.inferq.common.job.JobCodec;
+import dev.inferq.common.job.Prediction;
+import dev.inferq.common.job.Prediction.LabelScore;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CacheKeyTest {
+
+    private static final byte[] CONTENT = "I loved it".getBytes(StandardCharsets.UTF_8);
+
+    @Test
+    void theSameModelVariantScopeAndContentGiveTheSameKeyInTheModelsNamespace() {
+        String key = CacheKeys.of("sentiment", "model.pt", null, CONTENT);
+
+        assertThat(CacheKeys.of("sentiment", "model.pt", null, CONTENT.clone())).isEqualTo(key);
+        assertThat(key).startsWith("inferq:cache:sentiment:").matches("inferq:cache:sentiment:[A-Za-z0-9_-]{43}");
+        assertThat(key).startsWith(CacheKeys.pattern("sentiment").replace("*", ""));
+    }
+
+    @Test
+    void anyDifferenceInModelVariantScopeOrContentGivesAnotherKey() {
+        String key = CacheKeys.of("sentiment", "model.pt", null, CONTENT);
+
+        assertThat(List.of(
+                CacheKeys.of("disaster", "model.pt", null, CONTENT),
+                CacheKeys.of("sentiment", "model_int8.pt", null, CONTENT),
+                CacheKeys.of("sentiment", "model.pt", "acme", CONTENT),
+                CacheKeys.of("sentiment", "model.pt", "", CONTENT),
+                CacheKeys.of("sentiment", "model.pt", null, "I loved it!".getBytes(StandardCharsets.UTF_8))))
+                .doesNotContain(key).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void fieldBoundariesCannotBeShifted() {
+        // Without length prefixes, "ab" + "c" and "a" + "bc" would hash alike.
+        assertThat(CacheKeys.of("m", "ab", null, "c".getBytes(StandardCharsets.UTF_8)))
+                .isNotEqualTo(CacheKeys.of("m", "a", null, "bc".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void predictionsRoundTripAndGarbageIsMalformed() {
+        List<Prediction> predictions = List.of(
+                Prediction.fromRanked(List.of(new LabelScore("positive", 0.75), new LabelScore("negative", 0.25))),
+                Prediction.fromRanked(List.of(new LabelScore("negative", 0.6), new LabelScore("positive", 0.4))));
+
+        assertThat(JobCodec.decodePredictions(JobCodec.encodePredictions(predictions))).isEqualTo(predictions);
+        assertThatThrownBy(() -> JobCodec.decodePredictions("{\"label\":1"))
+                .isInstanceOf(JobCodec.MalformedJobException.class);
+        assertThatThrownBy(() -> JobCodec.decodePredictions("[null]"))
+                .isInstanceOf(JobCodec.MalformedJobException.class);
+    }
+}
