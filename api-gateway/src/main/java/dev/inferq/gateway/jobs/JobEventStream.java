@@ -34,13 +34,13 @@ public class JobEventStream {
 
     private final JobStore store;
     private final JobEventHub hub;
-    private final JobViews estimates;
+    private final JobViews views;
     private final GatewayProperties properties;
 
-    public JobEventStream(JobStore store, JobEventHub hub, JobViews estimates, GatewayProperties properties) {
+    public JobEventStream(JobStore store, JobEventHub hub, JobViews views, GatewayProperties properties) {
         this.store = store;
         this.hub = hub;
-        this.estimates = estimates;
+        this.views = views;
         this.properties = properties;
     }
 
@@ -98,7 +98,7 @@ public class JobEventStream {
         Resume resume = Resume.parse(lastEventId);
         Flux<ServerSentEvent<JobView>> events = changes(id, resume.reachedRank())
                 .switchMap(job -> job.status() == JobStatus.QUEUED ? whileQueued(job, resume.queuePosition())
-                        : estimates.view(job).flux())
+                        : views.view(job).flux())
                 .map(view -> ServerSentEvent.builder(view).event(EVENT_NAME).id(eventId(view))
                         .retry(properties.sseRetry()).build())
                 .share();
@@ -113,7 +113,7 @@ public class JobEventStream {
     /** The queued job now and then once a second while it waits, whenever its figures changed. */
     private Flux<JobView> whileQueued(JobRecord job, Long seenPosition) {
         return Flux.concat(Mono.just(0L), Flux.interval(QUEUE_REFRESH))
-                .concatMap(tick -> estimates.view(job))
+                .concatMap(tick -> views.view(job))
                 .distinctUntilChanged(view -> Arrays.asList(view.queuePosition(), view.etaS()))
                 // A resumed client has seen this position already.
                 .skipWhile(view -> seenPosition != null && seenPosition.equals(view.queuePosition()));

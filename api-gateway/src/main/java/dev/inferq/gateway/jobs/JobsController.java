@@ -4,21 +4,16 @@ import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
-import dev.inferq.common.model.ModelTask;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
-import dev.inferq.gateway.docs.JobsApi;
-import dev.inferq.gateway.callbacks.CallbackUrls;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.time.Duration;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -53,23 +48,23 @@ public class JobsController {
 
     private final ModelCatalog catalog;
     private final InputValidator validator;
+    private final SubmitOptionsResolver options;
     private final JobService jobs;
     private final JobEventStream events;
     private final ImageFetcher fetcher;
-    private final JobViews estimates;
+    private final JobViews views;
     private final SubmitAnswers answers;
-    private final CallbackUrls callbackUrls;
 
-    public JobsController(ModelCatalog catalog, InputValidator validator, JobService jobs, JobEventStream events,
-            ImageFetcher fetcher, JobViews estimates, SubmitAnswers answers, CallbackUrls callbackUrls) {
+    public JobsController(ModelCatalog catalog, InputValidator validator, SubmitOptionsResolver options,
+            JobService jobs, JobEventStream events, ImageFetcher fetcher, JobViews views, SubmitAnswers answers) {
         this.catalog = catalog;
         this.validator = validator;
+        this.options = options;
         this.jobs = jobs;
         this.events = events;
         this.fetcher = fetcher;
-        this.estimates = estimates;
+        this.views = views;
         this.answers = answers;
-        this.callbackUrls = callbackUrls;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
@@ -84,18 +79,18 @@ public class JobsController {
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = model(model);
-        Mono<Submission> submission = body.defaultIfEmpty(new JobBody(null, null, null, null)).flatMap(b -> {
-            Duration timeout = validator.timeout(b.timeoutS(), timeoutS);
-            return (descriptor.task() == ModelTask.TEXT_CLASSIFICATION
-                    ? Mono.just(Submission.texts(descriptor.name(), validator.texts(b.inputs(), "inputs"), timeout,
-                            idempotencyKey))
-                    : fetcher.fetch(requireUrl(b)).map(bytes -> Submission.image(descriptor.name(),
-                            validator.image(bytes), timeout, idempotencyKey)))
-                    .map(checked -> checked.withCallback(callbackUrls.check(b.callbackUrl()))
-                            .forTenant(caller.tenant())
-                            .withBypassCache(CacheDirectives.bypassesCache(cacheControl)));
-        });
-        return submission.flatMap(jobs::submit).flatMap(queued -> answers.answer(queued, prefer));
+        return body.defaultIfEmpty(new JobBody(null, null, null, null))
+                .flatMap(b -> {
+                    SubmitOptions submit = options.resolve(timeoutS, b.timeoutS(), b.callbackUrl(), idempotencyKey,
+                            prefer, cacheControl, caller);
+                    Mono<Submission> submission = switch (descriptor.task()) {
+                        case TEXT_CLASSIFICATION -> Mono.just(Submission.texts(descriptor.name(),
+                                validator.texts(b.inputs(), "inputs"), submit));
+                        case IMAGE_CLASSIFICATION -> fetcher.fetch(requireUrl(b))
+                                .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), submit));
+                    };
+                    return submission.flatMap(checked -> submit(checked, submit));
+                });
     }
 
     /** An image uploaded as {@code multipart/form-data}, in the form field {@code file}. */
@@ -104,16 +99,15 @@ public class JobsController {
     public Mono<ResponseEntity<Object>> submitUpload(@JobsApi.ModelName @PathVariable String model,
             @RequestPart("file") Mono<FilePart> file,
             @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
-            @Parameter(description = "An http(s) URL that gets the job's terminal record as a signed POST")
-            @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
+            @JobsApi.CallbackUrlParameter @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = imageModel(model);
-        Duration timeout = validator.timeout(null, timeoutS);
-        String callback = callbackUrls.check(callbackUrl);
+        SubmitOptions submit = options.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer, cacheControl,
+                caller);
         return file.flatMap(part -> DataBufferUtils.join(part.content(), validator.maxImageBytes()))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
@@ -121,10 +115,7 @@ public class JobsController {
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey).withCallback(callback).forTenant(caller.tenant())
-                        .withBypassCache(CacheDirectives.bypassesCache(cacheControl))))
-                .flatMap(queued -> answers.answer(queued, prefer));
+                .flatMap(bytes -> submit(Submission.image(descriptor.name(), validator.image(bytes), submit), submit));
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
@@ -133,20 +124,16 @@ public class JobsController {
     public Mono<ResponseEntity<Object>> submitRawImage(@JobsApi.ModelName @PathVariable String model,
             @RequestBody Mono<byte[]> body,
             @JobsApi.TimeoutParameter @RequestParam(name = TIMEOUT, required = false) String timeoutS,
-            @Parameter(description = "An http(s) URL that gets the job's terminal record as a signed POST")
-            @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
+            @JobsApi.CallbackUrlParameter @RequestParam(name = CALLBACK_URL, required = false) String callbackUrl,
             @JobsApi.IdempotencyKeyParameter @RequestHeader(name = IDEMPOTENCY_KEY, required = false)
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = imageModel(model);
-        Duration timeout = validator.timeout(null, timeoutS);
-        String callback = callbackUrls.check(callbackUrl);
-        return body.flatMap(bytes -> jobs.submit(Submission.image(descriptor.name(), validator.image(bytes), timeout,
-                        idempotencyKey).withCallback(callback).forTenant(caller.tenant())
-                        .withBypassCache(CacheDirectives.bypassesCache(cacheControl))))
-                .flatMap(queued -> answers.answer(queued, prefer));
+        SubmitOptions submit = options.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer, cacheControl,
+                caller);
+        return body.flatMap(bytes -> submit(Submission.image(descriptor.name(), validator.image(bytes), submit), submit));
     }
 
     @GetMapping("/v1/jobs/{id}")
@@ -157,7 +144,7 @@ public class JobsController {
     @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
     public Mono<JobView> get(@JobsApi.JobIdParameter @PathVariable String id,
             @AuthenticationPrincipal Caller caller) {
-        return jobs.find(jobId(id), caller.tenant()).flatMap(estimates::view);
+        return jobs.find(jobId(id), caller.tenant()).flatMap(views::view);
     }
 
     @GetMapping(path = "/v1/jobs/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -216,13 +203,17 @@ public class JobsController {
         return catalog.find(name).orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
     }
 
+    private Mono<ResponseEntity<Object>> submit(Submission submission, SubmitOptions submit) {
+        return jobs.submit(submission).flatMap(queued -> answers.answer(queued, submit.preferences()));
+    }
+
     private ModelDescriptor imageModel(String name) {
         ModelDescriptor descriptor = model(name);
-        if (descriptor.task() != ModelTask.IMAGE_CLASSIFICATION) {
-            throw ApiException.unsupportedMediaType("model '" + name
+        return switch (descriptor.task()) {
+            case IMAGE_CLASSIFICATION -> descriptor;
+            case TEXT_CLASSIFICATION -> throw ApiException.unsupportedMediaType("model '" + name
                     + "' classifies text: send application/json {\"inputs\": [\"...\"]}");
-        }
-        return descriptor;
+        };
     }
 
     private static String requireUrl(JobBody body) {

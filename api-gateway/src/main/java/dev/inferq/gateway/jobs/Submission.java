@@ -22,28 +22,17 @@ public record Submission(String model, JobInput input, byte[] inputBytes, Durati
     }
 
     /** A submission of texts, which travel inside the job's message. */
-    public static Submission texts(String model, JobInput.Texts texts, Duration timeout, String idempotencyKey) {
-        return new Submission(model, texts, null, timeout, idempotencyKey, null, null, false);
+    public static Submission texts(String model, JobInput.Texts texts, SubmitOptions options) {
+        return new Submission(model, texts, null, options);
     }
 
     /** A submission of an image, whose bytes are stored beside the job. */
-    public static Submission image(String model, CheckedImage image, Duration timeout, String idempotencyKey) {
-        return new Submission(model, image.input(), image.bytes(), timeout, idempotencyKey, null, null,
-                false);
+    public static Submission image(String model, CheckedImage image, SubmitOptions options) {
+        return new Submission(model, image.input(), image.bytes(), options);
     }
 
-    /** This submission with a webhook to {@code url} (already checked; null: none). */
-    public Submission withCallback(String url) {
-        return new Submission(model, input, inputBytes, timeout, idempotencyKey, url, tenant, bypassCache);
-    }
-
-    /** This submission on behalf of {@code owner} (null: the default tenant). */
-    public Submission forTenant(String owner) {
-        return new Submission(model, input, inputBytes, timeout, idempotencyKey, callbackUrl, owner, bypassCache);
-    }
-
-    /** This submission with the response cache bypassed ({@code Cache-Control: no-cache}) or not. */
-    public Submission withBypassCache(boolean bypass) {
-        return new Submission(model, input, inputBytes, timeout, idempotencyKey, callbackUrl, tenant, bypass);
+    private Submission(String model, JobInput input, byte[] inputBytes, SubmitOptions options) {
+        this(model, input, inputBytes, options.timeout(), options.idempotencyKey(), options.callbackUrl(),
+                options.tenant(), options.bypassCache());
     }
 }

@@ -16,17 +16,16 @@ import reactor.core.publisher.Mono;
 public class SubmitAnswers {
 
     private final JobEventStream events;
-    private final JobViews estimates;
+    private final JobViews views;
     private final Duration maxWait;
 
-    public SubmitAnswers(JobEventStream events, JobViews estimates, GatewayProperties properties) {
+    public SubmitAnswers(JobEventStream events, JobViews views, GatewayProperties properties) {
         this.events = events;
-        this.estimates = estimates;
+        this.views = views;
         this.maxWait = properties.maxWait();
     }
 
-    public Mono<ResponseEntity<Object>> answer(JobRecord queued, String prefer) {
-        Preferences preferences = Preferences.parse(prefer);
+    public Mono<ResponseEntity<Object>> answer(JobRecord queued, Preferences preferences) {
         if (preferences.respondAsync() || preferences.waitFor().isEmpty()) {
             return Mono.just(JobAccepted.response(queued));
         }
@@ -34,7 +33,7 @@ public class SubmitAnswers {
         String applied = "wait=" + wait.toSeconds();
         return events.terminal(queued.id())
                 .timeout(wait, Mono.empty())
-                .flatMap(estimates::view)
+                .flatMap(views::view)
                 .map(done -> ResponseEntity.ok().header(Preferences.APPLIED, applied).<Object>body(done))
                 .switchIfEmpty(Mono.fromSupplier(() -> {
                     ResponseEntity<Object> accepted = JobAccepted.response(queued);

@@ -1,7 +1,7 @@
-package dev.inferq.gateway.seed;
+package dev.inferq.gateway.legacy;
 
 import dev.inferq.gateway.docs.ApiDocumentation;
-import dev.inferq.gateway.docs.JobsApi;
+import dev.inferq.gateway.jobs.JobsApi;
 import dev.inferq.gateway.jobs.JobAccepted;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
@@ -18,7 +18,7 @@ import java.lang.annotation.Target;
 
 /**
  * The OpenAPI descriptions of the legacy API. Its routes read their bodies as strings, to apply the old contract's
- * own field rules ({@link SeedRequests}), so the document names the JSON they actually take and answer here.
+ * own field rules ({@link LegacyRequests}), so the document names the JSON they actually take and answer here.
  */
 final class LegacyApi {
 
@@ -43,7 +43,7 @@ final class LegacyApi {
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     @RequestBody(required = true, content = @Content(mediaType = "application/json",
-            schema = @Schema(implementation = SeedRequests.TextRequest.class),
+            schema = @Schema(implementation = LegacyRequests.TextRequest.class),
             examples = @ExampleObject(name = "one text", value = """
                     {"user_id": "2728", "text": ["A massive earthquake has struck the city center."]}""")))
     @interface TextBody {
@@ -52,7 +52,7 @@ final class LegacyApi {
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     @RequestBody(required = true, content = @Content(mediaType = "application/json",
-            schema = @Schema(implementation = SeedRequests.ImageRequest.class),
+            schema = @Schema(implementation = LegacyRequests.ImageRequest.class),
             examples = @ExampleObject(name = "two URLs, the last is classified", value = """
                     {"user_id": "9151", "url": ["https://example.org/a.jpg", "https://example.org/b.jpg"]}""")))
     @interface ImageBody {
@@ -70,7 +70,7 @@ final class LegacyApi {
     @Target(ElementType.METHOD)
     @Retention(RetentionPolicy.RUNTIME)
     @ApiResponse(responseCode = "200", description = "The job's result in the legacy format", content = @Content(
-            mediaType = "application/json", schema = @Schema(implementation = SeedResponses.TextResponse.class),
+            mediaType = "application/json", schema = @Schema(implementation = LegacyResponses.TextResponse.class),
             examples = @ExampleObject(name = "disaster", value = """
                     {"user_id": "2728", "text": ["A massive earthquake has struck the city center."], \
                     "model_name": "tinybert-disaster-tweet", "sentiment": ["disaster"], "score": [0.97], \
@@ -93,7 +93,7 @@ final class LegacyApi {
     @Target(ElementType.METHOD)
     @Retention(RetentionPolicy.RUNTIME)
     @ApiResponse(responseCode = "200", description = "The job's result in the legacy format", content = @Content(
-            mediaType = "application/json", schema = @Schema(implementation = SeedResponses.ImageResponse.class),
+            mediaType = "application/json", schema = @Schema(implementation = LegacyResponses.ImageResponse.class),
             examples = @ExampleObject(name = "pose", value = """
                     {"user_id": "9151", "url": ["https://example.org/a.jpg", "https://example.org/b.jpg"], \
                     "model_name": "vit-human-pose-classification", \

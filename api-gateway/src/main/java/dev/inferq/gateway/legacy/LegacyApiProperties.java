@@ -1,4 +1,4 @@
-package dev.inferq.gateway.seed;
+package dev.inferq.gateway.legacy;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -12,8 +12,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sentimentModel the model behind {@code /api/v1/sentiment_classification}
  * @param imageModel the model behind {@code /api/v1/image_classification}
  */
+// The prefix keeps its first name, "seed": deployments already set these keys.
 @ConfigurationProperties("inferq.gateway.seed")
-public record SeedApiProperties(
+public record LegacyApiProperties(
         @DefaultValue("120s") Duration resultWait,
         @DefaultValue("disaster") String disasterModel,
         @DefaultValue("sentiment") String sentimentModel,

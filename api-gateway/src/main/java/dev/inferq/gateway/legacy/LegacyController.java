@@ -1,10 +1,10 @@
-package dev.inferq.gateway.seed;
+package dev.inferq.gateway.legacy;
 
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
-import dev.inferq.gateway.docs.JobsApi;
+import dev.inferq.gateway.jobs.JobsApi;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.jobs.CacheDirectives;
 import dev.inferq.gateway.jobs.InputValidator;
@@ -12,6 +12,8 @@ import dev.inferq.gateway.jobs.JobAccepted;
 import dev.inferq.gateway.jobs.JobEventStream;
 import dev.inferq.gateway.jobs.JobService;
 import dev.inferq.gateway.jobs.Preferences;
+import dev.inferq.gateway.jobs.SubmitOptions;
+import dev.inferq.gateway.jobs.SubmitOptionsResolver;
 import dev.inferq.gateway.jobs.Submission;
 import dev.inferq.gateway.problems.ApiException;
 import io.swagger.v3.oas.annotations.Operation;
@@ -40,18 +42,20 @@ import reactor.core.publisher.Mono;
  */
 @RestController
 @Tag(name = ApiDocumentation.LEGACY_TAG)
-public class SeedApiController {
+public class LegacyController {
 
     private final JobService jobs;
     private final InputValidator validator;
+    private final SubmitOptionsResolver options;
     private final ImageFetcher fetcher;
     private final JobEventStream events;
-    private final SeedApiProperties properties;
+    private final LegacyApiProperties properties;
 
-    public SeedApiController(JobService jobs, InputValidator validator, ImageFetcher fetcher,
-            JobEventStream events, SeedApiProperties properties) {
+    public LegacyController(JobService jobs, InputValidator validator, SubmitOptionsResolver options,
+            ImageFetcher fetcher, JobEventStream events, LegacyApiProperties properties) {
         this.jobs = jobs;
         this.validator = validator;
+        this.options = options;
         this.fetcher = fetcher;
         this.events = events;
         this.properties = properties;
@@ -77,8 +81,8 @@ public class SeedApiController {
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
-        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body, prefer, cacheControl,
-                caller);
+        return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body,
+                options.resolveLegacy(prefer, cacheControl, caller));
     }
 
     @PostMapping("/api/v1/sentiment_classification")
@@ -89,8 +93,8 @@ public class SeedApiController {
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
-        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body, prefer,
-                cacheControl, caller);
+        return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body,
+                options.resolveLegacy(prefer, cacheControl, caller));
     }
 
     @PostMapping("/api/v1/image_classification")
@@ -101,31 +105,28 @@ public class SeedApiController {
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
+        SubmitOptions submit = options.resolveLegacy(prefer, cacheControl, caller);
         return body.defaultIfEmpty("")
-                .map(SeedRequests::image)
+                .map(LegacyRequests::image)
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
-                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), null, null)
-                                .forTenant(caller.tenant())
-                                .withBypassCache(CacheDirectives.bypassesCache(cacheControl)))
+                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), submit))
                         .flatMap(jobs::submit)
-                        .flatMap(queued -> answer(queued, prefer, done -> SeedResponses.ImageResponse.of(request,
+                        .flatMap(queued -> answer(queued, submit, done -> LegacyResponses.ImageResponse.of(request,
                                 "vit-human-pose-classification", done))));
     }
 
     private Mono<ResponseEntity<Object>> classifyText(String model, String modelName, Mono<String> body,
-            String prefer, String cacheControl, Caller caller) {
+            SubmitOptions submit) {
         return body.defaultIfEmpty("")
-                .map(SeedRequests::text)
-                .flatMap(request -> jobs.submit(
-                                Submission.texts(model, validator.texts(request.text(), "text"), null, null)
-                                        .forTenant(caller.tenant())
-                                        .withBypassCache(CacheDirectives.bypassesCache(cacheControl)))
-                        .flatMap(queued -> answer(queued, prefer,
-                                done -> SeedResponses.TextResponse.of(request, modelName, done))));
+                .map(LegacyRequests::text)
+                .flatMap(request -> jobs.submit(Submission.texts(model, validator.texts(request.text(), "text"), submit))
+                        .flatMap(queued -> answer(queued, submit,
+                                done -> LegacyResponses.TextResponse.of(request, modelName, done))));
     }
 
-    private Mono<ResponseEntity<Object>> answer(JobRecord queued, String prefer, Function<JobRecord, Object> result) {
-        if (Preferences.parse(prefer).respondAsync()) {
+    private Mono<ResponseEntity<Object>> answer(JobRecord queued, SubmitOptions submit,
+            Function<JobRecord, Object> result) {
+        if (submit.preferences().respondAsync()) {
             ResponseEntity<Object> accepted = JobAccepted.response(queued);
             return Mono.just(ResponseEntity.status(accepted.getStatusCode())
                     .headers(accepted.getHeaders())

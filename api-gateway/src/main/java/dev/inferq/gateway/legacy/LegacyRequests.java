@@ -1,4 +1,4 @@
-package dev.inferq.gateway.seed;
+package dev.inferq.gateway.legacy;
 
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.gateway.problems.ApiException;
@@ -17,9 +17,9 @@ import tools.jackson.databind.JsonNode;
  * non-empty list of strings, {@code url} a non-empty list of http(s) URLs). Every violation is a 422 naming the field,
  * as the legacy service answered.
  */
-final class SeedRequests {
+final class LegacyRequests {
 
-    private SeedRequests() {
+    private LegacyRequests() {
     }
 
     /** {@code {"user_id": "...", "text": ["...", ...]}}. */

@@ -1,4 +1,4 @@
-package dev.inferq.gateway.seed;
+package dev.inferq.gateway.legacy;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.inferq.common.job.JobRecord;
@@ -8,9 +8,9 @@ import java.time.Duration;
 import java.util.List;
 
 /** Answers of the legacy API, field for field and in the legacy order. */
-final class SeedResponses {
+final class LegacyResponses {
 
-    private SeedResponses() {
+    private LegacyResponses() {
     }
 
     /** The legacy answer of the text endpoints: one label and one score per input text, in order. */
@@ -19,7 +19,7 @@ final class SeedResponses {
     record TextResponse(String userId, List<String> text, String modelName, List<String> sentiment,
             List<Double> score, long predictionTime) {
 
-        static TextResponse of(SeedRequests.TextRequest request, String modelName, JobRecord done) {
+        static TextResponse of(LegacyRequests.TextRequest request, String modelName, JobRecord done) {
             return new TextResponse(request.userId(), request.text(), modelName,
                     done.predictions().stream().map(Prediction::label).toList(),
                     done.predictions().stream().map(Prediction::score).toList(),
@@ -33,7 +33,7 @@ final class SeedResponses {
     record ImageResponse(String userId, List<String> url, String modelName, List<String> label, List<Double> score,
             long predictionTime) {
 
-        static ImageResponse of(SeedRequests.ImageRequest request, String modelName, JobRecord done) {
+        static ImageResponse of(LegacyRequests.ImageRequest request, String modelName, JobRecord done) {
             List<Prediction.LabelScore> top = done.predictions().get(0).scores();
             return new ImageResponse(request.userId(), request.url(), modelName,
                     top.stream().map(Prediction.LabelScore::label).toList(),

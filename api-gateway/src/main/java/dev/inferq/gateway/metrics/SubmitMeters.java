@@ -2,7 +2,7 @@ package dev.inferq.gateway.metrics;
 
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.gateway.auth.Caller;
-import dev.inferq.gateway.seed.SeedApiProperties;
+import dev.inferq.gateway.legacy.LegacyApiProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -41,7 +41,7 @@ public class SubmitMeters implements WebFilter, Ordered {
     private final ModelCatalog catalog;
     private final Map<String, String> legacyModels;
 
-    public SubmitMeters(MeterRegistry registry, ModelCatalog catalog, SeedApiProperties legacy) {
+    public SubmitMeters(MeterRegistry registry, ModelCatalog catalog, LegacyApiProperties legacy) {
         this.registry = registry;
         this.catalog = catalog;
         this.legacyModels = Map.of(

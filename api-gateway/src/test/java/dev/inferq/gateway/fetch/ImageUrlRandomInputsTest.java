@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * octal, hex, short forms, IPv6-mapped, NAT64 and 6to4 embeddings, user-info and fragment tricks). Seeded tries
  * ({@link RandomInputs#cases}); nothing connects anywhere.
  */
-class ImageUrlPropertiesTest {
+class ImageUrlRandomInputsTest {
 
     private static final AddressPolicy STRICT = AddressPolicy.strict();
 
@@ -36,7 +36,7 @@ class ImageUrlPropertiesTest {
     }
 
     static Stream<?> localAddressesInAnySpelling() {
-        return RandomInputs.cases(1000, ImageUrlPropertiesTest::localUrl);
+        return RandomInputs.cases(1000, ImageUrlRandomInputsTest::localUrl);
     }
 
     @ParameterizedTest

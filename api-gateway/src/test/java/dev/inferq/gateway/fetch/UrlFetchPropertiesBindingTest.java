@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
 /** How the settings bind, as the gateway's application.yml and IMAGE_URL_ALLOWLIST give them. */
-class UrlFetchPropertiesTest {
+class UrlFetchPropertiesBindingTest {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(UrlFetchProperties.class)

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * start", without an exception; and every id the gateway writes reads back as where it left off. Seeded tries
  * ({@link RandomInputs#cases}).
  */
-class LastEventIdPropertiesTest {
+class LastEventIdRandomInputsTest {
 
     static Stream<?> anyValue() {
         return RandomInputs.cases(1000, random -> switch (random.nextInt(4)) {

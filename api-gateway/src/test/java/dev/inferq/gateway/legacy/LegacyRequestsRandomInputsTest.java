@@ -1,4 +1,4 @@
-package dev.inferq.gateway.seed;
+package dev.inferq.gateway.legacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Property tests of the legacy request bodies: any text, JSON or not, is either a request with a user id and a
  * non-empty list, or a 4xx {@link ApiException}; never another exception. Seeded tries ({@link RandomInputs#cases}).
  */
-class SeedRequestsPropertiesTest {
+class LegacyRequestsRandomInputsTest {
 
     static Stream<?> bodies() {
         return Stream.of(
@@ -31,7 +31,7 @@ class SeedRequestsPropertiesTest {
     @MethodSource("bodies")
     void aTextBodyIsARequestOrA4xxProblem(String body) {
         try {
-            SeedRequests.TextRequest request = SeedRequests.text(body);
+            LegacyRequests.TextRequest request = LegacyRequests.text(body);
             assertThat(request.userId()).isNotNull();
             assertThat(request.text()).isNotEmpty().doesNotContainNull();
         } catch (ApiException refused) {
@@ -43,7 +43,7 @@ class SeedRequestsPropertiesTest {
     @MethodSource("bodies")
     void anImageBodyIsARequestOrA4xxProblem(String body) {
         try {
-            SeedRequests.ImageRequest request = SeedRequests.image(body);
+            LegacyRequests.ImageRequest request = LegacyRequests.image(body);
             assertThat(request.userId()).isNotNull();
             assertThat(request.classifiedUrl()).startsWithIgnoringCase("http");
         } catch (ApiException refused) {

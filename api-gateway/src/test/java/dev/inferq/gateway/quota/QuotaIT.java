@@ -7,7 +7,9 @@ import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.gateway.jobs.JobService;
+import dev.inferq.gateway.jobs.Preferences;
 import dev.inferq.gateway.jobs.Submission;
+import dev.inferq.gateway.jobs.SubmitOptions;
 import dev.inferq.gateway.problems.ApiException;
 import dev.inferq.testsupport.RealInfrastructure;
 import io.micrometer.core.instrument.Counter;
@@ -152,7 +154,8 @@ class QuotaIT {
     }
 
     private static Submission text(String tenant) {
-        return Submission.texts("sentiment", new JobInput.Texts(List.of("hello")), null, null).forTenant(tenant);
+        return Submission.texts("sentiment", new JobInput.Texts(List.of("hello")),
+                new SubmitOptions(null, null, null, Preferences.parse(null), false, tenant));
     }
 
     /** The 429 (or other refusal) {@code submission} gets, or null when it is accepted. */

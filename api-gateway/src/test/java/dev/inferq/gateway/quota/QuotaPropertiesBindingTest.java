@@ -10,7 +10,7 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /** inferq.quota.* as Spring binds it: defaults, per-tenant overrides, and refusals that name the setting. */
-class QuotaPropertiesTest {
+class QuotaPropertiesBindingTest {
 
     private static QuotaProperties bind(Map<String, String> settings) {
         return new Binder(new MapConfigurationPropertySource(settings))

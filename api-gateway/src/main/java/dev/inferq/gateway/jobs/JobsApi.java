@@ -1,9 +1,7 @@
-package dev.inferq.gateway.docs;
+package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobRecord;
-import dev.inferq.gateway.jobs.JobAccepted;
-import dev.inferq.gateway.jobs.JobBody;
-import dev.inferq.gateway.jobs.JobView;
+import dev.inferq.gateway.docs.ApiDocumentation;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
@@ -129,6 +127,13 @@ public final class JobsApi {
             `inferq.gateway.max-timeout`, default 24 h); a JSON body may carry `timeout_s` instead, not both""",
             schema = @Schema(type = "integer", minimum = "1"), example = "30")
     public @interface TimeoutParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.QUERY,
+            description = "An http(s) URL that gets the job's terminal record as a signed POST")
+    public @interface CallbackUrlParameter {
     }
 
     @Target(ElementType.PARAMETER)
