@@ -42,6 +42,7 @@ import reactor.core.publisher.Mono;
 @Tag(name = ApiDocumentation.NATIVE_TAG)
 public class JobsController {
 
+    static final String SUBMIT_PATH = "/v1/models/{model}/jobs";
     private static final String TIMEOUT = "timeout_s";
     private static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     private static final String CALLBACK_URL = "callback_url";
@@ -68,7 +69,7 @@ public class JobsController {
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
-    @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = SUBMIT_PATH, consumes = MediaType.APPLICATION_JSON_VALUE)
     @JobsApi.SubmitResponses
     public Mono<ResponseEntity<Object>> submitJson(@JobsApi.ModelName @PathVariable String model,
             @RequestBody(required = false) Mono<JobBody> body,
@@ -94,7 +95,7 @@ public class JobsController {
     }
 
     /** An image uploaded as {@code multipart/form-data}, in the form field {@code file}. */
-    @PostMapping(path = "/v1/models/{model}/jobs", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @PostMapping(path = SUBMIT_PATH, consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @JobsApi.SubmitResponses
     public Mono<ResponseEntity<Object>> submitUpload(@JobsApi.ModelName @PathVariable String model,
             @RequestPart("file") Mono<FilePart> file,
@@ -119,7 +120,7 @@ public class JobsController {
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
-    @PostMapping(path = "/v1/models/{model}/jobs", consumes = "image/*")
+    @PostMapping(path = SUBMIT_PATH, consumes = "image/*")
     @JobsApi.SubmitResponses
     public Mono<ResponseEntity<Object>> submitRawImage(@JobsApi.ModelName @PathVariable String model,
             @RequestBody Mono<byte[]> body,

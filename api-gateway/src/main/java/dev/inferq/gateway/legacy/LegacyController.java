@@ -44,6 +44,10 @@ import reactor.core.publisher.Mono;
 @Tag(name = ApiDocumentation.LEGACY_TAG)
 public class LegacyController {
 
+    static final String DISASTER_PATH = "/api/v1/disaster_classification";
+    static final String SENTIMENT_PATH = "/api/v1/sentiment_classification";
+    static final String IMAGE_PATH = "/api/v1/image_classification";
+
     private final JobService jobs;
     private final InputValidator validator;
     private final SubmitOptionsResolver options;
@@ -73,7 +77,7 @@ public class LegacyController {
         return Map.of("Status", "Running");
     }
 
-    @PostMapping("/api/v1/disaster_classification")
+    @PostMapping(DISASTER_PATH)
     @Operation(operationId = "legacyDisasterClassification",
             summary = "Classify texts as disaster or not (legacy, synchronous)", description = LegacyApi.TEXT)
     @LegacyApi.TextResponses
@@ -85,7 +89,7 @@ public class LegacyController {
                 options.resolveLegacy(prefer, cacheControl, caller));
     }
 
-    @PostMapping("/api/v1/sentiment_classification")
+    @PostMapping(SENTIMENT_PATH)
     @Operation(operationId = "legacySentimentClassification",
             summary = "Classify the sentiment of texts (legacy, synchronous)", description = LegacyApi.TEXT)
     @LegacyApi.TextResponses
@@ -97,7 +101,7 @@ public class LegacyController {
                 options.resolveLegacy(prefer, cacheControl, caller));
     }
 
-    @PostMapping("/api/v1/image_classification")
+    @PostMapping(IMAGE_PATH)
     @Operation(operationId = "legacyImageClassification",
             summary = "Classify an image by URL (legacy, synchronous)", description = LegacyApi.IMAGE)
     @LegacyApi.ImageResponses

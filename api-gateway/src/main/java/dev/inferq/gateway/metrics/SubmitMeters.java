@@ -2,10 +2,10 @@ package dev.inferq.gateway.metrics;
 
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.gateway.auth.Caller;
-import dev.inferq.gateway.legacy.LegacyApiProperties;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Map;
+import java.util.List;
+import java.util.Objects;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
@@ -14,13 +14,12 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
-import org.springframework.web.util.pattern.PathPattern;
-import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Mono;
 
 /**
  * Counts, per model, the jobs the gateway accepts ({@code inferq.jobs.submitted}) and the submits it refuses
- * ({@code inferq.jobs.refused}, tagged with the answer's status), on the native and the legacy submit routes.
+ * ({@code inferq.jobs.refused}, tagged with the answer's status), on the native and the legacy submit routes
+ * (each API names its own: {@link SubmitRoutes}).
  *
  * <p>A refusal is counted from the response as it is committed, not where it was decided: Spring's codecs (400, 413,
  * 415), the input checks, the backlog (429), the store and the queue (503) all end in an error status there, so
@@ -35,19 +34,15 @@ public class SubmitMeters implements WebFilter, Ordered {
 
     static final String UNKNOWN_MODEL = "unknown";
     static final String NO_TENANT = "none";
-    private static final PathPattern NATIVE_SUBMIT = PathPatternParser.defaultInstance.parse("/v1/models/{model}/jobs");
 
     private final MeterRegistry registry;
     private final ModelCatalog catalog;
-    private final Map<String, String> legacyModels;
+    private final List<SubmitRoutes> routes;
 
-    public SubmitMeters(MeterRegistry registry, ModelCatalog catalog, LegacyApiProperties legacy) {
+    public SubmitMeters(MeterRegistry registry, ModelCatalog catalog, List<SubmitRoutes> routes) {
         this.registry = registry;
         this.catalog = catalog;
-        this.legacyModels = Map.of(
-                "/api/v1/disaster_classification", legacy.disasterModel(),
-                "/api/v1/sentiment_classification", legacy.sentimentModel(),
-                "/api/v1/image_classification", legacy.imageModel());
+        this.routes = List.copyOf(routes);
     }
 
     /**
@@ -101,12 +96,12 @@ public class SubmitMeters implements WebFilter, Ordered {
             return null;
         }
         PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
-        PathPattern.PathMatchInfo match = NATIVE_SUBMIT.matchAndExtract(path);
-        String model = match != null ? match.getUriVariables().get("model") : legacyModels.get(path.value());
-        if (model == null) {
-            return null;
-        }
-        return catalog.find(model).isPresent() ? model : UNKNOWN_MODEL;
+        return routes.stream()
+                .map(route -> route.model(path))
+                .filter(Objects::nonNull)
+                .findFirst()
+                .map(model -> catalog.find(model).isPresent() ? model : UNKNOWN_MODEL)
+                .orElse(null);
     }
 
     /** Runs before Spring's own filters, so that every refusal they produce is seen here. */

@@ -1,0 +1,20 @@
+package dev.inferq.gateway.jobs;
+
+import dev.inferq.gateway.metrics.SubmitRoutes;
+import org.springframework.http.server.PathContainer;
+import org.springframework.stereotype.Component;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
+
+/** The native submit route, {@value JobsController#SUBMIT_PATH}, whose path names the model. */
+@Component
+class NativeSubmitRoutes implements SubmitRoutes {
+
+    private static final PathPattern SUBMIT = PathPatternParser.defaultInstance.parse(JobsController.SUBMIT_PATH);
+
+    @Override
+    public String model(PathContainer path) {
+        PathPattern.PathMatchInfo match = SUBMIT.matchAndExtract(path);
+        return match == null ? null : match.getUriVariables().get("model");
+    }
+}
