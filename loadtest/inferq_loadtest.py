@@ -17,9 +17,13 @@ DEFAULT_SHARED_DATA_DIR = os.path.normpath(os.path.join(KIT_DIR, "..", "..", "sh
 OWN_SAMPLES_URL_PREFIX = "http://127.0.0.1:8099/"
 DEFAULT_IMAGE_BASE_URL = "http://127.0.0.1:8099/"
 
-TERMINAL_STATUSES = {"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"}
 
 log = logging.getLogger("inferq-loadtest")
+
+
+def is_finished(job):
+    """Whether a job record is terminal: the API sets `finished_at` exactly then (the rule lives in JobStatus)."""
+    return isinstance(job, dict) and job.get("finished_at") is not None
 
 
 class SamplesUnavailable(Exception):

@@ -180,7 +180,7 @@ class AsyncUser(HttpUser):
                     except ValueError:
                         job = None
                         resp.failure("200 but the body is not JSON")
-                    if job and job.get("status") in kit.TERMINAL_STATUSES:
+                    if kit.is_finished(job):
                         return job
                 elif resp.status_code in (404, 410):
                     resp.failure(kit.describe_response_error(resp))
@@ -199,6 +199,6 @@ def _terminal(data_lines):
         job = json.loads("\n".join(data_lines))
     except ValueError:
         return None
-    if isinstance(job, dict) and job.get("status") in kit.TERMINAL_STATUSES:
+    if kit.is_finished(job):
         return job
     return None

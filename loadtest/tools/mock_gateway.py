@@ -41,9 +41,11 @@ def job_view(job):
         view["status"] = "RUNNING"
     elif job["fail"]:
         view["status"] = "FAILED"
+        view["finished_at"] = now_iso()
         view["error"] = "mock failure"
     else:
         view["status"] = "SUCCEEDED"
+        view["finished_at"] = now_iso()
         view["predictions"] = [{"label": "x", "score": 0.5}] * job["input_count"]
     return view
 
@@ -106,7 +108,7 @@ class Handler(BaseHTTPRequestHandler):
                 chunk = f"id:{last}\nevent:status\ndata:{json.dumps(view)}\n\n".encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
-                if last in ("SUCCEEDED", "FAILED"):
+                if "finished_at" in view:
                     break
             time.sleep(0.02)
         self.wfile.write(b"0\r\n\r\n")

@@ -12,9 +12,7 @@ import dev.inferq.client.SubmittedJob;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
-import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.testsupport.TestImages;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -27,22 +25,20 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The Java client against the real platform (packaged gateway and worker, real Kafka and Redis): submit, await,
- * events, cancel, and refusals as typed exceptions. The worker serves the text models only, so that image jobs stay
- * QUEUED for as long as a test needs to cancel them.
+ * events, cancel, and refusals as typed exceptions. No worker serves {@link SharedPlatform#PARKED_MODEL}, so that its
+ * jobs stay QUEUED for as long as a test needs to cancel them.
  */
 @Timeout(300)
 class ClientIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private static PlatformProcesses platform;
-    private static ManagedProcess worker;
+    private static SharedPlatform platform;
     private static InferqClient client;
 
     @BeforeAll
-    static void startPlatform() throws IOException {
-        platform = new PlatformProcesses("client");
-        worker = platform.startWorker("text-worker", List.of("sentiment", "disaster"));
+    static void startPlatform() {
+        platform = SharedPlatform.get();
         client = InferqClient.builder(URI.create(platform.gatewayUrl()))
                 .retryWhenBusy(3, Duration.ofSeconds(10))
                 .build();
@@ -52,12 +48,6 @@ class ClientIT {
     static void stopPlatform() {
         if (client != null) {
             client.close();
-        }
-        if (worker != null) {
-            worker.stop(Duration.ofSeconds(20));
-        }
-        if (platform != null) {
-            platform.close();
         }
     }
 
@@ -104,7 +94,8 @@ class ClientIT {
 
     @Test
     void aQueuedJobIsCancelledAndItsStreamEndsWithThat() {
-        SubmittedJob queued = client.submitImage("image", TestImages.jpeg(64, 64), "image/jpeg");
+        SubmittedJob queued = client.submitTexts(SharedPlatform.PARKED_MODEL, List.of("wait for me"),
+                SubmitOptions.none());
 
         JobRecord cancelled = client.cancel(queued.id());
 

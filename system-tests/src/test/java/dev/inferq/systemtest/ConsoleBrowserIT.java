@@ -2,7 +2,6 @@ package dev.inferq.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.testsupport.TestImages;
 import java.io.IOException;
 import java.net.URI;
@@ -16,7 +15,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -36,8 +34,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}) against the
- * packaged gateway and a real worker. The worker serves sentiment and image only, so that a disaster job stays
- * QUEUED until the console cancels it. A screenshot of each test's last page goes to {@code target/console/};
+ * packaged gateway and a real worker ({@link SharedPlatform}). No worker serves its parked model, so that a job of
+ * that model stays QUEUED until the console cancels it. A screenshot of each test's last page goes to {@code target/console/};
  * {@code finished-job.png} shows a finished text job.
  */
 @Timeout(300)
@@ -53,8 +51,7 @@ class ConsoleBrowserIT {
             "eating", "fighting", "hugging", "laughing", "listening_to_music", "running", "sitting", "sleeping",
             "texting", "using_laptop");
 
-    private static PlatformProcesses platform;
-    private static ManagedProcess worker;
+    private static SharedPlatform platform;
 
     private Path profile;
     private ChromeDriver browser;
@@ -66,18 +63,7 @@ class ConsoleBrowserIT {
     @BeforeAll
     static void startPlatform() throws IOException {
         Files.createDirectories(SCREENSHOTS);
-        platform = new PlatformProcesses("console-browser");
-        worker = platform.startWorker("worker", List.of("sentiment", "image"));
-    }
-
-    @AfterAll
-    static void stopAll() {
-        if (worker != null) {
-            worker.stop(Duration.ofSeconds(20));
-        }
-        if (platform != null) {
-            platform.close();
-        }
+        platform = SharedPlatform.get();
     }
 
     @BeforeEach
@@ -189,7 +175,7 @@ class ConsoleBrowserIT {
     @Test
     void aQueuedJobIsCancelled() {
         openConsole();
-        chooseModel("disaster");
+        chooseModel(SharedPlatform.PARKED_MODEL);
         browser.findElement(By.id("texts")).sendKeys("Forest fire near La Ronge Sask. Canada");
         browser.findElement(By.id("submit")).click();
 

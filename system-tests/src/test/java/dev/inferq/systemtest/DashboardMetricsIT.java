@@ -2,9 +2,7 @@ package dev.inferq.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.testsupport.TestImages;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +16,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,25 +39,11 @@ class DashboardMetricsIT {
             "group_right", "bool", "and", "or", "unless", "offset");
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static PlatformProcesses platform;
-    private static ManagedProcess worker;
-    private static int workerPort;
+    private static SharedPlatform platform;
 
     @BeforeAll
-    static void startPlatform() throws IOException {
-        platform = new PlatformProcesses("dashboard-metrics");
-        workerPort = PlatformProcesses.freePort();
-        worker = platform.startWorker("worker", List.of(), workerPort);
-    }
-
-    @AfterAll
-    static void stopPlatform() {
-        if (worker != null) {
-            worker.stop(Duration.ofSeconds(20));
-        }
-        if (platform != null) {
-            platform.close();
-        }
+    static void startPlatform() {
+        platform = SharedPlatform.get();
     }
 
     @Test
@@ -77,7 +60,7 @@ class DashboardMetricsIT {
 
         Set<String> exported = new TreeSet<>();
         exported.addAll(seriesNames(platform.gatewayUrl() + "/actuator/prometheus"));
-        exported.addAll(seriesNames("http://127.0.0.1:" + workerPort + "/actuator/prometheus"));
+        exported.addAll(seriesNames(platform.workerUrl() + "/actuator/prometheus"));
         Set<String> queried = queriedMetrics(JsonMapper.builder().build().readTree(Files.readString(DASHBOARD)));
 
         assertThat(queried).as("the metrics the dashboard's panels read").contains(

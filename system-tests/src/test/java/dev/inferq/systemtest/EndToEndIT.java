@@ -10,9 +10,7 @@ import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.Prediction;
-import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.testsupport.TestImages;
-import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
@@ -36,14 +34,12 @@ class EndToEndIT {
             "eating", "fighting", "hugging", "laughing", "listening_to_music", "running", "sitting", "sleeping",
             "texting", "using_laptop");
 
-    private static PlatformProcesses platform;
-    private static ManagedProcess worker;
+    private static SharedPlatform platform;
     private static InferqClient client;
 
     @BeforeAll
-    static void startPlatform() throws IOException {
-        platform = new PlatformProcesses("end-to-end");
-        worker = platform.startWorker("worker", List.of());
+    static void startPlatform() {
+        platform = SharedPlatform.get();
         client = InferqClient.create(URI.create(platform.gatewayUrl()));
     }
 
@@ -51,12 +47,6 @@ class EndToEndIT {
     static void stopPlatform() {
         if (client != null) {
             client.close();
-        }
-        if (worker != null) {
-            worker.stop(Duration.ofSeconds(20));
-        }
-        if (platform != null) {
-            platform.close();
         }
     }
 

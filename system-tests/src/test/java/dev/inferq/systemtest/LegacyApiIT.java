@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.inferq.testsupport.TestImages;
 import com.sun.net.httpserver.HttpServer;
 import dev.inferq.common.job.JobCodec;
-import dev.inferq.launcher.ManagedProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -31,8 +30,7 @@ import tools.jackson.databind.JsonNode;
 @Timeout(300)
 class LegacyApiIT {
 
-    private static PlatformProcesses platform;
-    private static ManagedProcess worker;
+    private static SharedPlatform platform;
     private static HttpServer images;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -48,18 +46,11 @@ class LegacyApiIT {
             }
         });
         images.start();
-        platform = new PlatformProcesses("legacy-api");
-        worker = platform.startWorker("worker", List.of());
+        platform = SharedPlatform.get();
     }
 
     @AfterAll
     static void stop() {
-        if (worker != null) {
-            worker.stop(Duration.ofSeconds(20));
-        }
-        if (platform != null) {
-            platform.close();
-        }
         if (images != null) {
             images.stop(0);
         }

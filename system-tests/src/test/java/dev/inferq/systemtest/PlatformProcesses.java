@@ -1,10 +1,10 @@
 package dev.inferq.systemtest;
 
 import dev.inferq.launcher.ManagedProcess;
+import dev.inferq.testsupport.Ports;
 import dev.inferq.testsupport.RealInfrastructure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +23,7 @@ final class PlatformProcesses implements AutoCloseable {
     static final Path WORKER_JAR = REPO.resolve("inference-worker/target/inference-worker.jar");
 
     private final Map<String, String> infraEnv;
+    private final Path modelsDir;
     private final Path logs;
     private final ManagedProcess gateway;
     private final int gatewayPort;
@@ -31,11 +32,21 @@ final class PlatformProcesses implements AutoCloseable {
         this(name, RealInfrastructure.shared().environment());
     }
 
+    /** On the shared Kafka and Redis, serving the models of {@code modelsDir}. */
+    PlatformProcesses(String name, Path modelsDir) throws IOException {
+        this(name, RealInfrastructure.shared().environment(), modelsDir);
+    }
+
     /** {@code infraEnv}: the environment that points the services at their Kafka and Redis. */
     PlatformProcesses(String name, Map<String, String> infraEnv) throws IOException {
+        this(name, infraEnv, REPO.resolve("models/tiny"));
+    }
+
+    private PlatformProcesses(String name, Map<String, String> infraEnv, Path modelsDir) throws IOException {
         this.infraEnv = Map.copyOf(infraEnv);
+        this.modelsDir = modelsDir;
         logs = Files.createDirectories(REPO.resolve("system-tests/target/process-logs/" + name));
-        gatewayPort = freePort();
+        gatewayPort = Ports.freePort();
         // Tests serve images from a loopback server, which the URL guard refuses unless allowed.
         gateway = start("gateway", GATEWAY_JAR,
                 Map.of("GATEWAY_PORT", Integer.toString(gatewayPort), "IMAGE_URL_ALLOWLIST", "127.0.0.1"));
@@ -48,7 +59,7 @@ final class PlatformProcesses implements AutoCloseable {
 
     /** Starts a worker serving {@code models} (empty: all) and waits until its models are loaded. */
     ManagedProcess startWorker(String name, List<String> models) {
-        return startWorker(name, models, freePort());
+        return startWorker(name, models, Ports.freePort());
     }
 
     /** Like {@link #startWorker(String, List)}, on {@code port}, for tests that read the worker's own endpoints. */
@@ -76,7 +87,7 @@ final class PlatformProcesses implements AutoCloseable {
         Map<String, String> env = new HashMap<>(infraEnv);
         // Without API keys (tenant "default"), unless a test sets INFERQ_AUTH_MODE=required with its own keys.
         env.put("INFERQ_AUTH_MODE", "open");
-        env.put("MODELS_DIR", REPO.resolve("models/tiny").toString());
+        env.put("MODELS_DIR", modelsDir.toString());
         env.putAll(extraEnv);
         return ManagedProcess.builder(name)
                 .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), List.of())
@@ -89,13 +100,5 @@ final class PlatformProcesses implements AutoCloseable {
     @Override
     public void close() {
         gateway.stop(Duration.ofSeconds(10));
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.inferq.launcher.ManagedProcess;
+import dev.inferq.testsupport.Ports;
 import dev.inferq.testsupport.SecuredInfrastructure;
 import java.io.IOException;
 import java.net.URI;
@@ -67,12 +68,12 @@ class TransportSecurityIT {
                     .singleElement().asString().doesNotEndWith("NaN"));
 
             Map<String, String> noRedisPassword = Map.of("SPRING_DATA_REDIS_USERNAME", "",
-                    "SPRING_DATA_REDIS_PASSWORD", "", "GATEWAY_PORT", Integer.toString(PlatformProcesses.freePort()));
+                    "SPRING_DATA_REDIS_PASSWORD", "", "GATEWAY_PORT", Integer.toString(Ports.freePort()));
             ManagedProcess gateway = platform.start("gateway-no-redis-password", PlatformProcesses.GATEWAY_JAR,
                     with(noRedisPassword, AUTH));
             ManagedProcess worker = platform.start("worker-wrong-redis-password", PlatformProcesses.WORKER_JAR,
                     Map.of("SPRING_DATA_REDIS_PASSWORD", "not-the-password", "WORKER_MODELS", "sentiment",
-                            "WORKER_PORT", Integer.toString(PlatformProcesses.freePort())));
+                            "WORKER_PORT", Integer.toString(Ports.freePort())));
             try {
                 // The gateway's job-event listener subscribes at start: refused, the context fails and the process
                 // ends, the cause in its log.

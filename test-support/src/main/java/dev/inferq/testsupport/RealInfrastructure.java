@@ -2,7 +2,6 @@ package dev.inferq.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
@@ -115,7 +114,7 @@ public final class RealInfrastructure {
                 "group.initial.rebalance.delay.ms", "0",
                 "auto.create.topics.enable", "true"));
         kafka.afterPropertiesSet();
-        int port = freePort();
+        int port = Ports.freePort();
         RedisServer redis;
         try {
             redis = RedisServer.newRedisServer()
@@ -139,14 +138,5 @@ public final class RealInfrastructure {
                 kafka.destroy();
             }
         });
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port for redis-server", e);
-        }
     }
 }

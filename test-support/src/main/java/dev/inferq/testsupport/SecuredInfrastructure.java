@@ -41,7 +41,7 @@ public final class SecuredInfrastructure implements AutoCloseable {
                 "group.initial.rebalance.delay.ms", "0",
                 "auto.create.topics.enable", "true"));
         kafka.afterPropertiesSet();
-        redisPort = RealInfrastructure.freePort();
+        redisPort = Ports.freePort();
         try {
             redis = RedisServer.newRedisServer()
                     .port(redisPort)

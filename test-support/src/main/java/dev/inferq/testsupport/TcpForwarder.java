@@ -48,13 +48,9 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
-    /** A port nothing listens on: taken from the OS, then released. */
+    /** TEMPORARY: callers move to {@link Ports#freePort()}. */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Ports.freePort();
     }
 
     @Override

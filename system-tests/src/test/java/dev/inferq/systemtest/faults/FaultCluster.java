@@ -4,9 +4,8 @@ import dev.inferq.launcher.KafkaBroker;
 import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.launcher.RedisServerProcess;
 import dev.inferq.launcher.Supervised;
+import dev.inferq.testsupport.Ports;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,10 +28,10 @@ final class FaultCluster implements AutoCloseable {
     private static final Duration READY = Duration.ofSeconds(120);
 
     private final Path home;
-    private final int kafkaPort = freePort();
-    private final int controllerPort = freePort();
-    private final int redisPort = freePort();
-    private final int gatewayPort = freePort();
+    private final int kafkaPort = Ports.freePort();
+    private final int controllerPort = Ports.freePort();
+    private final int redisPort = Ports.freePort();
+    private final int gatewayPort = Ports.freePort();
     private final List<ManagedProcess> workers = new ArrayList<>();
     private final List<Supervised> supervised = new ArrayList<>();
     private final List<ManagedProcess> extraGateways = new ArrayList<>();
@@ -70,7 +69,7 @@ final class FaultCluster implements AutoCloseable {
 
     /** Starts one more gateway on the same Kafka and Redis and answers its URL once it is healthy. */
     String startGateway(String name) {
-        int port = freePort();
+        int port = Ports.freePort();
         ManagedProcess another = service(name, REPO.resolve("api-gateway/target/api-gateway.jar"),
                 Map.of("GATEWAY_PORT", Integer.toString(port)));
         extraGateways.add(another);
@@ -81,7 +80,7 @@ final class FaultCluster implements AutoCloseable {
 
     /** Starts a worker serving {@code models} and waits until its models are loaded. */
     ManagedProcess startWorker(String name, String models) {
-        int port = freePort();
+        int port = Ports.freePort();
         ManagedProcess worker = service(name, REPO.resolve("inference-worker/target/inference-worker.jar"),
                 Map.of("WORKER_PORT", Integer.toString(port), "WORKER_MODELS", models));
         worker.awaitHealthUp(URI.create("http://127.0.0.1:" + port + "/actuator/health"), READY);
@@ -94,7 +93,7 @@ final class FaultCluster implements AutoCloseable {
      * whenever it exits unasked. {@code args} are extra Spring arguments ({@code --key=value}).
      */
     Supervised startSupervisedWorker(String name, String models, List<String> args) {
-        int port = freePort();
+        int port = Ports.freePort();
         Supervised worker = Supervised.start(name, () -> service(name, REPO.resolve(
                         "inference-worker/target/inference-worker.jar"),
                 Map.of("WORKER_PORT", Integer.toString(port), "WORKER_MODELS", models), args),
@@ -176,14 +175,6 @@ final class FaultCluster implements AutoCloseable {
         }
         if (redis != null) {
             redis.close();
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.inferq.launcher;
+package dev.inferq.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

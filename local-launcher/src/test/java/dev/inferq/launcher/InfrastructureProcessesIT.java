@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Starts the real broker and redis-server child processes, uses them, stops them and checks nothing is left. */
-class InfrastructureProcessesTest {
+class InfrastructureProcessesIT {
 
     @TempDir
     Path tmp;
