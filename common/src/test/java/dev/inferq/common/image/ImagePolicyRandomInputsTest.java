@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with a header within the limits or throws {@link ImageRejectedException}; never another exception, and never an
  * accepted image of more pixels than allowed. Seeded tries ({@link RandomInputs#cases}).
  */
-class ImagePolicyPropertiesTest {
+class ImagePolicyRandomInputsTest {
 
     private static final long MAX_PIXELS = 4_000_000;
     private static final ImagePolicy POLICY = new ImagePolicy(1_000_000, MAX_PIXELS);
