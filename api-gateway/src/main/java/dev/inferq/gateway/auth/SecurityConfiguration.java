@@ -1,5 +1,6 @@
 package dev.inferq.gateway.auth;
 
+import dev.inferq.gateway.SecurityHeaders;
 import java.util.List;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,7 +15,6 @@ import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.header.ReferrerPolicyServerHttpHeadersWriter.ReferrerPolicy;
 import org.springframework.security.web.server.header.XFrameOptionsServerHttpHeadersWriter;
 import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import org.springframework.security.web.server.util.matcher.NegatedServerWebExchangeMatcher;
@@ -50,16 +50,6 @@ public class SecurityConfiguration {
         "/console", "/console/**"
     };
 
-    /**
-     * Swagger UI sets inline styles; images may be data: and blob: URLs (the console previews a chosen file).
-     * Nothing comes from another origin, and no page may be framed.
-     */
-    public static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; "
-            + "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
-            + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-
-    public static final String REFERRER_POLICY = ReferrerPolicy.NO_REFERRER.getPolicy();
-
     @Bean
     SecurityWebFilterChain securityChain(ServerHttpSecurity http, AuthProperties auth, CorsProperties cors,
             ApiKeyAuthenticationManager keys, AuthProblems problems) {
@@ -83,8 +73,8 @@ public class SecurityConfiguration {
                 .cors(spec -> spec.configurationSource(corsSource(cors)))
                 .headers(headers -> headers
                         .frameOptions(frame -> frame.mode(XFrameOptionsServerHttpHeadersWriter.Mode.DENY))
-                        .contentSecurityPolicy(csp -> csp.policyDirectives(CONTENT_SECURITY_POLICY))
-                        .referrerPolicy(referrer -> referrer.policy(ReferrerPolicy.NO_REFERRER)))
+                        .contentSecurityPolicy(csp -> csp.policyDirectives(SecurityHeaders.CONTENT_SECURITY_POLICY))
+                        .referrerPolicy(referrer -> referrer.policy(SecurityHeaders.REFERRER_POLICY)))
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(problems)
                         .accessDeniedHandler(problems))

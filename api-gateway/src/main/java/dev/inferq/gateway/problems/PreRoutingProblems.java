@@ -1,6 +1,6 @@
 package dev.inferq.gateway.problems;
 
-import dev.inferq.gateway.auth.SecurityConfiguration;
+import dev.inferq.gateway.SecurityHeaders;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -104,13 +103,10 @@ public class PreRoutingProblems {
 
         private FullHttpResponse withProblemBody(ChannelHandlerContext ctx, FullHttpResponse response,
                                                  Throwable cause) {
-            Map<String, Object> problem = new LinkedHashMap<>();
-            problem.put("type", "about:blank");
             // Netty still uses RFC 2616's phrases ("Request-URI Too Long"); titles follow RFC 9110 like Spring's.
             HttpStatus status = HttpStatus.resolve(response.status().code());
-            problem.put("title", status != null ? status.getReasonPhrase() : response.status().reasonPhrase());
-            problem.put("status", response.status().code());
-            problem.put("detail", detail(cause));
+            Map<String, Object> problem = ProblemBody.of(response.status().code(),
+                    status != null ? status.getReasonPhrase() : response.status().reasonPhrase(), detail(cause), null);
             byte[] json = mapper.writeValueAsBytes(problem);
             ByteBuf body = ctx.alloc().buffer(json.length).writeBytes(json);
             FullHttpResponse withBody = response.replace(body);
@@ -122,8 +118,8 @@ public class PreRoutingProblems {
                     .set("X-Content-Type-Options", "nosniff")
                     .set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY")
                     .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, max-age=0, must-revalidate")
-                    .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, SecurityConfiguration.CONTENT_SECURITY_POLICY)
-                    .set("Referrer-Policy", SecurityConfiguration.REFERRER_POLICY);
+                    .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, SecurityHeaders.CONTENT_SECURITY_POLICY)
+                    .set("Referrer-Policy", SecurityHeaders.REFERRER_POLICY.getPolicy());
             return withBody;
         }
 

@@ -37,8 +37,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (e.status().is5xxServerError()) {
             log.warn("{}: {}", e.title(), e.getMessage(), e.getCause());
         }
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
-        problem.setTitle(e.title());
+        ProblemDetail problem = problem(e.status(), e.title(), e.getMessage());
         if (e.field() != null) {
             problem.setProperty("field", e.field());
         }
@@ -97,13 +96,29 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
             return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(handleTooLarge(tooLarge).getBody()));
         }
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, describe(e));
-        problem.setTitle("Malformed request");
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Malformed request", describe(e));
         JacksonException jackson = jacksonProblem(e);
         if (jackson != null && !jackson.getPath().isEmpty()) {
             problem.setProperty("field", fieldPath(jackson));
         }
         return Mono.just(ResponseEntity.badRequest().body(problem));
+    }
+
+    /** Spring's own refusals (405, 406, 415 ...) get the type every problem of ours has. */
+    @Override
+    protected Mono<ResponseEntity<Object>> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
+            ServerWebExchange exchange) {
+        if (body instanceof ProblemDetail problem && problem.getType() == null) {
+            problem.setType(ProblemBody.TYPE);
+        }
+        return super.createResponseEntity(body, headers, status, exchange);
+    }
+
+    private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(ProblemBody.TYPE);
+        problem.setTitle(title);
+        return problem;
     }
 
     private static String describe(ServerWebInputException e) {

@@ -1,8 +1,5 @@
 package dev.inferq.gateway.problems;
 
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -19,15 +16,10 @@ public final class ProblemResponses {
     private ProblemResponses() {
     }
 
-    /** Writes an RFC 9457 problem; no "type", like Spring's ProblemDetail, which leaves out the default about:blank. */
+    /** Writes an RFC 9457 problem about {@code request}. */
     public static Mono<Void> write(JsonMapper json, ServerHttpRequest request, ServerHttpResponse response,
             HttpStatus status, String title, String detail) {
-        Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("title", title);
-        problem.put("status", status.value());
-        problem.put("detail", detail);
-        problem.put("instance", request.getPath().value());
-        byte[] body = json.writeValueAsString(problem).getBytes(StandardCharsets.UTF_8);
+        byte[] body = json.writeValueAsBytes(ProblemBody.of(status.value(), title, detail, request.getPath().value()));
         response.setStatusCode(status);
         response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));

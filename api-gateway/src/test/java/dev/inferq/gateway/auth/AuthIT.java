@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.SecurityHeaders;
 import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -222,7 +223,7 @@ class AuthIT {
                     .expectHeader().valueEquals("X-Frame-Options", "DENY")
                     .expectHeader().valueEquals("Referrer-Policy", "no-referrer")
                     .expectHeader().valueEquals("Content-Security-Policy",
-                            SecurityConfiguration.CONTENT_SECURITY_POLICY);
+                            SecurityHeaders.CONTENT_SECURITY_POLICY);
         }
         withKey(http.get().uri("/v1/models"), KEY_A).exchange()
                 .expectHeader().value(HttpHeaders.CACHE_CONTROL, value -> assertThat(value).contains("no-store"));
