@@ -3,6 +3,7 @@ package dev.inferq.worker.cache;
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.store.TransientStoreException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,8 @@ import reactor.core.publisher.Flux;
 /**
  * The response cache in Redis: the predictions of a computed job under {@link CacheKeys#of} (model, variant,
  * scope, input content), for {@code inferq.cache.ttl}. Blocking, for the consumer threads, each call waiting at most
- * {@code inferq.worker.store-timeout}; a failure surfaces as an exception that makes the batch retry, as for the job
- * store (the cache lives in the same Redis). Entries hold predictions only, never a job's id, tenant or record.
+ * {@code inferq.worker.store-timeout}; a failure surfaces as a {@link TransientStoreException} that makes the batch
+ * retry, as for the job store (the cache lives in the same Redis). Entries hold predictions only, never a job's id, tenant or record.
  */
 @Component
 public class ResponseCache {
@@ -55,7 +56,8 @@ public class ResponseCache {
         if (keys.isEmpty()) {
             return List.of();
         }
-        List<String> values = redis.opsForValue().multiGet(keys).block(timeout);
+        List<String> values = TransientStoreException.await(redis.opsForValue().multiGet(keys), timeout,
+                "a cache lookup");
         if (values == null || values.size() != keys.size()) {
             throw new IllegalStateException("Redis answered " + (values == null ? 0 : values.size()) + " of "
                     + keys.size() + " cache entries");
@@ -72,10 +74,10 @@ public class ResponseCache {
         if (entries.isEmpty()) {
             return;
         }
-        List<Boolean> written = Flux.fromIterable(entries.entrySet())
+        List<Boolean> written = TransientStoreException.await(Flux.fromIterable(entries.entrySet())
                 .flatMap(entry -> redis.opsForValue().set(entry.getKey(),
                         JobCodec.encodePredictions(entry.getValue()), properties.ttl()))
-                .collectList().block(timeout);
+                .collectList(), timeout, "a cache write");
         if (written == null || written.size() != entries.size()) {
             throw new IllegalStateException("Redis stored " + (written == null ? 0 : written.size()) + " of "
                     + entries.size() + " cache entries");

@@ -2,7 +2,6 @@ package dev.inferq.worker.compute;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.inferq.common.model.ModelTask;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,12 +54,7 @@ public class ComputeScheduler implements AutoCloseable {
         /** Short passes a client waits on (text models): they go first. */
         LATENCY,
         /** Long passes (image models): run in small passes, leave a thread to text while text is active. */
-        BULK;
-
-        /** Image models are bulk, text models latency. */
-        public static Workload of(ModelTask task) {
-            return task == ModelTask.IMAGE_CLASSIFICATION ? BULK : LATENCY;
-        }
+        BULK
     }
 
     private final int budget;

@@ -20,6 +20,7 @@ import org.springframework.stereotype.Component;
  * The models this worker serves, each loaded once when the application starts and closed when it stops. Loading
  * happens in the constructor, so the application (and its health endpoint) is only up once every model is. Where a
  * model folder lists several variants, the one served is chosen here, on this machine's CPU ({@link VariantSelector}).
+ * What differs by task (loading, reading inputs, the kind of forward pass) comes from {@link TaskSupport}.
  */
 @Component
 public class ModelRegistry implements AutoCloseable {
@@ -70,15 +71,8 @@ public class ModelRegistry implements AutoCloseable {
         try {
             List<ModelVariant> candidates = ModelVariants.of(descriptor);
             Optional<String> pinned = Optional.ofNullable(properties.variant().get(descriptor.name()));
-            List<Integer> sizes = List.of(1, BatchPolicy.of(descriptor, properties).maxBatchSize());
-            ServedModel<?> model = switch (descriptor.task()) {
-                case TEXT_CLASSIFICATION -> served(selector.select(descriptor.name(), candidates, pinned, sizes,
-                        variant -> ClassifierTrial.ofText(TextClassifier.load(variant.applyTo(descriptor)))),
-                        new TextInputReader());
-                case IMAGE_CLASSIFICATION -> served(selector.select(descriptor.name(), candidates, pinned, sizes,
-                        variant -> ClassifierTrial.ofImage(ImageClassifier.load(variant.applyTo(descriptor)))),
-                        new ImageInputReader(images, ImagePreparer.of(descriptor)));
-            };
+            ServedModel<?> model = serve(descriptor, TaskSupport.of(descriptor, images),
+                    BatchPolicy.of(descriptor, properties), candidates, pinned, selector);
             log.info("Loaded model '{}' ({}) from {} ({} engine, file '{}', {}) in {} ms", descriptor.name(),
                     descriptor.task().apiName(), descriptor.directory(), model.engine(), model.variant(),
                     model.selection(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
@@ -89,13 +83,16 @@ public class ModelRegistry implements AutoCloseable {
         }
     }
 
-    private static <I> ServedModel<I> served(VariantSelector.Selection<Classifier<I>> selection,
-            InputReader<I> inputs) {
+    /** Chooses the variant to serve, each candidate loaded and timed as {@code support} says. */
+    private static <I> ServedModel<I> serve(ModelDescriptor descriptor, TaskSupport<I> support, BatchPolicy policy,
+            List<ModelVariant> candidates, Optional<String> pinned, VariantSelector selector) {
+        VariantSelector.Selection<Classifier<I>> selection = selector.select(descriptor.name(), candidates, pinned,
+                List.of(1, policy.maxBatchSize()), variant -> support.trials().load(variant.applyTo(descriptor)));
         if (selection.rows().size() > 1) {
             log.info("Variants of model '{}' (ms per forward pass, fastest of the timed passes):\n{}",
                     selection.model().name(), selection.table());
         }
-        return new ServedModel<>(selection.model(), inputs, selection.variant().name(), selection.variant().engine(),
-                selection.how(), selection.msPerBatch());
+        return new ServedModel<>(selection.model(), support.reader(), policy, support.workload(),
+                selection.variant().name(), selection.variant().engine(), selection.how(), selection.msPerBatch());
     }
 }

@@ -1,8 +1,6 @@
 package dev.inferq.worker.queue;
 
 import dev.inferq.common.job.JobNames;
-import dev.inferq.common.model.ModelCatalog;
-import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.cache.CacheMetrics;
 import dev.inferq.worker.cache.ResponseCache;
@@ -49,7 +47,7 @@ public class JobConsumers implements SmartLifecycle {
     private final List<Thread> threads = new ArrayList<>();
     private final Duration shutdownTimeout;
 
-    public JobConsumers(ModelRegistry registry, ModelCatalog catalog, ConsumerFactory<String, byte[]> consumerFactory,
+    public JobConsumers(ModelRegistry registry, ConsumerFactory<String, byte[]> consumerFactory,
             BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters,
             ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, ResponseCache cache,
             ComputeScheduler compute, InputPreparation preparation) {
@@ -58,8 +56,7 @@ public class JobConsumers implements SmartLifecycle {
                 propagator.getIfAvailable(() -> Propagator.NOOP));
         FairShare fairShare = FairShare.of(properties);
         for (ServedModel<?> model : registry.models()) {
-            ModelDescriptor descriptor = catalog.find(model.name()).orElseThrow();
-            BatchPolicy policy = BatchPolicy.of(descriptor, properties);
+            BatchPolicy policy = model.policy();
             log.info("Model '{}': batches of up to {} input(s), waiting up to {} ms for more, {} consumer thread(s),"
                     + " {} reading ahead up to {} job(s)", model.name(), policy.maxBatchSize(),
                     policy.maxBatchDelay().toMillis(), properties.consumersPerModel(),
@@ -71,8 +68,8 @@ public class JobConsumers implements SmartLifecycle {
             for (int i = 0; i < properties.consumersPerModel(); i++) {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
                         consumer(model.name(), i, policy, consumerFactory), policy, fairShare,
-                        new BatchJobRunner<>(model, policy, store, deadLetters, properties, jobMetrics, tracing, cache,
-                                cacheMetrics, compute, ComputeScheduler.Workload.of(descriptor.task()), preparation),
+                        new BatchJobRunner<>(model, store, deadLetters, properties, jobMetrics, tracing, cache,
+                                cacheMetrics, compute, preparation),
                         retryBackOff(properties), properties.shutdownTimeout(), metrics, tracing);
                 consumers.add(consumer);
                 threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));

@@ -6,6 +6,7 @@ import dev.inferq.worker.run.Batch;
 import dev.inferq.worker.run.BatchJobRunner;
 import dev.inferq.worker.run.BatchRunner;
 import dev.inferq.worker.run.JobTracing;
+import dev.inferq.worker.store.TransientStoreException;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import java.time.Duration;
@@ -33,10 +34,12 @@ import org.springframework.util.backoff.BackOffExecution;
  * re-delivers the batch. Batches are fair across tenants rather than in offset order, so what is committed is each
  * partition's lowest offset still unfinished ({@link OffsetTracker}).
  *
- * <p>A batch that fails is retried (the runner throws only for transient failures: Redis unreachable, Kafka not
- * taking a dead letter, ...), after pauses that grow to {@code retry-max-backoff}, until it succeeds. Giving up would
+ * <p>A batch whose store did not answer ({@link TransientStoreException}: Redis unreachable, Kafka not taking a dead
+ * letter, ...) is retried, after pauses that grow to {@code retry-max-backoff}, until it succeeds. Giving up would
  * commit the offsets of jobs that have no terminal state, i.e. lose them. Meanwhile the consumer keeps polling with its
- * partitions paused, so it stays in its group however long the outage lasts.
+ * partitions paused, so it stays in its group however long the outage lasts. Any other exception is a fault (a bug, a
+ * model that misbehaves) that a retry would meet again: the batch's jobs end FAILED with it
+ * ({@link BatchRunner#fail}), and the consumer goes on serving.
  *
  * <p>For a runner that reads inputs ahead (image models, {@link BatchRunner#readsAhead}), the next batch is taken as
  * the current one starts, so that its images are decoded and prepared while the current one's forward passes run; it
@@ -179,21 +182,43 @@ final class ModelConsumer implements Runnable {
         }
     }
 
+    /**
+     * Runs the batch and commits it. A store that does not answer ({@link TransientStoreException}) has the batch
+     * retried; any other exception is a fault that the same attempt would meet again, so the batch's jobs are failed
+     * with it instead, and the consumer goes on to the next batch.
+     */
     private void runUntilDone(Batch batch, Span span) {
         BackOffExecution backOff = null;
         Batch remaining = batch;
+        RuntimeException fault = null;
         for (int attempt = 1; ; attempt++) {
             try {
-                runner.run(remaining);
+                if (fault == null) {
+                    runner.run(remaining);
+                } else {
+                    runner.fail(remaining, fault);
+                }
                 commit(remaining);
                 resumeAfterRetries();
                 return;
-            } catch (RuntimeException e) {
+            } catch (TransientStoreException e) {
                 metrics.attemptFailed();
                 span.event("attempt " + attempt + " failed: " + e);
                 log.warn("Model '{}': attempt {} at a batch failed, retrying it (its offsets stay uncommitted): "
                         + "jobs {}: {}", model, attempt, keys(remaining), e.toString());
                 log.debug("Failure of attempt {}", attempt, e);
+            } catch (RuntimeException e) {
+                span.error(e);
+                if (fault != null) {
+                    log.error("Model '{}': failing the jobs of a faulty batch failed too; leaving jobs {} uncommitted "
+                            + "for a later delivery", model, keys(remaining), e);
+                    resumeAfterRetries();
+                    return;
+                }
+                log.error("Model '{}': a batch failed on a fault that retrying cannot mend; its jobs {} fail",
+                        model, keys(remaining), e);
+                fault = e;
+                continue;
             }
             if (backOff == null) {
                 backOff = retryBackOff.start();

@@ -2,6 +2,7 @@ package dev.inferq.worker.run;
 
 import dev.inferq.common.job.JobNames;
 import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.store.TransientStoreException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
@@ -21,9 +22,11 @@ import org.springframework.stereotype.Component;
  * that is no job at all) to their model's dead-letter topic, {@link JobNames#deadLetterTopic}: the original value
  * bytes and headers, plus headers naming the reason and where the message came from.
  *
- * <p>{@link #publish} returns only once Kafka has acknowledged the copy (and throws otherwise), so the listener
- * returns, and the container commits the source offset, only after the dead letter is durable. A failed publish is
- * transient like any other failure of a batch: the batch is retried, and a copy may then be published twice.
+ * <p>{@link #publish} returns only once Kafka has acknowledged the copy, so the runner stores the job FAILED, and the
+ * consumer commits the source offset, only after the dead letter is durable. A publish that fails throws a
+ * {@link TransientStoreException}, whatever Kafka's reason: the dead-letter topic is where failures are kept, and a
+ * failure whose copy cannot be written has nowhere else to go (failing its job instead would need that very copy). The
+ * batch is then retried, and a copy may be published twice.
  */
 @Component
 public class DeadLetters {
@@ -48,7 +51,8 @@ public class DeadLetters {
      * Publishes a copy of {@code source} to the model's dead-letter topic, keyed {@code key}, and waits for Kafka's
      * acknowledgement.
      *
-     * @throws IllegalStateException when Kafka did not acknowledge it within {@code inferq.worker.dead-letter-timeout}
+     * @throws TransientStoreException when Kafka did not acknowledge it within
+     *     {@code inferq.worker.dead-letter-timeout}
      */
     public void publish(String model, ConsumerRecord<String, byte[]> source, String key, String reason) {
         ProducerRecord<String, byte[]> letter = new ProducerRecord<>(JobNames.deadLetterTopic(model), key,
@@ -65,10 +69,11 @@ public class DeadLetters {
             kafka.send(letter).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing the dead letter of " + describe(source), e);
+            throw new TransientStoreException("interrupted while publishing the dead letter of " + describe(source),
+                    e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot publish the dead letter of " + describe(source) + " to "
+            throw new TransientStoreException("cannot publish the dead letter of " + describe(source) + " to "
                     + letter.topic() + ": " + cause, cause);
         }
         log.warn("Dead letter: {} (key {}) copied to {}: {}", describe(source), key, letter.topic(), reason);

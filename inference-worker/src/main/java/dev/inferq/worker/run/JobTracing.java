@@ -102,13 +102,18 @@ public final class JobTracing {
     }
 
     /** Makes {@code span} current and names the job in the MDC, for the log lines about it; close to restore. */
-    public Scope about(JobId id, Span span) {
+    Scope about(JobId id, Span span) {
         Tracer.SpanInScope scope = tracer.withSpan(span);
         MDC.MDCCloseable job = MDC.putCloseable(JOB_ID, id.value());
         return () -> {
             job.close();
             scope.close();
         };
+    }
+
+    /** {@link #about} the job {@code delivery} carries, with its consume span in {@code batch}. */
+    Scope about(Batch batch, Delivery delivery) {
+        return about(delivery.request().id(), batch.span(delivery));
     }
 
     /** What {@link #about} opened. */
@@ -123,7 +128,7 @@ public final class JobTracing {
     }
 
     /** A forward pass, child of the current (batch) span. */
-    public Span forward(String model, int inputs, int jobs) {
+    Span forward(String model, int inputs, int jobs) {
         return tracer.nextSpan().name("inferq.forward")
                 .tag("inferq.model", model)
                 .tag("inferq.forward.inputs", inputs)
@@ -135,7 +140,7 @@ public final class JobTracing {
      * Starts the spans of the write of {@code outcome}: {@code inferq.store}, child of the job's consume span, and
      * {@code inferq.notify} beneath it.
      */
-    public OutcomeSpans store(Span consume, JobRecord outcome) {
+    OutcomeSpans store(Span consume, JobRecord outcome) {
         Span store = tracer.spanBuilder().setParent(consume.context()).name("inferq.store").kind(Span.Kind.CLIENT)
                 .tag("db.system.name", "redis")
                 .tag("db.operation.name", "EVALSHA")

@@ -13,8 +13,8 @@ import reactor.core.publisher.Flux;
 
 /**
  * The {@link JobStore} for Kafka consumer threads, which are blocking by design: each call waits for Redis, at most
- * {@code inferq.worker.store-timeout}, and a timeout or connection failure surfaces as an exception that makes the
- * {@code ModelConsumer} retry the batch.
+ * {@code inferq.worker.store-timeout}, and a timeout or connection failure surfaces as a
+ * {@link TransientStoreException}, which makes the consumer retry the batch.
  */
 @Component
 public class BlockingJobStore implements StoredInputs {
@@ -47,7 +47,7 @@ public class BlockingJobStore implements StoredInputs {
         if (expected == 0) {
             return List.of();
         }
-        List<T> list = results.collectList().block(timeout);
+        List<T> list = TransientStoreException.await(results.collectList(), timeout, expected + " pipelined commands");
         if (list == null || list.size() != expected) {
             throw new IllegalStateException("Redis answered " + (list == null ? 0 : list.size()) + " of " + expected
                     + " commands");
@@ -57,6 +57,6 @@ public class BlockingJobStore implements StoredInputs {
 
     @Override
     public Optional<byte[]> load(JobId id) {
-        return Optional.ofNullable(store.loadInput(id).block(timeout));
+        return Optional.ofNullable(TransientStoreException.await(store.loadInput(id), timeout, "an input read"));
     }
 }

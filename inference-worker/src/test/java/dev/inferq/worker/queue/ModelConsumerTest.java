@@ -14,6 +14,7 @@ import dev.inferq.worker.run.Batch;
 import dev.inferq.worker.run.BatchRunner;
 import dev.inferq.worker.run.Delivery;
 import dev.inferq.worker.run.JobTracing;
+import dev.inferq.worker.store.TransientStoreException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -36,7 +38,8 @@ import org.springframework.util.backoff.FixedBackOff;
  * The loop that carries the no-loss guarantee, on Kafka's own in-memory consumer: offsets are committed only after
  * a batch ran and never past a job still waiting, a failing batch is retried with its partitions paused, a revoked
  * partition's jobs leave the retried batch and the read-ahead, a batch still failing at shutdown is abandoned
- * uncommitted, and a runner that reads inputs ahead gets the next batch before the current one runs.
+ * uncommitted, a fault that is no store failure fails the batch's jobs instead of looping, and a runner that reads
+ * inputs ahead gets the next batch before the current one runs.
  */
 @Timeout(30)
 class ModelConsumerTest {
@@ -80,6 +83,11 @@ class ModelConsumerTest {
             @Override
             public void run(Batch batch) {
                 events.add("run " + offsets(batch));
+            }
+
+            @Override
+            public void fail(Batch batch, RuntimeException fault) {
+                events.add("fail " + offsets(batch));
             }
 
             @Override
@@ -134,7 +142,7 @@ class ModelConsumerTest {
                 pausedDuringRetries.add(consumer.paused());
             }
             if (attempts.get() <= 3) {
-                throw new IllegalStateException("Redis did not answer");
+                throw new TransientStoreException("Redis did not answer", null);
             }
             record(batch);
         }, Duration.ofSeconds(5));
@@ -156,7 +164,7 @@ class ModelConsumerTest {
             if (attempts.incrementAndGet() == 1) {
                 // The group moves P1 to another consumer while this batch waits for its retry.
                 consumer.rebalance(List.of(P0));
-                throw new IllegalStateException("Redis did not answer");
+                throw new TransientStoreException("Redis did not answer", null);
             }
             positions.add(batch.jobs().stream().map(Delivery::position).toList());
         }, Duration.ofSeconds(5));
@@ -176,7 +184,7 @@ class ModelConsumerTest {
         AtomicInteger attempts = new AtomicInteger();
         start(batch -> {
             attempts.incrementAndGet();
-            throw new IllegalStateException("Redis did not answer");
+            throw new TransientStoreException("Redis did not answer", null);
         }, Duration.ofMillis(300));
         deliver(job(P0, 0));
         await().atMost(WAIT).until(() -> attempts.get() >= 2);
@@ -219,8 +227,74 @@ class ModelConsumerTest {
         assertThat(committed(P1)).as("the revoked partition is its new owner's to commit").isNull();
     }
 
-    private void start(BatchRunner runner, Duration shutdownTimeout) {
-        start(runner, shutdownTimeout, 8);
+    @Test
+    void aFaultThatIsNoStoreFailureFailsTheBatchsJobsOnceAndTheConsumerGoesOn() {
+        AtomicInteger attempts = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        start(new BatchRunner() {
+            @Override
+            public void run(Batch batch) {
+                if (attempts.incrementAndGet() == 1) {
+                    throw new IllegalStateException("a bug");
+                }
+                record(batch);
+            }
+
+            @Override
+            public void fail(Batch batch, RuntimeException fault) {
+                failures.add(offsets(batch) + " " + fault.getMessage());
+            }
+        }, Duration.ofSeconds(5), 1);
+        deliver(job(P0, 0), job(P0, 1));
+
+        await().atMost(WAIT).until(() -> committed(P0) != null && committed(P0).offset() == 2);
+        assertThat(failures).as("the faulty batch's jobs are failed, not retried").containsExactly("[0] a bug");
+        assertThat(attempts.get()).isEqualTo(2);
+        assertThat(runs).as("the next batch runs").containsExactly(List.of(1L));
+        assertThat(meters.counter("inferq.worker.batch.failed.attempts", "model", MODEL).count()).isZero();
+    }
+
+    @Test
+    void failingTheJobsOfAFaultyBatchIsRetriedWhileTheStoreDoesNotAnswer() {
+        AtomicInteger failAttempts = new AtomicInteger();
+        start(new BatchRunner() {
+            @Override
+            public void run(Batch batch) {
+                throw new IllegalStateException("a bug");
+            }
+
+            @Override
+            public void fail(Batch batch, RuntimeException fault) {
+                if (failAttempts.incrementAndGet() <= 2) {
+                    throw new TransientStoreException("Redis did not answer", null);
+                }
+                record(batch);
+            }
+        }, Duration.ofSeconds(5), 8);
+        deliver(job(P0, 0));
+
+        await().atMost(WAIT).until(() -> committed(P0) != null);
+        assertThat(failAttempts.get()).isEqualTo(3);
+        assertThat(runs).containsExactly(List.of(0L));
+        assertThat(meters.counter("inferq.worker.batch.failed.attempts", "model", MODEL).count()).isEqualTo(2);
+    }
+
+    private void start(Consumer<Batch> run, Duration shutdownTimeout) {
+        start(run, shutdownTimeout, 8);
+    }
+
+    private void start(Consumer<Batch> run, Duration shutdownTimeout, int batchSize) {
+        start(new BatchRunner() {
+            @Override
+            public void run(Batch batch) {
+                run.accept(batch);
+            }
+
+            @Override
+            public void fail(Batch batch, RuntimeException fault) {
+                throw new AssertionError("no batch should fail here, but one failed on " + fault, fault);
+            }
+        }, shutdownTimeout, batchSize);
     }
 
     private void start(BatchRunner runner, Duration shutdownTimeout, int batchSize) {

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Flattening jobs into forward passes and routing predictions back, on the real sentiment model. */
-class BatchedInferenceTest {
+class BatchedInferenceIT {
 
     private static final ComputeScheduler COMPUTE =
             new ComputeScheduler(new ComputeProperties(0, 1, Duration.ofSeconds(2), Duration.ofSeconds(2)));
@@ -58,7 +58,7 @@ class BatchedInferenceTest {
         assertThat(counting.passSizes).containsExactly(6);
         for (int job = 0; job < jobs.size(); job++) {
             assertThat(tasks.get(job).error()).isNull();
-            assertThat(labels(tasks.get(job).succeeded(Instant.now()).predictions()))
+            assertThat(labels(tasks.get(job).predictions()))
                     .isEqualTo(labels(sentiment.classify(jobs.get(job))));
         }
     }
@@ -71,7 +71,7 @@ class BatchedInferenceTest {
         List<Task<String>> tasks = run(counting, 4, jobs);
 
         assertThat(counting.passSizes).containsExactly(4, 2);
-        assertThat(tasks).extracting(task -> task.succeeded(Instant.now()).predictions().size())
+        assertThat(tasks).extracting(task -> task.predictions().size())
                 .containsExactly(3, 1, 2);
     }
 
@@ -158,8 +158,9 @@ class BatchedInferenceTest {
     private static List<Task<String>> tasks(List<List<String>> jobs) {
         return jobs.stream().map(texts -> {
             JobRequest request = JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(texts), Instant.now());
-            return new Task<>(new Delivery(null, request, null), JobRecord.queued(request).running(Instant.now(), "w"),
-                    texts);
+            JobRun job = new JobRun(new Delivery(null, request, null),
+                    JobRecord.queued(request).running(Instant.now(), "w"));
+            return new Task<>(new Computation(job), texts);
         }).toList();
     }
 

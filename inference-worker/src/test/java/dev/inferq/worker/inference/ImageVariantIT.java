@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * pick the file DJL loads, and the tiny bfloat16 and int8 variants answer like the float32 baseline here too, in
  * DJL's libtorch (fbgemm for int8), not only in the Python torch that measured the fidelity serving.properties records.
  */
-class ImageVariantTest {
+class ImageVariantIT {
 
     static final Map<String, String> BASELINE = Map.of("engine", "PyTorch", "option.modelName", "image");
     static final Map<String, String> BF16 = Map.of("engine", "PyTorch", "option.modelName", "image_bf16");

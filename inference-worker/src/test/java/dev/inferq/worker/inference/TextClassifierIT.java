@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The sentiment and disaster models run by DJL and libtorch, on the committed tiny weights. */
-class TextClassifierTest {
+class TextClassifierIT {
 
     private static final List<String> TEXTS = List.of(
             "I love this movie, it was great",

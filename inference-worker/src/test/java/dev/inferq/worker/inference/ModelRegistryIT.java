@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Loading the served models at start-up, from the real tiny models folder. */
-class ModelRegistryTest {
+class ModelRegistryIT {
 
     @Test
     void loadsOnlyTheModelsItIsToldToServe() {

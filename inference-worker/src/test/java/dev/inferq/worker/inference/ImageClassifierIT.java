@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The image model run by DJL and libtorch on images of the formats and shapes clients send. */
-class ImageClassifierTest {
+class ImageClassifierIT {
 
     static ImageClassifier classifier;
     static List<String> labels;

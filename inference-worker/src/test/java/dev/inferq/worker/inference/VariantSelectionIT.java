@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Dinferq.variantBudget=60s}, the worker's {@code variant-selection.budget}) runs the same on the full-size
  * models to measure them (models/README.md).
  */
-class VariantSelectionTest {
+class VariantSelectionIT {
 
     static final Path MODELS = Path.of(System.getProperty("inferq.variantModels", TinyModels.DIR));
     static final String BUDGET = System.getProperty("inferq.variantBudget", "10s");

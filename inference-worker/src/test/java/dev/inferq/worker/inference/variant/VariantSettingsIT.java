@@ -16,7 +16,7 @@ import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /** The operator's settings for variants: a pin per model and the measuring budget, as the application binds them. */
-class VariantSettingsTest {
+class VariantSettingsIT {
 
     @Test
     void aVariantIsPinnedPerModelByPropertyOrEnvironmentVariable() {

@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * ({@code models/tiny/<name>/eval/test-sample.jsonl}) carries the ids Python tokenized each text into, so a
  * difference between models/wordpiece.py and DJL's tokenizer shows up here by text, not only as lost accuracy.
  */
-class TrainedTextModelsTest {
+class TrainedTextModelsIT {
 
     /** The brief's bar: Java accuracy on the sample within half a point of Python's. */
     private static final double ACCURACY_TOLERANCE = 0.005;
