@@ -20,7 +20,8 @@ import reactor.core.publisher.Flux;
  * The response cache in Redis: the predictions of a computed job under {@link CacheKeys#of} (model, variant,
  * scope, input content), for {@code inferq.cache.ttl}. Blocking, for the consumer threads, each call waiting at most
  * {@code inferq.worker.store-timeout}; a failure surfaces as a {@link TransientStoreException} that makes the batch
- * retry, as for the job store (the cache lives in the same Redis). Entries hold predictions only, never a job's id, tenant or record.
+ * retry, as for the job store (the cache lives in the same Redis). Entries hold predictions only, never a job's id,
+ * tenant or record.
  */
 @Component
 public class ResponseCache {

@@ -43,10 +43,6 @@ final class PartitionPauses {
         }
     }
 
-    boolean holds(Reason reason) {
-        return reasons.contains(reason);
-    }
-
     /** Newly assigned partitions start unpaused; pauses them too while any reason holds. */
     void assigned(Collection<TopicPartition> partitions) {
         if (!reasons.isEmpty()) {

@@ -13,7 +13,7 @@ import org.apache.kafka.common.TopicPartition;
 /**
  * Jobs handed out together by the {@code BatchAggregator}, in arrival order, and how many inputs they have in all.
  *
- * <p>It also remembers which of its jobs this delivery has counted a start for ({@link BatchJobRunner}): a batch
+ * <p>It also remembers which of its jobs this delivery has counted a start for ({@link JobStarts}): a batch
  * retried after a transient failure is still the same delivery, and must not bring a job nearer to its
  * {@code max-deliveries} than a crash would. It also keeps each job's {@code inferq.consume} span ({@link JobTracing}),
  * which lasts for the whole delivery, retries included. Belongs to its consumer's thread.
