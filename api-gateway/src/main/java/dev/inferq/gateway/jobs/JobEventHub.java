@@ -1,8 +1,6 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
 import java.time.Duration;
@@ -12,8 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.data.redis.connection.ReactiveSubscription.PatternMessage;
-import org.springframework.data.redis.listener.PatternTopic;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
@@ -24,10 +20,11 @@ import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 /**
- * This gateway's one Redis subscription to every job's events channel (a pattern), fanned out in memory to whoever
- * follows a job here. Following a job costs a map entry, not a SUBSCRIBE and UNSUBSCRIBE round of its own, which
- * under load queued up on the pub/sub connection until Redis commands timed out. Every gateway receives every job's
- * changes (three small messages per job), which is cheap for the handful of replicas a deployment runs.
+ * This gateway's one Redis subscription to every job's events channel (a pattern, {@link JobStore#changes}), fanned
+ * out in memory to whoever follows a job here. Following a job costs a map entry, not a SUBSCRIBE and UNSUBSCRIBE
+ * round of its own, which under load queued up on the pub/sub connection until Redis commands timed out. Every
+ * gateway receives every job's changes (three small messages per job), which is cheap for the handful of replicas a
+ * deployment runs; only the followed jobs' changes are decoded.
  *
  * <p>When the subscription is lost and made again (Redis restarted), each followed job's state is read once more,
  * so a change published in between is not missed.
@@ -72,13 +69,13 @@ public class JobEventHub implements SmartLifecycle {
 
     @Override
     public void start() {
-        subscription = Mono.defer(() -> container.receiveLater(PatternTopic.of(JobNames.eventsChannelPattern())))
-                .doOnNext(messages -> onSubscribed())
-                .flatMapMany(messages -> messages)
+        subscription = Mono.defer(() -> store.changes(container, followers::containsKey))
+                .doOnNext(changes -> onSubscribed())
+                .flatMapMany(changes -> changes)
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5))
                         .doBeforeRetry(signal -> log.warn("Job events subscription lost, subscribing again: {}",
                                 signal.failure().toString())))
-                .subscribe(this::dispatch);
+                .subscribe(record -> deliver(record.id(), record));
     }
 
     private void onSubscribed() {
@@ -88,18 +85,6 @@ public class JobEventHub implements SmartLifecycle {
             followers.keySet().forEach(id -> store.find(id).subscribe(record -> deliver(id, record),
                     e -> log.warn("Could not re-read job {} after subscribing again: {}", id, e.toString())));
         }
-    }
-
-    private void dispatch(PatternMessage<String, String, String> message) {
-        JobNames.jobOfEventsChannel(message.getChannel())
-                .filter(followers::containsKey)
-                .ifPresent(id -> {
-                    try {
-                        deliver(id, JobCodec.decodeRecord(message.getMessage()));
-                    } catch (RuntimeException e) {
-                        log.error("Skipping an undecodable event of job {}: {}", id, e.toString());
-                    }
-                });
     }
 
     private void deliver(JobId id, JobRecord record) {

@@ -49,18 +49,18 @@ public class JobsController {
 
     private final ModelCatalog catalog;
     private final InputValidator validator;
-    private final SubmitOptionsResolver options;
+    private final SubmitOptionsResolver submitOptions;
     private final JobService jobs;
     private final JobEventStream events;
     private final ImageFetcher fetcher;
     private final JobViews views;
     private final SubmitAnswers answers;
 
-    public JobsController(ModelCatalog catalog, InputValidator validator, SubmitOptionsResolver options,
+    public JobsController(ModelCatalog catalog, InputValidator validator, SubmitOptionsResolver submitOptions,
             JobService jobs, JobEventStream events, ImageFetcher fetcher, JobViews views, SubmitAnswers answers) {
         this.catalog = catalog;
         this.validator = validator;
-        this.options = options;
+        this.submitOptions = submitOptions;
         this.jobs = jobs;
         this.events = events;
         this.fetcher = fetcher;
@@ -82,15 +82,15 @@ public class JobsController {
         ModelDescriptor descriptor = model(model);
         return body.defaultIfEmpty(new JobBody(null, null, null, null))
                 .flatMap(b -> {
-                    SubmitOptions submit = options.resolve(timeoutS, b.timeoutS(), b.callbackUrl(), idempotencyKey,
-                            prefer, cacheControl, caller);
+                    SubmitOptions options = submitOptions.resolve(timeoutS, b.timeoutS(), b.callbackUrl(),
+                            idempotencyKey, prefer, cacheControl, caller);
                     Mono<Submission> submission = switch (descriptor.task()) {
                         case TEXT_CLASSIFICATION -> Mono.just(Submission.texts(descriptor.name(),
-                                validator.texts(b.inputs(), "inputs"), submit));
+                                validator.texts(b.inputs(), "inputs"), options));
                         case IMAGE_CLASSIFICATION -> fetcher.fetch(requireUrl(b))
-                                .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), submit));
+                                .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options));
                     };
-                    return submission.flatMap(checked -> submit(checked, submit));
+                    return submission.flatMap(checked -> submitAndAnswer(checked, options.preferences()));
                 });
     }
 
@@ -107,8 +107,8 @@ public class JobsController {
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = imageModel(model);
-        SubmitOptions submit = options.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer, cacheControl,
-                caller);
+        SubmitOptions options = submitOptions.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer,
+                cacheControl, caller);
         return file.flatMap(part -> DataBufferUtils.join(part.content(), validator.maxImageBytes()))
                 .map(buffer -> {
                     byte[] bytes = new byte[buffer.readableByteCount()];
@@ -116,7 +116,8 @@ public class JobsController {
                     DataBufferUtils.release(buffer);
                     return bytes;
                 })
-                .flatMap(bytes -> submit(Submission.image(descriptor.name(), validator.image(bytes), submit), submit));
+                .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
+                .flatMap(submission -> submitAndAnswer(submission, options.preferences()));
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
@@ -132,9 +133,10 @@ public class JobsController {
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         ModelDescriptor descriptor = imageModel(model);
-        SubmitOptions submit = options.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer, cacheControl,
-                caller);
-        return body.flatMap(bytes -> submit(Submission.image(descriptor.name(), validator.image(bytes), submit), submit));
+        SubmitOptions options = submitOptions.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer,
+                cacheControl, caller);
+        return body.map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
+                .flatMap(submission -> submitAndAnswer(submission, options.preferences()));
     }
 
     @GetMapping("/v1/jobs/{id}")
@@ -204,8 +206,8 @@ public class JobsController {
         return catalog.find(name).orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
     }
 
-    private Mono<ResponseEntity<Object>> submit(Submission submission, SubmitOptions submit) {
-        return jobs.submit(submission).flatMap(queued -> answers.answer(queued, submit.preferences()));
+    private Mono<ResponseEntity<Object>> submitAndAnswer(Submission submission, Preferences preferences) {
+        return jobs.submit(submission).flatMap(queued -> answers.answer(queued, preferences));
     }
 
     private ModelDescriptor imageModel(String name) {

@@ -50,16 +50,16 @@ public class LegacyController {
 
     private final JobService jobs;
     private final InputValidator validator;
-    private final SubmitOptionsResolver options;
+    private final SubmitOptionsResolver submitOptions;
     private final ImageFetcher fetcher;
     private final JobEventStream events;
     private final LegacyApiProperties properties;
 
-    public LegacyController(JobService jobs, InputValidator validator, SubmitOptionsResolver options,
+    public LegacyController(JobService jobs, InputValidator validator, SubmitOptionsResolver submitOptions,
             ImageFetcher fetcher, JobEventStream events, LegacyApiProperties properties) {
         this.jobs = jobs;
         this.validator = validator;
-        this.options = options;
+        this.submitOptions = submitOptions;
         this.fetcher = fetcher;
         this.events = events;
         this.properties = properties;
@@ -86,7 +86,7 @@ public class LegacyController {
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         return classifyText(properties.disasterModel(), "tinybert-disaster-tweet", body,
-                options.resolveLegacy(prefer, cacheControl, caller));
+                submitOptions.resolveLegacy(prefer, cacheControl, caller));
     }
 
     @PostMapping(SENTIMENT_PATH)
@@ -98,7 +98,7 @@ public class LegacyController {
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         return classifyText(properties.sentimentModel(), "tinybert-sentiment-analysis", body,
-                options.resolveLegacy(prefer, cacheControl, caller));
+                submitOptions.resolveLegacy(prefer, cacheControl, caller));
     }
 
     @PostMapping(IMAGE_PATH)
@@ -109,28 +109,29 @@ public class LegacyController {
             @LegacyApi.PreferParameter @RequestHeader(name = "Prefer", required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
             String cacheControl, @AuthenticationPrincipal Caller caller) {
-        SubmitOptions submit = options.resolveLegacy(prefer, cacheControl, caller);
+        SubmitOptions options = submitOptions.resolveLegacy(prefer, cacheControl, caller);
         return body.defaultIfEmpty("")
                 .map(LegacyRequests::image)
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
-                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), submit))
+                        .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), options))
                         .flatMap(jobs::submit)
-                        .flatMap(queued -> answer(queued, submit, done -> LegacyResponses.ImageResponse.of(request,
+                        .flatMap(queued -> answer(queued, options, done -> LegacyResponses.ImageResponse.of(request,
                                 "vit-human-pose-classification", done))));
     }
 
     private Mono<ResponseEntity<Object>> classifyText(String model, String modelName, Mono<String> body,
-            SubmitOptions submit) {
+            SubmitOptions options) {
         return body.defaultIfEmpty("")
                 .map(LegacyRequests::text)
-                .flatMap(request -> jobs.submit(Submission.texts(model, validator.texts(request.text(), "text"), submit))
-                        .flatMap(queued -> answer(queued, submit,
+                .flatMap(request -> jobs.submit(
+                                Submission.texts(model, validator.texts(request.text(), "text"), options))
+                        .flatMap(queued -> answer(queued, options,
                                 done -> LegacyResponses.TextResponse.of(request, modelName, done))));
     }
 
-    private Mono<ResponseEntity<Object>> answer(JobRecord queued, SubmitOptions submit,
+    private Mono<ResponseEntity<Object>> answer(JobRecord queued, SubmitOptions options,
             Function<JobRecord, Object> result) {
-        if (submit.preferences().respondAsync()) {
+        if (options.preferences().respondAsync()) {
             ResponseEntity<Object> accepted = JobAccepted.response(queued);
             return Mono.just(ResponseEntity.status(accepted.getStatusCode())
                     .headers(accepted.getHeaders())

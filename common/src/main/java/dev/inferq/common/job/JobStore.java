@@ -8,12 +8,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveRedisTemplate;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.listener.PatternTopic;
+import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import org.springframework.data.redis.serializer.RedisSerializationContext;
 import org.springframework.data.redis.serializer.RedisSerializer;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -28,6 +34,8 @@ public class JobStore {
     private static final RedisScript<String> CREATE = script("create.lua");
     private static final RedisScript<Long> COUNT_DELIVERY = RedisScript.of(
             "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
+
+    private static final Logger log = LoggerFactory.getLogger(JobStore.class);
 
     private final ReactiveStringRedisTemplate records;
     private final ReactiveRedisTemplate<String, byte[]> inputs;
@@ -98,6 +106,26 @@ public class JobStore {
 
     public Mono<JobRecord> find(JobId id) {
         return records.opsForValue().get(JobNames.jobKey(id)).map(JobCodec::decodeRecord);
+    }
+
+    /**
+     * Every job's changes as {@link #transition} publishes them, through one pattern subscription on
+     * {@code listener}. The stream is emitted once the subscription is in place, so that the caller knows from when on
+     * nothing published is missed; it errors when the subscription is lost. Only the changes of jobs that
+     * {@code followed} accepts are decoded (every subscriber receives every job's changes); one that cannot be
+     * decoded is logged and skipped.
+     */
+    public Mono<Flux<JobRecord>> changes(ReactiveRedisMessageListenerContainer listener, Predicate<JobId> followed) {
+        return listener.receiveLater(PatternTopic.of(JobNames.eventsChannelPattern()))
+                .map(messages -> messages.handle((message, sink) -> JobNames.jobOfEventsChannel(message.getChannel())
+                        .filter(followed)
+                        .ifPresent(id -> {
+                            try {
+                                sink.next(JobCodec.decodeRecord(message.getMessage()));
+                            } catch (RuntimeException e) {
+                                log.error("Skipping an undecodable event of job {}: {}", id, e.toString());
+                            }
+                        })));
     }
 
     public Mono<Boolean> saveInput(JobId id, byte[] bytes) {
