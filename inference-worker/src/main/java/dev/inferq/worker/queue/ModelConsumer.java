@@ -12,10 +12,8 @@ import io.micrometer.tracing.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -41,10 +39,7 @@ import org.springframework.util.backoff.BackOffExecution;
  * model that misbehaves) that a retry would meet again: the batch's jobs end FAILED with it
  * ({@link BatchRunner#fail}), and the consumer goes on serving.
  *
- * <p>For a runner that reads inputs ahead (image models, {@link BatchRunner#readsAhead}), the next batch is taken as
- * the current one starts, so that its images are decoded and prepared while the current one's forward passes run; it
- * is then formed one batch earlier than it would be otherwise, and a model with a batch delay does not do this (its
- * next batch could not fill while the current one runs).
+ * <p>For a runner that reads inputs ahead, the next batch is taken as the current one starts ({@link NextBatch}).
  *
  * <p>Stopping lets the batch in progress finish and commit; records polled but not yet started are left uncommitted
  * for the next owner. Only a batch still failing {@code shutdown-timeout} after the stop request is abandoned
@@ -66,10 +61,8 @@ final class ModelConsumer implements Runnable {
     private final Duration shutdownTimeout;
     private final BatchMetrics metrics;
     private final JobTracing tracing;
-    private final boolean takesNextEarly;
+    private final NextBatch next;
     private final CountDownLatch finished = new CountDownLatch(1);
-    /** The batch after the one running, taken early so that its inputs are read meanwhile; null when none. */
-    private Batch next;
     /** Set by the first assignment, even an empty one: the consumer is in its group (worker readiness). */
     private volatile boolean joined;
     private volatile long stopRequestedAt;
@@ -83,7 +76,7 @@ final class ModelConsumer implements Runnable {
         this.pauses = new PartitionPauses(consumer);
         this.aggregator = new BatchAggregator(consumer, model, policy, fairShare, offsets, pauses);
         this.runner = runner;
-        this.takesNextEarly = runner.readsAhead() && policy.maxBatchDelay().isZero();
+        this.next = new NextBatch(model, consumer, aggregator, runner, policy);
         this.retryBackOff = retryBackOff;
         this.shutdownTimeout = shutdownTimeout;
         this.metrics = metrics;
@@ -97,7 +90,7 @@ final class ModelConsumer implements Runnable {
             while (!stopping) {
                 consumeOnce();
             }
-            int left = aggregator.pendingRecords() + (next == null ? 0 : next.jobs().size());
+            int left = aggregator.pendingRecords() + next.size();
             if (left > 0) {
                 log.info("Model '{}': leaving {} polled job(s) uncommitted for the next consumer", model, left);
             }
@@ -131,8 +124,7 @@ final class ModelConsumer implements Runnable {
     }
 
     private void consumeOnce() {
-        Batch batch = next;
-        next = null;
+        Batch batch = next.take();
         if (batch == null) {
             try {
                 batch = aggregator.nextBatch(IDLE_POLL);
@@ -143,7 +135,7 @@ final class ModelConsumer implements Runnable {
             }
         }
         if (!batch.isEmpty()) {
-            takeNextEarly();
+            next.takeEarly();
             long start = System.nanoTime();
             Span span = tracing.startBatch(batch, model);
             try (Tracer.SpanInScope scope = tracing.inScope(span)) {
@@ -156,42 +148,16 @@ final class ModelConsumer implements Runnable {
         }
     }
 
-    /** Takes the next batch now, without waiting for more jobs, and has the runner start reading its inputs. */
-    private void takeNextEarly() {
-        if (!takesNextEarly) {
-            return;
-        }
-        try {
-            Batch early = aggregator.nextBatch(Duration.ZERO);
-            if (!early.isEmpty()) {
-                next = early;
-                runner.readAhead(early);
-            }
-        } catch (KafkaException e) {
-            log.warn("Model '{}': polling for the next batch failed, polling again after this one: {}", model,
-                    e.toString());
-        }
-    }
-
-    /** Drops the jobs of {@code partitions} from the batch taken early: their new owner receives them. */
-    private void forgetNext(Collection<TopicPartition> partitions) {
-        if (next != null) {
-            Set<TopicPartition> kept = new HashSet<>(consumer.assignment());
-            kept.removeAll(partitions);
-            next = next.retainOwned(kept);
-        }
-    }
-
     /**
      * Runs the batch and commits it. A store that does not answer ({@link TransientStoreException}) has the batch
      * retried; any other exception is a fault that the same attempt would meet again, so the batch's jobs are failed
      * with it instead, and the consumer goes on to the next batch.
      */
     private void runUntilDone(Batch batch, Span span) {
-        BackOffExecution backOff = null;
+        BackOffExecution backOff = retryBackOff.start();
         Batch remaining = batch;
         RuntimeException fault = null;
-        for (int attempt = 1; ; attempt++) {
+        for (int attempt = 1; !remaining.isEmpty(); attempt++) {
             try {
                 if (fault == null) {
                     runner.run(remaining);
@@ -199,42 +165,33 @@ final class ModelConsumer implements Runnable {
                     runner.fail(remaining, fault);
                 }
                 commit(remaining);
-                resumeAfterRetries();
-                return;
+                break;
             } catch (TransientStoreException e) {
                 metrics.attemptFailed();
                 span.event("attempt " + attempt + " failed: " + e);
                 log.warn("Model '{}': attempt {} at a batch failed, retrying it (its offsets stay uncommitted): "
                         + "jobs {}: {}", model, attempt, keys(remaining), e.toString());
                 log.debug("Failure of attempt {}", attempt, e);
+                if (!pauseBeforeRetry(Duration.ofMillis(backOff.nextBackOff()))) {
+                    log.warn("Model '{}': stopping with a batch still failing; its {} job(s) stay uncommitted and "
+                            + "will be delivered again", model, remaining.jobs().size());
+                    return;
+                }
+                // A rebalance during the retries may have moved some partitions away.
+                remaining = remaining.retainOwned(consumer.assignment());
             } catch (RuntimeException e) {
                 span.error(e);
                 if (fault != null) {
                     log.error("Model '{}': failing the jobs of a faulty batch failed too; leaving jobs {} uncommitted "
                             + "for a later delivery", model, keys(remaining), e);
-                    resumeAfterRetries();
-                    return;
+                    break;
                 }
                 log.error("Model '{}': a batch failed on a fault that retrying cannot mend; its jobs {} fail",
                         model, keys(remaining), e);
                 fault = e;
-                continue;
-            }
-            if (backOff == null) {
-                backOff = retryBackOff.start();
-            }
-            if (!pauseBeforeRetry(Duration.ofMillis(backOff.nextBackOff()))) {
-                log.warn("Model '{}': stopping with a batch still failing; its {} job(s) stay uncommitted and will be "
-                        + "delivered again", model, remaining.jobs().size());
-                return;
-            }
-            // A rebalance during the retries may have moved some partitions away.
-            remaining = remaining.retainOwned(consumer.assignment());
-            if (remaining.isEmpty()) {
-                resumeAfterRetries();
-                return;
             }
         }
+        pauses.set(PartitionPauses.Reason.RETRYING, false);
     }
 
     /** Waits {@code pause} with the partitions paused, polling so as to stay in the group; false to give up. */
@@ -251,10 +208,6 @@ final class ModelConsumer implements Runnable {
             }
             aggregator.poll(Duration.ofNanos(Math.min(left, IDLE_POLL.toNanos())));
         }
-    }
-
-    private void resumeAfterRetries() {
-        pauses.set(PartitionPauses.Reason.RETRYING, false);
     }
 
     /**
@@ -289,13 +242,13 @@ final class ModelConsumer implements Runnable {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             aggregator.forget(partitions);
-            forgetNext(partitions);
+            next.forget(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             aggregator.forget(partitions);
-            forgetNext(partitions);
+            next.forget(partitions);
         }
 
         @Override
