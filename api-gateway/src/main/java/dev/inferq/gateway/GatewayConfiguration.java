@@ -2,11 +2,15 @@ package dev.inferq.gateway;
 
 import dev.inferq.common.image.ImagePolicy;
 import java.time.Clock;
+import java.time.Duration;
+import org.apache.kafka.clients.admin.Admin;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 
 /** Beans of the gateway that Spring Boot does not make on its own. */
@@ -22,6 +26,21 @@ public class GatewayConfiguration {
     @Bean(destroyMethod = "destroy")
     ReactiveRedisMessageListenerContainer jobEventListener(ReactiveRedisConnectionFactory connectionFactory) {
         return new ReactiveRedisMessageListenerContainer(connectionFactory);
+    }
+
+    /** The gateway's one Kafka admin client, for the backlog monitor and the Kafka health indicator. */
+    @Bean(destroyMethod = "")
+    Admin kafkaAdminClient(KafkaAdmin kafkaAdmin) {
+        return Admin.create(kafkaAdmin.getConfigurationProperties());
+    }
+
+    /**
+     * Closes the admin client within a bound: at shutdown the broker may be gone already, and the client's pending
+     * calls would hold the shutdown for their own timeouts (a minute).
+     */
+    @Bean
+    DisposableBean kafkaAdminClientCloser(Admin kafkaAdminClient) {
+        return () -> kafkaAdminClient.close(Duration.ofSeconds(2));
     }
 
     /** Request bodies are buffered up to what the largest accepted job needs, and refused with 413 beyond. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.Ports;
 import dev.inferq.testsupport.TcpForwarder;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -30,7 +31,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 @AutoConfigureWebTestClient
 class GatewayHealthIT {
 
-    private static final int REDIS_PORT = TcpForwarder.freePort();
+    private static final int REDIS_PORT = Ports.freePort();
     private static TcpForwarder redis = forwardRedis();
 
     @DynamicPropertySource

@@ -27,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
-import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.stereotype.Component;
 
 /**
@@ -44,17 +43,16 @@ public class BacklogMonitor implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(BacklogMonitor.class);
 
     private final ModelCatalog catalog;
-    private final KafkaAdmin kafkaAdmin;
+    private final Admin admin;
     private final BackpressureProperties properties;
     private final Duration fallbackRetryAfter;
     private final Map<String, ModelBacklog> backlogs = new ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
-    private Admin admin;
 
-    public BacklogMonitor(ModelCatalog catalog, KafkaAdmin kafkaAdmin, BackpressureProperties properties,
+    public BacklogMonitor(ModelCatalog catalog, Admin admin, BackpressureProperties properties,
             GatewayProperties gateway, MeterRegistry registry) {
         this.catalog = catalog;
-        this.kafkaAdmin = kafkaAdmin;
+        this.admin = admin;
         this.properties = properties;
         this.fallbackRetryAfter = gateway.retryAfter();
         for (String model : catalog.names()) {
@@ -140,7 +138,6 @@ public class BacklogMonitor implements SmartLifecycle {
 
     @Override
     public void start() {
-        admin = Admin.create(kafkaAdmin.getConfigurationProperties());
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "backlog-monitor"));
         long period = properties.refreshInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::refresh, 0, period, TimeUnit.MILLISECONDS);
@@ -149,7 +146,6 @@ public class BacklogMonitor implements SmartLifecycle {
     @Override
     public void stop() {
         scheduler.shutdownNow();
-        admin.close(Duration.ofSeconds(2));
         scheduler = null;
     }
 

@@ -4,6 +4,7 @@ import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.gateway.JobLogs;
 import dev.inferq.gateway.fetch.GuardedHttp;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -117,8 +118,7 @@ public class CallbackDispatcher implements SmartLifecycle {
 
     private Mono<Void> record(JobRecord job, int attempt, int status) {
         Instant now = clock.instant();
-        MDC.put("job_id", job.id().value());
-        try {
+        try (MDC.MDCCloseable about = JobLogs.about(job.id())) {
             if (status >= 200 && status < 300) {
                 log.debug("Webhook of job {} delivered (attempt {}, status {})", job.id(), attempt, status);
                 return callbacks.delivered(job.id(), attempt, status, now);
@@ -131,8 +131,6 @@ public class CallbackDispatcher implements SmartLifecycle {
                 return callbacks.gaveUp(job.id(), attempt, Math.max(status, -1), now);
             }
             return callbacks.failed(job.id(), attempt, status, next);
-        } finally {
-            MDC.remove("job_id");
         }
     }
 

@@ -4,10 +4,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,16 +14,15 @@ import org.springframework.stereotype.Component;
  * indicator of its own. A result is kept for {@link KafkaHealthProperties#cacheFor()}.
  */
 @Component
-public class KafkaHealthIndicator implements HealthIndicator, DisposableBean {
+public class KafkaHealthIndicator implements HealthIndicator {
 
-    private final KafkaAdmin kafkaAdmin;
+    private final Admin admin;
     private final KafkaHealthProperties properties;
-    private Admin admin;
     private Health last;
     private long lastAt;
 
-    public KafkaHealthIndicator(KafkaAdmin kafkaAdmin, KafkaHealthProperties properties) {
-        this.kafkaAdmin = kafkaAdmin;
+    public KafkaHealthIndicator(Admin admin, KafkaHealthProperties properties) {
+        this.admin = admin;
         this.properties = properties;
     }
 
@@ -42,9 +39,6 @@ public class KafkaHealthIndicator implements HealthIndicator, DisposableBean {
     private Health check() {
         long timeoutMs = properties.timeout().toMillis();
         try {
-            if (admin == null) {
-                admin = Admin.create(kafkaAdmin.getConfigurationProperties());
-            }
             DescribeClusterResult cluster = admin.describeCluster(
                     new DescribeClusterOptions().timeoutMs(Math.toIntExact(timeoutMs)));
             return Health.up()
@@ -56,13 +50,6 @@ public class KafkaHealthIndicator implements HealthIndicator, DisposableBean {
             return Health.down(e).build();
         } catch (Exception e) {
             return Health.down(e).build();
-        }
-    }
-
-    @Override
-    public synchronized void destroy() {
-        if (admin != null) {
-            admin.close();
         }
     }
 }

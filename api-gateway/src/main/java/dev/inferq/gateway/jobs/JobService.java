@@ -9,6 +9,7 @@ import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Sha256;
 import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.JobLogs;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.callbacks.CallbackStore;
 import dev.inferq.gateway.metrics.SubmitMeters;
@@ -46,15 +47,13 @@ import reactor.core.scheduler.Schedulers;
  * <p>Each accept runs in an {@value #ACCEPT_SPAN} span, child of the request's server span (which continues a
  * {@code traceparent} the client sent); the Kafka publish is its child, and Spring Kafka puts the W3C context into the
  * record's headers, where the worker continues it. The job's record keeps the trace id. Log lines about a job carry
- * {@value #JOB_ID} in the MDC beside tracing's {@code traceId}; inputs are never logged.
+ * {@value JobLogs#JOB_ID} in the MDC beside tracing's {@code traceId}; inputs are never logged.
  */
 @Service
 public class JobService {
 
     /** The span (and observation) of one accept: checks, store, publish. */
     public static final String ACCEPT_SPAN = "inferq.accept";
-    /** The MDC key naming the job a log line is about, as in the worker. */
-    public static final String JOB_ID = "job_id";
 
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
@@ -232,7 +231,7 @@ public class JobService {
 
     /** Writes a log line about job {@code id}: with its id in the MDC, for structured logs. */
     private static void about(JobId id, Runnable line) {
-        try (MDC.MDCCloseable job = MDC.putCloseable(JOB_ID, id.value())) {
+        try (MDC.MDCCloseable job = JobLogs.about(id)) {
             line.run();
         }
     }

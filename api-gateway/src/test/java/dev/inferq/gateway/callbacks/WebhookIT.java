@@ -9,11 +9,10 @@ import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Prediction;
+import dev.inferq.testsupport.Ports;
 import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,7 +101,7 @@ class WebhookIT {
 
     @Test
     void aReceiverThatIsDownThenUpStillGetsTheDelivery() throws Exception {
-        int port = freePort();
+        int port = Ports.freePort();
         String id = submit("http://127.0.0.1:" + port + "/late");
         finish(id);
 
@@ -172,13 +171,5 @@ class WebhookIT {
         byte[] digest = mac.doFinal((delivery.id() + "." + delivery.timestamp() + "." + delivery.body())
                 .getBytes(StandardCharsets.UTF_8));
         return "v1," + Base64.getEncoder().encodeToString(digest);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
