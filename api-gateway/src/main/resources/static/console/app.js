@@ -3,7 +3,6 @@
 'use strict';
 
 const IMAGE_TASK = 'image-classification';
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED']);
 const RECENT_KEY = 'inferq.console.recent-jobs';
 const RECENT_MAX = 20;
 const LIVE_REFRESH_MS = 2000;
@@ -211,7 +210,7 @@ function openJob(id) {
     source.addEventListener('status', (event) => {
         const job = JSON.parse(event.data);
         renderJob(job);
-        if (TERMINAL.has(job.status)) {
+        if (isFinished(job)) {
             // The server ends the stream after the last event; closing stops EventSource from reconnecting.
             closeStream();
         }
@@ -229,6 +228,11 @@ function openJob(id) {
     });
 }
 
+// The API sets finished_at on every terminal status, so the console keeps no list of those statuses of its own.
+function isFinished(job) {
+    return job.finished_at != null;
+}
+
 async function pollJob(id) {
     try {
         const job = await api(`/v1/jobs/${encodeURIComponent(id)}`);
@@ -236,7 +240,7 @@ async function pollJob(id) {
             return;
         }
         renderJob(job);
-        if (!TERMINAL.has(job.status)) {
+        if (!isFinished(job)) {
             state.pollTimer = setTimeout(() => pollJob(id), POLL_MS);
         }
     } catch (problem) {
