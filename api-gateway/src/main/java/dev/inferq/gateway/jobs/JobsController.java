@@ -35,8 +35,9 @@ import reactor.core.publisher.Mono;
 /**
  * The native asynchronous API: submit a job (texts, or an image by upload, raw body or URL), poll it, follow it,
  * cancel it. Every submit takes an optional {@code timeout_s} (query parameter, or JSON body field): a worker that
- * has not started the job by then marks it EXPIRED instead of running it. Each route only turns its request into a
- * {@link Submission}; {@link JobService} does the rest.
+ * has not started the job by then marks it EXPIRED instead of running it. Each submit route only hands its
+ * parameters to {@link SubmitOptionsResolver} and turns its body into a {@link Submission}; {@link JobService} does
+ * the rest.
  */
 @RestController
 @Tag(name = ApiDocumentation.NATIVE_TAG)
