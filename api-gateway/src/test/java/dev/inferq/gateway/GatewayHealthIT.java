@@ -3,8 +3,8 @@ package dev.inferq.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.Ports;
+import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TcpForwarder;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;

@@ -1,8 +1,8 @@
 package dev.inferq.gateway.legacy;
 
 import dev.inferq.gateway.docs.ApiDocumentation;
-import dev.inferq.gateway.jobs.JobsApi;
 import dev.inferq.gateway.jobs.JobAccepted;
+import dev.inferq.gateway.jobs.JobsApi;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.headers.Header;
