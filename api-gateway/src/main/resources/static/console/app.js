@@ -2,6 +2,7 @@
 // Every value from the server is written with textContent, never as HTML.
 'use strict';
 
+const TEXT_TASK = 'text-classification';
 const IMAGE_TASK = 'image-classification';
 const RECENT_KEY = 'inferq.console.recent-jobs';
 const RECENT_MAX = 20;
@@ -97,9 +98,8 @@ function selectModel(name) {
     $('model-task').textContent = state.model.task;
     $('model-labels').textContent = state.model.labels.join(', ');
     $('model-weights').textContent = state.model.weights || 'not stated';
-    const image = state.model.task === IMAGE_TASK;
-    $('text-input').hidden = image;
-    $('image-input').hidden = !image;
+    $('text-input').hidden = state.model.task !== TEXT_TASK;
+    $('image-input').hidden = state.model.task !== IMAGE_TASK;
     clearTimeout(state.liveTimer);
     refreshLive();
 }
@@ -144,23 +144,36 @@ function chooseFile(file) {
 
 /** The request for the selected model, or a Problem saying what is missing. */
 function buildRequest() {
-    if (state.model.task === IMAGE_TASK) {
-        const url = $('url').value.trim();
-        if (state.file) {
-            const form = new FormData();
-            form.append('file', state.file, state.file.name);
-            return {request: {method: 'POST', body: form}, label: state.file.name};
-        }
-        if (url) {
-            return {request: jsonPost({url}), label: url};
-        }
-        throw new Problem('Nothing to submit', 'Choose or drop an image file, or enter an image URL.');
+    switch (state.model.task) {
+        case TEXT_TASK:
+            return textRequest();
+        case IMAGE_TASK:
+            return imageRequest();
+        default:
+            // A task the API serves and this page does not know yet: say so rather than send the wrong form.
+            throw new Problem('Task not supported here', `This console cannot submit ${state.model.task} jobs yet.`);
     }
+}
+
+function textRequest() {
     const inputs = $('texts').value.split('\n').map((line) => line.trim()).filter(Boolean);
     if (inputs.length === 0) {
         throw new Problem('Nothing to submit', 'Type at least one text, one per line.');
     }
     return {request: jsonPost({inputs}), inputs, label: inputs[0]};
+}
+
+function imageRequest() {
+    const url = $('url').value.trim();
+    if (state.file) {
+        const form = new FormData();
+        form.append('file', state.file, state.file.name);
+        return {request: {method: 'POST', body: form}, label: state.file.name};
+    }
+    if (url) {
+        return {request: jsonPost({url}), label: url};
+    }
+    throw new Problem('Nothing to submit', 'Choose or drop an image file, or enter an image URL.');
 }
 
 function jsonPost(body) {
