@@ -151,7 +151,9 @@ final class ModelConsumer implements Runnable {
     /**
      * Runs the batch and commits it. A store that does not answer ({@link TransientStoreException}) has the batch
      * retried; any other exception is a fault that the same attempt would meet again, so the batch's jobs are failed
-     * with it instead, and the consumer goes on to the next batch.
+     * with it instead, and the consumer goes on to the next batch. While the worker stops, every failure is retried:
+     * its scheduler and clients close under the batch, which is no fault of its jobs, and a batch still failing at
+     * {@code shutdown-timeout} is left uncommitted for the next owner.
      */
     private void runUntilDone(Batch batch, Span span) {
         BackOffExecution backOff = retryBackOff.start();
@@ -166,30 +168,32 @@ final class ModelConsumer implements Runnable {
                 }
                 commit(remaining);
                 break;
-            } catch (TransientStoreException e) {
+            } catch (RuntimeException e) {
+                if (!(e instanceof TransientStoreException) && !stopping) {
+                    span.error(e);
+                    if (fault != null) {
+                        log.error("Model '{}': failing the jobs of a faulty batch failed too; leaving jobs {} "
+                                + "uncommitted for a later delivery", model, keys(remaining), e);
+                        break;
+                    }
+                    log.error("Model '{}': a batch failed on a fault that retrying cannot mend; its jobs {} fail",
+                            model, keys(remaining), e);
+                    fault = e;
+                    continue;
+                }
                 metrics.attemptFailed();
                 span.event("attempt " + attempt + " failed: " + e);
                 log.warn("Model '{}': attempt {} at a batch failed, retrying it (its offsets stay uncommitted): "
                         + "jobs {}: {}", model, attempt, keys(remaining), e.toString());
                 log.debug("Failure of attempt {}", attempt, e);
-                if (!pauseBeforeRetry(Duration.ofMillis(backOff.nextBackOff()))) {
-                    log.warn("Model '{}': stopping with a batch still failing; its {} job(s) stay uncommitted and "
-                            + "will be delivered again", model, remaining.jobs().size());
-                    return;
-                }
-                // A rebalance during the retries may have moved some partitions away.
-                remaining = remaining.retainOwned(consumer.assignment());
-            } catch (RuntimeException e) {
-                span.error(e);
-                if (fault != null) {
-                    log.error("Model '{}': failing the jobs of a faulty batch failed too; leaving jobs {} uncommitted "
-                            + "for a later delivery", model, keys(remaining), e);
-                    break;
-                }
-                log.error("Model '{}': a batch failed on a fault that retrying cannot mend; its jobs {} fail",
-                        model, keys(remaining), e);
-                fault = e;
             }
+            if (!pauseBeforeRetry(Duration.ofMillis(backOff.nextBackOff()))) {
+                log.warn("Model '{}': stopping with a batch still failing; its {} job(s) stay uncommitted and will be "
+                        + "delivered again", model, remaining.jobs().size());
+                return;
+            }
+            // A rebalance during the retries may have moved some partitions away.
+            remaining = remaining.retainOwned(consumer.assignment());
         }
         pauses.set(PartitionPauses.Reason.RETRYING, false);
     }

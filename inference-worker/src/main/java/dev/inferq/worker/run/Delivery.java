@@ -7,9 +7,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * One polled Kafka message, decoded once, as soon as it is polled: the job it carries, the record it came from (for
- * the commit and for dead letters) and how many inputs it has. The queue stage forms batches of them; it lives with
- * the run stage, which takes it, so that the queue depends on the run and never the other way. A message that is no readable job for this model
- * keeps the reason instead of a request, counts one input, and is dead-lettered rather than run.
+ * the commit and for dead letters) and how many inputs it has. A message that is no readable job for this model keeps
+ * the reason instead of a request, counts one input, and is dead-lettered rather than run.
+ *
+ * <p>The queue stage forms batches of them, and the run stage takes those; the type lives with the run stage, so
+ * that the queue depends on the run and never the other way.
  *
  * @param source the Kafka record the job arrived in
  * @param request the job, or null when the message is malformed

@@ -77,15 +77,7 @@ class BatchedInferenceIT {
 
     @Test
     void everyPassIsMeasuredWithItsInputsAndTimeFailedOrNot() {
-        Classifier<String> failsOnBoom = new CountingClassifier(sentiment) {
-            @Override
-            public List<Prediction> classify(List<String> inputs) {
-                if (inputs.contains("boom")) {
-                    throw new InferenceException("model 'sentiment' could not classify: shape mismatch", null);
-                }
-                return super.classify(inputs);
-            }
-        };
+        Classifier<String> failsOnBoom = failsOnBoom();
 
         run(failsOnBoom, 4, List.of(List.of("a", "b", "c"), List.of("d", "boom"), List.of("e")));
 
@@ -102,15 +94,7 @@ class BatchedInferenceIT {
     @Test
     void aFailedPassFailsOnlyTheJobsWithInputsInIt() {
         List<List<String>> jobs = List.of(List.of("fine"), List.of("fine", "boom"), List.of("fine"), List.of("ok"));
-        Classifier<String> failsOnBoom = new CountingClassifier(sentiment) {
-            @Override
-            public List<Prediction> classify(List<String> inputs) {
-                if (inputs.contains("boom")) {
-                    throw new InferenceException("model 'sentiment' could not classify: shape mismatch", null);
-                }
-                return super.classify(inputs);
-            }
-        };
+        Classifier<String> failsOnBoom = failsOnBoom();
 
         // Passes of two: [fine, fine] [boom, fine] [ok]; the second job spans the first two passes.
         List<Task<String>> tasks = run(failsOnBoom, 2, jobs);
@@ -141,6 +125,19 @@ class BatchedInferenceIT {
                 new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(List.of());
 
         assertThat(counting.passSizes).isEmpty();
+    }
+
+    /** The real model, failing every pass that has the input "boom". */
+    private static Classifier<String> failsOnBoom() {
+        return new CountingClassifier(sentiment) {
+            @Override
+            public List<Prediction> classify(List<String> inputs) {
+                if (inputs.contains("boom")) {
+                    throw new InferenceException("model 'sentiment' could not classify: shape mismatch", null);
+                }
+                return super.classify(inputs);
+            }
+        };
     }
 
     private static List<String> labels(List<Prediction> predictions) {
