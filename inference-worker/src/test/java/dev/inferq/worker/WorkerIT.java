@@ -32,9 +32,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -42,9 +40,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -162,7 +158,7 @@ class WorkerIT {
         JobId bad = submit("image", new JobInput.Image("image/png", notAnImage.length), notAnImage);
 
         assertThat(awaitFinished(bad).status()).isEqualTo(JobStatus.FAILED);
-        ConsumerRecord<String, byte[]> letter = awaitDeadLetter("image", bad.value());
+        ConsumerRecord<String, byte[]> letter = DeadLetterTopics.await("image", bad.value());
 
         assertThat(header(letter, DeadLetters.ERROR)).isEqualTo(NOT_AN_IMAGE);
         assertThat(header(letter, DeadLetters.SOURCE_TOPIC)).isEqualTo(JobNames.topic("image"));
@@ -218,7 +214,7 @@ class WorkerIT {
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).contains("16000 x 16000 pixels").contains("inferq.image.max-pixels");
         assertThat(awaitFinished(after).status()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(awaitDeadLetter("image", bombed.value())).isNotNull();
+        assertThat(DeadLetterTopics.await("image", bombed.value())).isNotNull();
     }
 
     @Test
@@ -239,7 +235,7 @@ class WorkerIT {
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).contains("started 3 times").contains("inferq.worker.max-deliveries is 3");
         assertThat(failed.predictions()).isNull();
-        assertThat(header(awaitDeadLetter("disaster", request.id().value()), DeadLetters.ERROR))
+        assertThat(header(DeadLetterTopics.await("disaster", request.id().value()), DeadLetters.ERROR))
                 .isEqualTo(failed.error());
         JobRecord ran = awaitFinished(behind);
         assertThat(ran.status()).isEqualTo(JobStatus.SUCCEEDED);
@@ -283,7 +279,7 @@ class WorkerIT {
         awaitCommittedPast(last);
         assertThat(last.offset()).isGreaterThan(garbage.offset());
         assertThat(store.find(neverAccepted.id()).block(REDIS)).isNull();
-        ConsumerRecord<String, byte[]> letter = awaitDeadLetter("disaster", garbageKey);
+        ConsumerRecord<String, byte[]> letter = DeadLetterTopics.await("disaster", garbageKey);
         assertThat(letter.value()).isEqualTo(garbageBytes);
         assertThat(header(letter, DeadLetters.ERROR)).startsWith("malformed message");
         assertThat(header(letter, DeadLetters.SOURCE_PARTITION)).isEqualTo(Integer.toString(partition));
@@ -399,31 +395,6 @@ class WorkerIT {
                 OffsetAndMetadata offset = committed.get(partition);
                 return offset != null && offset.offset() > sent.offset();
             });
-        }
-    }
-
-    /** Reads the model's dead-letter topic from the beginning until a letter keyed {@code key} arrives. */
-    private static ConsumerRecord<String, byte[]> awaitDeadLetter(String model, String key) {
-        String topic = JobNames.deadLetterTopic(model);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-            await().atMost(TIMEOUT).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(record -> {
-                    if (key.equals(record.key())) {
-                        found.add(record);
-                    }
-                });
-                return !found.isEmpty();
-            });
-            return found.get(0);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.inferq.worker.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobId;
@@ -14,6 +13,7 @@ import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.worker.DeadLetterTopics;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.WorkerSettings;
 import dev.inferq.worker.cache.CacheMetrics;
@@ -32,18 +32,12 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,32 +110,8 @@ class FaultyBatchIT {
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).isEqualTo("the worker failed on this job's batch: "
                 + "java.lang.IllegalStateException: a bug in the model wrapper");
-        assertThat(deadLetterError(request.id())).isEqualTo(failed.error());
-    }
-
-    /** The error header of the job's dead letter, read from the beginning of the model's dead-letter topic. */
-    private String deadLetterError(JobId id) {
-        String topic = JobNames.deadLetterTopic(MODEL);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            List<String> errors = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(30)).until(() -> {
-                for (ConsumerRecord<String, byte[]> letter : consumer.poll(Duration.ofMillis(200))) {
-                    if (id.value().equals(letter.key())) {
-                        errors.add(new String(letter.headers().lastHeader(DeadLetters.ERROR).value(),
-                                StandardCharsets.UTF_8));
-                    }
-                }
-                return !errors.isEmpty();
-            });
-            return errors.get(0);
-        }
+        assertThat(new String(DeadLetterTopics.await(MODEL, request.id().value()).headers()
+                .lastHeader(DeadLetters.ERROR).value(), StandardCharsets.UTF_8)).isEqualTo(failed.error());
     }
 
     /** A model wrapper with a bug: every pass throws what no retry mends. */
