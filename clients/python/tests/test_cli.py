@@ -26,8 +26,8 @@ class CliTest(unittest.TestCase):
     def setUp(self) -> None:
         self.gateway = FakeGateway()
         self.addCleanup(self.gateway.close)
-        self.gateway.on("GET", "/v1/models/sentiment", Answer(body={"name": "sentiment", "task": "text-classification"}))
-        self.gateway.on("GET", "/v1/models/image", Answer(body={"name": "image", "task": "image-classification"}))
+        for name, task in (("sentiment", "text-classification"), ("image", "image-classification")):
+            self.gateway.on("GET", f"/v1/models/{name}", Answer(body={"name": name, "task": task}))
         environment = mock.patch.dict(os.environ, {"INFERQ_URL": self.gateway.url, "INFERQ_API_KEY": ""})
         environment.start()
         self.addCleanup(environment.stop)
