@@ -13,7 +13,7 @@ For each model: a stratified 80/10/10 split fixed by SPLIT_SEED, training with e
 split, test accuracy and F1 beside a TF-IDF + logistic-regression baseline on the same split, and in
 models/<size>/<name>/: <name>.pt, tokenizer.json, config.json, serving.properties, model-card.json and
 eval/test-sample.jsonl (a fixed part of the test split with the ids and prediction this script computed, for the
-Java test TrainedTextModelsTest). Runs are deterministic: the same command on the same torch build gives the same
+Java test TrainedTextModelsIT). Runs are deterministic: the same command on the same torch build gives the same
 metrics and weights.
 
 Usage

@@ -3,7 +3,7 @@
 
 Why it exists: neither `tokenizers` nor `transformers` is installable on the build machines, yet the ids the models
 are trained on must be exactly those DJL's HF tokenizer (the Rust library) produces at serving time. Each rule
-below names the Rust behaviour it copies; TrainedTextModelsTest compares DJL's ids with the ids this module wrote
+below names the Rust behaviour it copies; TrainedTextModelsIT compares DJL's ids with the ids this module wrote
 into the committed test samples.
 """
 

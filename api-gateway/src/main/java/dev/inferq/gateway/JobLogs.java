@@ -1,6 +1,6 @@
 package dev.inferq.gateway;
 
-import dev.inferq.common.job.JobId;
+import dev.inferq.contract.JobId;
 import org.slf4j.MDC;
 
 /**

@@ -1,13 +1,13 @@
 package dev.inferq.bench;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobNames;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobRequest;
-import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;

@@ -1,6 +1,6 @@
 package dev.inferq.bench;
 
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.contract.JobCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

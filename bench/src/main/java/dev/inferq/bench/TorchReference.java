@@ -1,7 +1,7 @@
 package dev.inferq.bench;
 
-import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.contract.JobCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,17 +3,17 @@ package dev.inferq.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobNames;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobRequest;
-import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
-import dev.inferq.common.job.Prediction;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
+import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.RealInfrastructureProperties;
 import dev.inferq.testsupport.TestImages;
@@ -47,8 +47,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.test.context.ContextConfiguration;
 
 /**

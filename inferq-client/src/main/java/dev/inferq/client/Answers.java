@@ -1,8 +1,8 @@
 package dev.inferq.client;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobStatus;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

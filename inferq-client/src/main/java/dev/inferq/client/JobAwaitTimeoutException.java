@@ -1,7 +1,7 @@
 package dev.inferq.client;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,6 +1,6 @@
 package dev.inferq.client;
 
-import dev.inferq.common.job.JobRecord;
+import dev.inferq.contract.JobRecord;
 
 /**
  * One event of a job's stream: its state, and while it is QUEUED where it stands ({@code queue_position}: jobs of its

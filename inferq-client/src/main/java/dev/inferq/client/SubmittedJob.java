@@ -1,7 +1,7 @@
 package dev.inferq.client;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobStatus;
 import java.net.URI;
 import java.time.Instant;
 

@@ -14,9 +14,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.inferq.client.InferqProblemException.Kind;
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -52,12 +52,14 @@ public final class JobCodec {
         return record;
     }
 
-    public static String encodeClaim(IdempotencyClaim claim) {
-        return MAPPER.writeValueAsString(claim);
+    /** Any value that embeds contract types (the store's idempotency claims, for example), in the contract's JSON. */
+    public static String encode(Object value) {
+        return MAPPER.writeValueAsString(value);
     }
 
-    public static IdempotencyClaim decodeClaim(String json) {
-        return read(json.getBytes(StandardCharsets.UTF_8), IdempotencyClaim.class);
+    /** Reads what {@link #encode} wrote; a value that does not decode is a {@link MalformedJobException}. */
+    public static <T> T decode(String json, Class<T> type) {
+        return read(json.getBytes(StandardCharsets.UTF_8), type);
     }
 
     /** The predictions of one job, as the response cache keeps them. */

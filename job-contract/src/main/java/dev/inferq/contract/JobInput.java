@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;

@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import java.time.Instant;
 import java.util.Objects;

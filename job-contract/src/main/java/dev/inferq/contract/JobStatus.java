@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import java.util.EnumSet;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import java.util.List;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 /**
  * Tenant names: who a job belongs to. One policy for every module, so a job with no tenant means the same everywhere.

@@ -1,9 +1,9 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.inferq.common.job.Prediction.LabelScore;
+import dev.inferq.contract.Prediction.LabelScore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashSet;
@@ -177,31 +177,5 @@ class JobContractTest {
         assertThat(queued.status()).isEqualTo(JobStatus.QUEUED);
         assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(cancelled))).isEqualTo(cancelled);
         assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(expired))).isEqualTo(expired);
-    }
-
-    @Test
-    void namesSeparateModelsAndJobs() {
-        JobId id = JobId.random();
-        assertThat(JobNames.topic("sentiment")).isEqualTo("inferq.jobs.sentiment");
-        assertThat(JobNames.deadLetterTopic("image")).isEqualTo("inferq.jobs.image.dlt");
-        assertThat(JobNames.consumerGroup("image")).isEqualTo("inferq-worker.image");
-        assertThat(JobNames.jobKey(id)).isNotEqualTo(JobNames.inputKey(id)).isNotEqualTo(JobNames.eventsChannel(id));
-        assertThat(JobNames.idempotencyKey("order-42")).isEqualTo(JobNames.idempotencyKey("order-42"))
-                .isNotEqualTo(JobNames.idempotencyKey("order-43"))
-                .startsWith("inferq:idempotency:");
-        assertThat(JobNames.idempotencyKey("x".repeat(10_000))).hasSizeLessThan(80);
-    }
-
-    @Test
-    void theEventsPatternMatchesEveryJobsChannelAndTheChannelNamesItsJob() {
-        JobId id = JobId.random();
-        String channel = JobNames.eventsChannel(id);
-        String pattern = JobNames.eventsChannelPattern();
-
-        assertThat(channel).matches(pattern.replace("*", "[^*]+"));
-        assertThat(JobNames.jobOfEventsChannel(channel)).contains(id);
-        assertThat(JobNames.jobOfEventsChannel(JobNames.inputKey(id))).isEmpty();
-        assertThat(JobNames.jobOfEventsChannel("inferq:job:not an id!:events")).isEmpty();
-        assertThat(JobNames.jobOfEventsChannel("other:" + channel)).isEmpty();
     }
 }

@@ -1,4 +1,4 @@
-package dev.inferq.common.job;
+package dev.inferq.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.inferq.client.InferqClient;
-import dev.inferq.client.InferqProblemException;
 import dev.inferq.client.InferqProblemException.Kind;
+import dev.inferq.client.InferqProblemException;
 import dev.inferq.client.ReactiveInferqClient;
 import dev.inferq.client.SubmitOptions;
 import dev.inferq.client.SubmittedJob;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.testsupport.TestImages;
 import java.net.URI;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package dev.inferq.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.testsupport.TestImages;
 import com.sun.net.httpserver.HttpServer;
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.testsupport.TestImages;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

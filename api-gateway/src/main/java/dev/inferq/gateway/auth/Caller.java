@@ -1,6 +1,6 @@
 package dev.inferq.gateway.auth;
 
-import dev.inferq.common.job.Tenants;
+import dev.inferq.contract.Tenants;
 
 /**
  * Who sent a request: a tenant, by one of its keys, or the administrator. Controllers take it as their

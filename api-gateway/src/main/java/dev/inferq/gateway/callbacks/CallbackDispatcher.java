@@ -1,9 +1,9 @@
 package dev.inferq.gateway.callbacks;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.JobLogs;
 import dev.inferq.gateway.fetch.GuardedHttp;
 import io.netty.buffer.ByteBufAllocator;

@@ -1,7 +1,7 @@
 package dev.inferq.gateway.callbacks;
 
-import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobNames;
+import dev.inferq.contract.JobId;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

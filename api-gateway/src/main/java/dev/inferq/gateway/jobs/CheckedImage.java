@@ -1,7 +1,7 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.image.ImageHeader;
-import dev.inferq.common.job.JobInput;
+import dev.inferq.contract.JobInput;
 
 /** Image bytes that passed the {@link dev.inferq.common.image.ImagePolicy}, with what their header said. */
 public record CheckedImage(byte[] bytes, ImageHeader header) {

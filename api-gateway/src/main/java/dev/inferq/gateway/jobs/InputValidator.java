@@ -2,7 +2,7 @@ package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.image.ImageRejectedException;
-import dev.inferq.common.job.JobInput;
+import dev.inferq.contract.JobInput;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.problems.ApiException;
 import java.time.Duration;

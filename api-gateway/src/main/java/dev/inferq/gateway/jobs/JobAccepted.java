@@ -1,8 +1,8 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.net.URI;
 import java.time.Instant;

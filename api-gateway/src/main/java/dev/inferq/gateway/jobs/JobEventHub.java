@@ -1,8 +1,8 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

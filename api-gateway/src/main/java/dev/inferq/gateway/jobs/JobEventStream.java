@@ -1,9 +1,9 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.GatewayProperties;
 import java.time.Duration;
 import java.util.Arrays;

@@ -1,13 +1,13 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.IdempotencyClaim;
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobNames;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobRequest;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Sha256;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.JobLogs;
 import dev.inferq.gateway.backlog.BacklogMonitor;

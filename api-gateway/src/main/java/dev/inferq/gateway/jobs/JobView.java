@@ -1,7 +1,7 @@
 package dev.inferq.gateway.jobs;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
-import dev.inferq.common.job.JobRecord;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.callbacks.CallbackState;
 
 /**

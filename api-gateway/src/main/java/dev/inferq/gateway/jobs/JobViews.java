@@ -1,8 +1,8 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.callbacks.CallbackState;
 import dev.inferq.gateway.callbacks.CallbackStore;

@@ -1,6 +1,6 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobRecord;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;

@@ -1,9 +1,9 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.fetch.ImageFetcher;

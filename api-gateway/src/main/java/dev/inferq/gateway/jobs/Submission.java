@@ -1,7 +1,7 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobInput;
-import dev.inferq.common.job.Tenants;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.Tenants;
 import java.time.Duration;
 import java.util.Objects;
 

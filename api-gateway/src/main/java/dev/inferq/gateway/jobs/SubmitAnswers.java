@@ -1,6 +1,6 @@
 package dev.inferq.gateway.jobs;
 
-import dev.inferq.common.job.JobRecord;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.GatewayProperties;
 import java.time.Duration;
 import org.springframework.http.ResponseEntity;

@@ -1,7 +1,7 @@
 package dev.inferq.gateway.legacy;
 
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.fetch.ImageFetcher;

@@ -1,6 +1,6 @@
 package dev.inferq.gateway.legacy;
 
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.contract.JobCodec;
 import dev.inferq.gateway.problems.ApiException;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;

@@ -1,8 +1,8 @@
 package dev.inferq.gateway.legacy;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.Prediction;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.util.List;

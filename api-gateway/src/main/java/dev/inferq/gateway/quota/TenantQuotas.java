@@ -1,7 +1,7 @@
 package dev.inferq.gateway.quota;
 
-import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.problems.ApiException;
 import io.github.bucket4j.ConsumptionProbe;
 import java.time.Duration;

@@ -2,8 +2,8 @@ package dev.inferq.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobId;
 import dev.inferq.gateway.SecurityHeaders;
 import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;

@@ -2,16 +2,16 @@ package dev.inferq.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobStore;
-import dev.inferq.common.job.Tenants;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.Tenants;
 import dev.inferq.testsupport.RealInfrastructureProperties;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpHeaders;

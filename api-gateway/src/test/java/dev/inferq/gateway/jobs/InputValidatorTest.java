@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferq.common.image.ImagePolicy;
-import dev.inferq.common.job.JobInput;
-import dev.inferq.testsupport.TestImages;
-import java.awt.image.BufferedImage;
+import dev.inferq.contract.JobInput;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.problems.ApiException;
+import dev.inferq.testsupport.TestImages;
+import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;

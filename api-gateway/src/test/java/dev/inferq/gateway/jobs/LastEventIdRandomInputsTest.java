@@ -2,7 +2,7 @@ package dev.inferq.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.testsupport.RandomInputs;
 import java.util.Arrays;
 import java.util.Random;

@@ -1,5 +1,6 @@
 package dev.inferq.common.job;
 
+import dev.inferq.contract.JobId;
 import java.util.Objects;
 
 /**

@@ -1,5 +1,7 @@
 package dev.inferq.common.job;
 
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import java.util.Base64;
 import java.util.Optional;
 

@@ -1,5 +1,9 @@
 package dev.inferq.common.job;
 
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -141,12 +145,12 @@ public class JobStore {
      * jobs live; false when the key was claimed before.
      */
     public Mono<Boolean> claimIdempotencyKey(String clientKey, IdempotencyClaim claim) {
-        return records.opsForValue().setIfAbsent(JobNames.idempotencyKey(clientKey), JobCodec.encodeClaim(claim), ttl);
+        return records.opsForValue().setIfAbsent(JobNames.idempotencyKey(clientKey), JobCodec.encode(claim), ttl);
     }
 
     /** What {@link #claimIdempotencyKey} stored for {@code clientKey}; empty when it is unclaimed or expired. */
     public Mono<IdempotencyClaim> idempotencyClaim(String clientKey) {
-        return records.opsForValue().get(JobNames.idempotencyKey(clientKey)).map(JobCodec::decodeClaim);
+        return records.opsForValue().get(JobNames.idempotencyKey(clientKey)).map(json -> JobCodec.decode(json, IdempotencyClaim.class));
     }
 
     /** Frees {@code clientKey} again: its job could not be accepted, so a retry must be able to create one. */

@@ -1,6 +1,6 @@
 package dev.inferq.common.model;
 
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.contract.JobCodec;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

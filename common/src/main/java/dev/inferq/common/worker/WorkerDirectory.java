@@ -1,7 +1,7 @@
 package dev.inferq.common.worker;
 
-import dev.inferq.common.job.JobCodec;
 import dev.inferq.common.job.JobNames;
+import dev.inferq.contract.JobCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;

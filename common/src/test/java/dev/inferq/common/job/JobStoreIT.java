@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.testsupport.RealInfrastructure;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package dev.inferq.common.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.contract.JobCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;

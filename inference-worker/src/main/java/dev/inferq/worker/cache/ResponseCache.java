@@ -1,7 +1,7 @@
 package dev.inferq.worker.cache;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.Prediction;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.store.TransientStoreException;
 import java.time.Duration;

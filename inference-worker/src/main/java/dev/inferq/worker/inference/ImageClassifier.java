@@ -9,8 +9,8 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-import dev.inferq.common.job.Prediction;
 import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.contract.Prediction;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,8 +1,8 @@
 package dev.inferq.worker.inference;
 
 import dev.inferq.common.image.ImagePolicy;
-import dev.inferq.common.job.JobInput;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRequest;
 import java.util.List;
 
 /**

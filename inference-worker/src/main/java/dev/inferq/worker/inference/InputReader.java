@@ -1,6 +1,6 @@
 package dev.inferq.worker.inference;
 
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobRequest;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package dev.inferq.worker.inference;
 
-import dev.inferq.common.job.JobId;
+import dev.inferq.contract.JobId;
 import java.util.Optional;
 
 /** Where input bytes sent by reference (images) are kept beside their job. */

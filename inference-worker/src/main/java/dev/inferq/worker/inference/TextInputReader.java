@@ -1,7 +1,7 @@
 package dev.inferq.worker.inference;
 
-import dev.inferq.common.job.JobInput;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRequest;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.inferq.worker.queue;
 
-import dev.inferq.common.job.Tenants;
+import dev.inferq.contract.Tenants;
 import dev.inferq.worker.run.Delivery;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobId;
+import dev.inferq.contract.JobId;
 import io.micrometer.tracing.Span;
 import java.util.HashMap;
 import java.util.IdentityHashMap;

@@ -1,8 +1,8 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.cache.CacheMetrics;
 import dev.inferq.worker.cache.ResponseCache;

@@ -1,6 +1,6 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.Prediction;
 import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.inference.Classifier;

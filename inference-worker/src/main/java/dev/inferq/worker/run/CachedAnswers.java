@@ -1,8 +1,8 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobRequest;
-import dev.inferq.common.job.JobStatus;
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
+import dev.inferq.contract.Prediction;
 import dev.inferq.worker.cache.CacheMetrics;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.InputReader;

@@ -1,6 +1,6 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.Prediction;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

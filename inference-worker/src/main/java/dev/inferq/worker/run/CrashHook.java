@@ -1,7 +1,7 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobInput;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,8 +1,8 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobCodec.MalformedJobException;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobCodec.MalformedJobException;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobRequest;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**

@@ -1,7 +1,7 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRequest;
 import dev.inferq.worker.inference.InputReader;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.StoredInputs;

@@ -1,7 +1,7 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,9 +1,9 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
-import dev.inferq.common.job.JobRequest;
-import dev.inferq.common.job.JobStatus;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
 
 /**
  * One job on its way through one run of its batch, from the record read at the start to the outcome stored at the

@@ -1,8 +1,8 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobRecord;
 import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.worker.store.BlockingJobStore;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.JobId;
 import dev.inferq.common.job.JobNames;
-import dev.inferq.common.job.JobRecord;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import io.micrometer.tracing.Link;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;

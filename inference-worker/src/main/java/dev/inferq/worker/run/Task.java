@@ -1,6 +1,6 @@
 package dev.inferq.worker.run;
 
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.Prediction;
 import java.util.Arrays;
 import java.util.List;
 

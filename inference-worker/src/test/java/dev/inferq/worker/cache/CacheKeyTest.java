@@ -3,9 +3,9 @@ package dev.inferq.worker.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.Prediction;
-import dev.inferq.common.job.Prediction.LabelScore;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.Prediction.LabelScore;
+import dev.inferq.contract.Prediction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

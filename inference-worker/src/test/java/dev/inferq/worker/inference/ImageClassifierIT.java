@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.modality.cv.Image;
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.TestImages;
 import dev.inferq.worker.TinyModels;
 import java.awt.image.BufferedImage;

@@ -3,7 +3,7 @@ package dev.inferq.worker.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.inferq.common.job.Prediction;
+import dev.inferq.contract.Prediction;
 import dev.inferq.worker.TinyModels;
 import java.util.List;
 import java.util.Set;

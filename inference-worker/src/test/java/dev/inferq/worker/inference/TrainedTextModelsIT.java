@@ -3,9 +3,9 @@ package dev.inferq.worker.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.inferq.common.job.Prediction;
 import dev.inferq.common.model.ModelCard;
 import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.contract.Prediction;
 import dev.inferq.worker.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.inferq.worker.inference;
 
 import ai.djl.modality.cv.Image;
-import dev.inferq.common.job.Prediction;
 import dev.inferq.common.model.ModelDescriptor;
+import dev.inferq.contract.Prediction;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

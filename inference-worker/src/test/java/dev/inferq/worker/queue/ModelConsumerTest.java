@@ -3,12 +3,12 @@ package dev.inferq.worker.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobInput;
 import dev.inferq.common.job.JobNames;
-import dev.inferq.common.job.JobRequest;
-import dev.inferq.common.job.Tenants;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.Tenants;
 import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.run.Batch;
 import dev.inferq.worker.run.BatchRunner;

@@ -2,10 +2,10 @@ package dev.inferq.worker.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.common.job.JobCodec;
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobInput;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRequest;
 import dev.inferq.worker.run.Delivery;
 import java.time.Instant;
 import java.util.ArrayList;

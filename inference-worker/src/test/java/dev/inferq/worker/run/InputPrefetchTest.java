@@ -3,9 +3,9 @@ package dev.inferq.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.inferq.common.job.JobId;
-import dev.inferq.common.job.JobInput;
-import dev.inferq.common.job.JobRequest;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRequest;
 import dev.inferq.worker.inference.InputReader;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.StoredInputs;

@@ -1,6 +1,6 @@
 package dev.inferq.systemtest.faults;
 
-import dev.inferq.common.job.JobCodec;
+import dev.inferq.contract.JobCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
