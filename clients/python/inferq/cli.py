@@ -93,7 +93,7 @@ def _models(client: Client, args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     models = client.models()
     if out.as_json:
-        out.json(models)
+        out.json({"models": models})  # as the gateway answers it
     else:
         print(_table(["NAME", "TASK", "WEIGHTS", "WORKERS", "LABELS"],
                      [[m["name"], m["task"], m.get("weights") or "", str(len(m.get("workers") or [])),

@@ -51,7 +51,7 @@ class CliTest(unittest.TestCase):
         self.assertIn("class0, class1, class2, class3, class4, ... (1000)", table)
         for argv in (["models", "--json"], ["--json", "models"]):
             status, printed, _ = self.inferq(*argv)
-            self.assertEqual((0, MODELS["models"]), (status, json.loads(printed)))
+            self.assertEqual((0, MODELS), (status, json.loads(printed)))
 
     def test_run_asks_the_gateway_to_wait_and_prints_the_predictions(self) -> None:
         self.gateway.on("POST", "/v1/models/sentiment/jobs", Answer(200, DONE))
