@@ -43,7 +43,8 @@ class PythonClientIT {
         Result venv = run(List.of(PYTHON.toString(), "-m", "venv", "--clear", "--system-site-packages",
                 VENV.toString()));
         assumeTrue(venv.exit() == 0, "no venv for " + PYTHON + " (apt-get install python3-venv): " + venv.err());
-        Result pip = run(List.of(python(), "-c", "import pip, setuptools, wheel"));
+        // setuptools before pip: pip brings in the standard library's distutils, which setuptools then refuses
+        Result pip = run(List.of(python(), "-c", "import setuptools, wheel, pip"));
         assumeTrue(pip.exit() == 0, "no pip, setuptools or wheel for " + PYTHON
                 + " (apt-get install python3-pip python3-wheel): " + pip.err());
         Result installed = run(List.of(python(), "-m", "pip", "install", "--no-build-isolation", "--no-index",
