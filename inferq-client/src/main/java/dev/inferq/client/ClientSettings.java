@@ -4,15 +4,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 
-/** What {@link InferqClient.Builder} collected; shared by the blocking and the reactive client. */
+/** What {@link InferqClient.Builder} collected; shared by the blocking and the asynchronous client. */
 record ClientSettings(
         URI baseUri,
         Duration connectTimeout,
         Duration requestTimeout,
         Map<String, String> headers,
-        int maxConnections,
-        int maxRetries,
-        Duration maxRetryDelay,
+        RetryPolicy retries,
         Duration pollInterval,
         int streamReconnects) {
 

@@ -1,0 +1,281 @@
+package dev.inferq.client;
+
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The inferq HTTP API as {@link CompletableFuture}s, and a job's events as a {@link Flow.Publisher} (the JDK's
+ * Reactive Streams interfaces: Reactor's {@code JdkFlowAdapter} or RxJava's {@code FlowAdapters} turn it into a
+ * {@code Flux} or {@code Flowable}). Each call starts its request at once; no call holds a thread while it waits.
+ * Refusals fail the future with {@link InferqProblemException}, missing or unusable answers with
+ * {@link InferqTransportException}, after the client's {@link RetryPolicy}. Obtained from
+ * {@link InferqClient#async()}, with the same settings and connections as the blocking client.
+ */
+public final class AsyncInferqClient {
+
+    private final Transport transport;
+    private final Set<EventFollower> following = ConcurrentHashMap.newKeySet();
+
+    AsyncInferqClient(ClientSettings settings) {
+        this.transport = new Transport(settings);
+    }
+
+    /** The models the gateway serves, with their tasks and labels. */
+    public CompletableFuture<List<ModelInfo>> models() {
+        return transport.call(transport.request("/v1/models").GET().build(), Answers::models);
+    }
+
+    /** One model with its card and live figures; an unknown name is a NOT_FOUND problem naming the known ones. */
+    public CompletableFuture<ModelInfo> model(String name) {
+        return transport.call(transport.request("/v1/models/" + Transport.encode(name)).GET().build(),
+                Answers::model);
+    }
+
+    public CompletableFuture<SubmittedJob> submitTexts(String model, List<String> texts) {
+        return submitTexts(model, texts, SubmitOptions.none());
+    }
+
+    /** Texts for a text model; the job gets one prediction per text, in order. */
+    public CompletableFuture<SubmittedJob> submitTexts(String model, List<String> texts, SubmitOptions options) {
+        return submitJson(model, "inputs", List.copyOf(texts), options);
+    }
+
+    public CompletableFuture<SubmittedJob> submitImage(String model, byte[] image, String contentType) {
+        return submitImage(model, image, contentType, SubmitOptions.none());
+    }
+
+    /** An image as the raw request body; {@code contentType} is its {@code image/*} type. */
+    public CompletableFuture<SubmittedJob> submitImage(String model, byte[] image, String contentType,
+            SubmitOptions options) {
+        return submit(model, options, contentType, image.clone(), true);
+    }
+
+    public CompletableFuture<SubmittedJob> submitImageUrl(String model, URI url) {
+        return submitImageUrl(model, url, SubmitOptions.none());
+    }
+
+    /** An image the gateway downloads from {@code url} (http or https, behind its address guard). */
+    public CompletableFuture<SubmittedJob> submitImageUrl(String model, URI url, SubmitOptions options) {
+        return submitJson(model, "url", url.toString(), options);
+    }
+
+    /** The job's current state. */
+    public CompletableFuture<JobRecord> get(JobId id) {
+        return transport.call(transport.request(jobPath(id)).GET().build(),
+                answer -> JobCodec.decodeRecord(answer.body()));
+    }
+
+    /** Cancels a job no worker has started: its state, now CANCELLED; a job past QUEUED is a CONFLICT problem. */
+    public CompletableFuture<JobRecord> cancel(JobId id) {
+        return transport.call(transport.request(jobPath(id) + "/cancel").POST(BodyPublishers.noBody()).build(),
+                answer -> JobCodec.decodeRecord(answer.body()));
+    }
+
+    /** One page of the caller's jobs, newest first; {@link JobPage#next} gives the query of the page after it. */
+    public CompletableFuture<JobPage> listJobs(JobQuery query) {
+        List<String> parameters = new ArrayList<>();
+        if (query.model() != null) {
+            parameters.add("model=" + Transport.encode(query.model()));
+        }
+        if (query.status() != null) {
+            parameters.add("status=" + query.status().name());
+        }
+        if (query.limit() != null) {
+            parameters.add("limit=" + query.limit());
+        }
+        if (query.cursor() != null) {
+            parameters.add("cursor=" + Transport.encode(query.cursor()));
+        }
+        return transport.call(transport.request("/v1/jobs" + queryString(parameters)).GET().build(), Answers::page);
+    }
+
+    /**
+     * The job's states from its current one on, each change once, completing after the terminal one. A stream that
+     * breaks or ends early is opened again (up to the builder's {@code streamReconnects} times in a row) with
+     * {@code Last-Event-ID}; states already seen are not emitted twice, and none older than the last one seen.
+     */
+    public Flow.Publisher<JobRecord> events(JobId id) {
+        return new FollowPublisher<>(sink -> follower(id, distinctJobs(sink)));
+    }
+
+    /**
+     * Like {@link #events}, with the queue figures of each event: while the job waits, a new element whenever its
+     * position or estimate changed.
+     */
+    public Flow.Publisher<JobProgress> progress(JobId id) {
+        return new FollowPublisher<>(sink -> follower(id, sink));
+    }
+
+    /**
+     * The job's terminal state, followed over its event stream; where the stream cannot be used (a proxy that
+     * refuses or buffers it, a connection that keeps breaking) by polling every {@code pollInterval}. Fails with
+     * {@link JobAwaitTimeoutException} when {@code wait} runs out first; the job itself goes on.
+     */
+    public CompletableFuture<JobRecord> await(JobId id, Duration wait) {
+        AtomicReference<JobRecord> seen = new AtomicReference<>();
+        AtomicBoolean stopped = new AtomicBoolean();
+        EventFollower follower = follower(id, progress -> seen.set(progress.job()));
+        return follower.start()
+                .exceptionallyCompose(failure -> {
+                    Throwable cause = Transport.unwrap(failure);
+                    return streamUnusable(cause) ? poll(id, seen, stopped) : CompletableFuture.failedFuture(cause);
+                })
+                .orTimeout(wait.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(failure -> {
+                    Throwable cause = Transport.unwrap(failure);
+                    if (!(cause instanceof TimeoutException)) {
+                        return CompletableFuture.failedFuture(cause);
+                    }
+                    stopped.set(true);
+                    follower.cancel();
+                    return CompletableFuture.failedFuture(new JobAwaitTimeoutException(id, wait, seen.get()));
+                });
+    }
+
+    /**
+     * Submits texts and awaits the job's terminal state (which may be FAILED or EXPIRED: check its status). The
+     * submit asks the gateway to wait ({@code Prefer: wait}), so a quick job takes one request.
+     */
+    public CompletableFuture<JobRecord> classify(String model, List<String> texts, Duration wait) {
+        long started = System.nanoTime();
+        return finish(submitTexts(model, texts, waiting(wait)), started, wait);
+    }
+
+    /** Submits an image and awaits the job's terminal state. */
+    public CompletableFuture<JobRecord> classify(String model, byte[] image, String contentType, Duration wait) {
+        long started = System.nanoTime();
+        return finish(submitImage(model, image, contentType, waiting(wait)), started, wait);
+    }
+
+    /** Submits an image URL and awaits the job's terminal state. */
+    public CompletableFuture<JobRecord> classify(String model, URI imageUrl, Duration wait) {
+        long started = System.nanoTime();
+        return finish(submitImageUrl(model, imageUrl, waiting(wait)), started, wait);
+    }
+
+    /** Stops following every job's events: their publishers end, awaits fail with a cancellation. */
+    void close() {
+        following.forEach(EventFollower::cancel);
+    }
+
+    private CompletableFuture<SubmittedJob> submitJson(String model, String field, Object value,
+            SubmitOptions options) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put(field, value);
+        if (options.callbackUrl() != null) {
+            body.put("callback_url", options.callbackUrl().toString());
+        }
+        return submit(model, options, "application/json", JobCodec.mapper().writeValueAsBytes(body), false);
+    }
+
+    /**
+     * {@code timeout_s} goes in the query, where the gateway takes it for every kind of submit; {@code callback_url}
+     * in the JSON body, or in the query where the body is an image. Every submit carries an idempotency key, so that
+     * the retry policy can send it again without creating a second job.
+     */
+    private CompletableFuture<SubmittedJob> submit(String model, SubmitOptions options, String contentType,
+            byte[] body, boolean imageBody) {
+        Objects.requireNonNull(options, "options");
+        List<String> parameters = new ArrayList<>();
+        if (options.timeout() != null) {
+            parameters.add("timeout_s=" + options.timeout().toSeconds());
+        }
+        if (imageBody && options.callbackUrl() != null) {
+            parameters.add("callback_url=" + Transport.encode(options.callbackUrl().toString()));
+        }
+        HttpRequest.Builder request = transport.request("/v1/models/" + Transport.encode(model) + "/jobs"
+                        + queryString(parameters))
+                .header("Content-Type", contentType)
+                .header("Idempotency-Key", options.idempotencyKey() != null ? options.idempotencyKey()
+                        : UUID.randomUUID().toString())
+                .POST(BodyPublishers.ofByteArray(body));
+        if (options.bypassCache()) {
+            request.header("Cache-Control", "no-cache");
+        }
+        if (options.waitFor() != null) {
+            request.header("Prefer", "wait=" + options.waitFor().toSeconds())
+                    .timeout(transport.settings().requestTimeout().plus(options.waitFor()));
+        }
+        return transport.call(request.build(), Answers::submitted);
+    }
+
+    private static String queryString(List<String> parameters) {
+        return parameters.isEmpty() ? "" : "?" + String.join("&", parameters);
+    }
+
+    private static String jobPath(JobId id) {
+        return "/v1/jobs/" + Transport.encode(id.value());
+    }
+
+    /** An unstarted follower, stopped by {@link #close()} while it runs. */
+    private EventFollower follower(JobId id, Consumer<JobProgress> listener) {
+        EventFollower follower = new EventFollower(transport, id, listener);
+        following.add(follower);
+        follower.terminal().whenComplete((job, failure) -> following.remove(follower));
+        return follower;
+    }
+
+    /** Passes on a state unless it is the one passed last (a queue update of the same state). */
+    private static Consumer<JobProgress> distinctJobs(Consumer<JobRecord> sink) {
+        AtomicReference<JobRecord> last = new AtomicReference<>();
+        return progress -> {
+            if (!progress.job().equals(last.getAndSet(progress.job()))) {
+                sink.accept(progress.job());
+            }
+        };
+    }
+
+    private CompletableFuture<JobRecord> poll(JobId id, AtomicReference<JobRecord> seen, AtomicBoolean stopped) {
+        if (stopped.get()) {
+            return CompletableFuture.failedFuture(new CancellationException("the await of job " + id + " ended"));
+        }
+        return get(id).thenCompose(job -> {
+            seen.set(job);
+            return job.status().isTerminal() ? CompletableFuture.completedFuture(job)
+                    : Transport.after(transport.settings().pollInterval())
+                            .thenCompose(ignored -> poll(id, seen, stopped));
+        });
+    }
+
+    /** Polling can stand in for the stream unless the gateway said the job does not exist. */
+    private static boolean streamUnusable(Throwable failure) {
+        return failure instanceof InferqTransportException
+                || failure instanceof InferqProblemException problem
+                        && problem.kind() != InferqProblemException.Kind.NOT_FOUND;
+    }
+
+    /** Submit options that let the gateway answer a quick job at once: {@code Prefer: wait} of the whole seconds. */
+    private static SubmitOptions waiting(Duration wait) {
+        return wait.toSeconds() >= 1 ? SubmitOptions.none().withWait(Duration.ofSeconds(wait.toSeconds()))
+                : SubmitOptions.none();
+    }
+
+    private CompletableFuture<JobRecord> finish(CompletableFuture<SubmittedJob> submitted, long startedNanos,
+            Duration wait) {
+        return submitted.thenCompose(job -> job.finished().map(CompletableFuture::completedFuture).orElseGet(() -> {
+            Duration left = wait.minusNanos(System.nanoTime() - startedNanos);
+            return await(job.id(), left.isNegative() ? Duration.ZERO : left);
+        }));
+    }
+}
