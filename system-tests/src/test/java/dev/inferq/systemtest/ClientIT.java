@@ -3,10 +3,10 @@ package dev.inferq.systemtest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.inferq.client.AsyncInferqClient;
 import dev.inferq.client.InferqClient;
 import dev.inferq.client.InferqProblemException.Kind;
 import dev.inferq.client.InferqProblemException;
-import dev.inferq.client.ReactiveInferqClient;
 import dev.inferq.client.SubmitOptions;
 import dev.inferq.client.SubmittedJob;
 import dev.inferq.contract.JobId;
@@ -81,12 +81,12 @@ class ClientIT {
     }
 
     @Test
-    void theReactiveClientSubmitsAndAwaits() {
-        ReactiveInferqClient reactive = client.reactive();
+    void theAsyncClientSubmitsAndAwaits() {
+        AsyncInferqClient async = client.async();
 
-        JobRecord done = reactive.submitTexts("sentiment", List.of("never again"))
-                .flatMap(job -> reactive.await(job.id(), WAIT))
-                .block();
+        JobRecord done = async.submitTexts("sentiment", List.of("never again"))
+                .thenCompose(job -> async.await(job.id(), WAIT))
+                .join();
 
         assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
         assertThat(done.predictions()).hasSize(1);
