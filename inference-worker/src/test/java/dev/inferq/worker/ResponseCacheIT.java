@@ -20,6 +20,7 @@ import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
 import dev.inferq.worker.inference.TextInputReader;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,6 +181,7 @@ class ResponseCacheIT {
     @Test
     void identicalJobsInOneBatchShareOneForwardPass() {
         List<String> texts = List.of("twins " + JobId.random(), "twins too");
+        awaitBatchesCommitted(cached, TEXTS);
         double inputs = forwardPassInputs(cached, TEXTS);
         long batches = meters(cached).get("inferq.worker.batch.jobs").tag("model", TEXTS).summary().count();
         double jobsInBatches = meters(cached).get("inferq.worker.batch.jobs").tag("model", TEXTS).summary()
@@ -330,6 +332,19 @@ class ResponseCacheIT {
 
     private static double forwardPassInputs(ConfigurableApplicationContext worker, String model) {
         return meters(worker).get("inferq.batch.inputs").tag("model", model).summary().totalAmount();
+    }
+
+    /**
+     * Waits until every job the worker has finished is in a committed batch: a batch is metered just after its
+     * commit, so an earlier test's last batch may still be uncounted when its jobs are already finished.
+     */
+    private static void awaitBatchesCommitted(ConfigurableApplicationContext worker, String model) {
+        await().atMost(TIMEOUT).until(() -> {
+            double finished = meters(worker).find("inferq.jobs.finished").tag("model", model).counters().stream()
+                    .mapToDouble(Counter::count).sum();
+            return meters(worker).get("inferq.worker.batch.jobs").tag("model", model).summary().totalAmount()
+                    >= finished;
+        });
     }
 
     private static double lookups(ConfigurableApplicationContext worker, String model, String result) {
