@@ -75,14 +75,19 @@ final class EventFollower {
         if (terminal.isDone()) {
             return;
         }
-        HttpRequest.Builder request = transport.request("/v1/jobs/" + Transport.encode(id.value()) + "/events")
-                .header("Accept", "text/event-stream");
-        if (lastEventId != null && !lastEventId.isEmpty()) {
-            request.header("Last-Event-ID", lastEventId);
+        try {
+            HttpRequest.Builder request = transport.request("/v1/jobs/" + Transport.encode(id.value()) + "/events")
+                    .header("Accept", "text/event-stream");
+            if (lastEventId != null && !lastEventId.isEmpty()) {
+                request.header("Last-Event-ID", lastEventId);
+            }
+            // The request timeout bounds the wait for the answer's headers only; the stream itself may last as long
+            // as the job does.
+            transport.http().sendAsync(request.GET().build(), this::body).whenComplete(this::ended);
+        } catch (RuntimeException unsendable) {
+            // A reconnect runs on a timer thread, where a thrown exception would leave terminal() pending forever.
+            terminal.completeExceptionally(unsendable);
         }
-        // The request timeout bounds the wait for the answer's headers only; the stream itself may last as long as
-        // the job does.
-        transport.http().sendAsync(request.GET().build(), this::body).whenComplete(this::ended);
     }
 
     /** The lines of an event stream to the parser; any other answer read whole, to report it. */

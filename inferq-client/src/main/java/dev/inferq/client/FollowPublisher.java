@@ -1,6 +1,5 @@
 package dev.inferq.client;
 
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.Flow;
 import java.util.concurrent.SubmissionPublisher;
 import java.util.function.Consumer;
@@ -57,12 +56,13 @@ final class FollowPublisher<T> implements Flow.Publisher<T> {
                 subscriber.onComplete();
             }
         });
+        // A cancellation ends the subscriber too (when it was not the one that cancelled): a client closed under a
+        // blocking reader must not leave it waiting.
         following.start().whenComplete((job, failure) -> {
-            Throwable cause = failure == null ? null : Transport.unwrap(failure);
-            if (cause == null) {
+            if (failure == null) {
                 relay.close();
-            } else if (!(cause instanceof CancellationException)) {
-                relay.closeExceptionally(cause);
+            } else {
+                relay.closeExceptionally(Transport.unwrap(failure));
             }
         });
     }

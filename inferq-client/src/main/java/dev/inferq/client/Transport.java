@@ -100,7 +100,11 @@ final class Transport {
                             .pauseBefore(attempt + 1, retryAfter, elapsed, ThreadLocalRandom.current().nextDouble())
                             .map(pause -> after(pause).thenCompose(ignored -> attempt(request, attempt + 1,
                                     startedNanos)))
-                            .orElseGet(() -> CompletableFuture.failedFuture(last));
+                            .orElseGet(() -> CompletableFuture.failedFuture(attempt == 1 ? last
+                                    : last instanceof InferqTransportException
+                                            ? new InferqTransportException(last.getMessage() + " (" + attempt
+                                                    + " attempts)", last.getCause())
+                                            : last));
                 })
                 .thenCompose(Function.identity());
     }
@@ -129,9 +133,14 @@ final class Transport {
         if (failure instanceof InferqException known) {
             return known;
         }
-        String what = failure instanceof HttpTimeoutException && !(failure instanceof HttpConnectTimeoutException)
-                ? "no answer within " + settings.requestTimeout()
-                : failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        String what;
+        if (failure instanceof HttpTimeoutException && !(failure instanceof HttpConnectTimeoutException)) {
+            what = "no answer within " + settings.requestTimeout();
+        } else if (failure instanceof ConnectException) {
+            what = "cannot connect" + (failure.getMessage() != null ? ": " + failure.getMessage() : "");
+        } else {
+            what = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getSimpleName();
+        }
         return new InferqTransportException(settings.baseUri() + ": " + what, failure);
     }
 
