@@ -67,10 +67,11 @@ public class JobService {
     private final Clock clock;
     private final CallbackStore callbacks;
     private final TenantQuotas quotas;
+    private final JobListProperties jobList;
 
     public JobService(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
             GatewayProperties properties, SubmitMeters meters, ObservationRegistry observations, Tracer tracer,
-            Clock clock, CallbackStore callbacks, TenantQuotas quotas) {
+            Clock clock, CallbackStore callbacks, TenantQuotas quotas, JobListProperties jobList) {
         this.store = store;
         this.kafka = kafka;
         this.backlog = backlog;
@@ -81,6 +82,7 @@ public class JobService {
         this.clock = clock;
         this.callbacks = callbacks;
         this.quotas = quotas;
+        this.jobList = jobList;
     }
 
     /**
@@ -190,7 +192,7 @@ public class JobService {
             // then nothing of ours is stored.
             Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
                     : callbacks.register(id, submission.callbackUrl(), store.ttl());
-            return quotas.create(queued)
+            return quotas.create(queued, jobList.maxJobs())
                     .then(Mono.defer(() -> saveInput.then(registerCallback).then(publish(request, accept))
                             .onErrorResume(e -> store.delete(queued).onErrorComplete()
                                     .then(Mono.error(e)))))

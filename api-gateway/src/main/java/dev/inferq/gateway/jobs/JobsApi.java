@@ -1,11 +1,14 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.Explode;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
 import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -54,7 +57,8 @@ public final class JobsApi {
             Texts for a text model as JSON `{"inputs": [...]}`; an image for the image model as an upload \
             (`multipart/form-data`, field `file`), as the raw body (`Content-Type: image/*`) or as JSON \
             `{"url": "https://..."}`, which the gateway downloads (loopback, private and link-local addresses are \
-            refused unless allow-listed). The answer comes at once: the job is QUEUED, find it at `Location`; with             `Prefer: wait=N` the gateway first waits up to N seconds for the job to finish.""",
+            refused unless allow-listed). The answer comes at once: the job is QUEUED, find it at `Location`; with \
+            `Prefer: wait=N` the gateway first waits up to N seconds for the job to finish.""",
             requestBody = @RequestBody(required = true, content = {
                 @Content(mediaType = "application/json", schema = @Schema(implementation = JobBody.class),
                         examples = {
@@ -106,6 +110,58 @@ public final class JobsApi {
     public @interface CancelResponses {
     }
 
+    /** The job list ({@code GET /v1/jobs}) and its answers. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Operation(operationId = "listJobs", summary = "List the caller's jobs", description = """
+            The caller's tenant's jobs, newest first, each as `GET /v1/jobs/{id}` answers it, a page at a time: \
+            pass `next_cursor` as `cursor` (with the same filters) for the next page, until it is null. Jobs created \
+            meanwhile do not shift the pages: none is listed twice or skipped. The list keeps the jobs created within \
+            `inferq.result-ttl` (24 h), at most the newest `inferq.gateway.job-list.max-jobs` (10000) per tenant; an \
+            older job stays readable by its id until it expires. With filters, a page reads at most \
+            `max-chunks` x `chunk` (10 x 100) entries of the list: one that stops there holds fewer jobs than \
+            `limit`, or none, and a `next_cursor` to go on.""")
+    @ApiResponse(responseCode = "200", description = "A page of jobs", content = @Content(
+            mediaType = "application/json", schema = @Schema(implementation = JobPage.class),
+            examples = @ExampleObject(name = "a page", value = "{\"jobs\": [" + SUCCEEDED_EXAMPLE
+                    + "], \"next_cursor\": \"MTc2NTEyMzQ1Njc4OS4zcTJSUnc0YVV5eFF2OW1Scjd5eTBn\"}")))
+    @ApiResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST_RESPONSE)
+    public @interface ListResponses {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.QUERY, description = "Most jobs on the page",
+            schema = @Schema(type = "integer", minimum = "1", maximum = "100", defaultValue = "20"), example = "20")
+    public @interface LimitParameter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.QUERY, description = """
+            Only jobs of these models (names of `GET /v1/models`): repeat the parameter or separate names by commas. \
+            An unknown name is a 400""", explode = Explode.TRUE,
+            array = @ArraySchema(schema = @Schema(type = "string", example = "sentiment")))
+    public @interface ModelFilter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.QUERY, description = """
+            Only jobs in these statuses: repeat the parameter or separate statuses by commas (any case). An unknown \
+            status is a 400""", explode = Explode.TRUE,
+            array = @ArraySchema(schema = @Schema(implementation = JobStatus.class)))
+    public @interface StatusFilter {
+    }
+
+    @Target(ElementType.PARAMETER)
+    @Retention(RetentionPolicy.RUNTIME)
+    @Parameter(in = ParameterIn.QUERY, description = """
+            Where the previous page ended: its `next_cursor`, unchanged (an opaque token). Left out: the newest \
+            jobs. A token this API did not give out is a 400""", schema = @Schema(type = "string"))
+    public @interface CursorParameter {
+    }
+
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     @Parameter(in = ParameterIn.PATH, description = "A model's name, as `GET /v1/models` lists them",
@@ -149,7 +205,9 @@ public final class JobsApi {
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     @Parameter(in = ParameterIn.HEADER, description = """
-            RFC 7240 preferences: `wait=N` waits up to N seconds (at most `inferq.gateway.max-wait`) and answers             `200` with the finished job if it ends by then, else the usual `202`; `respond-async` answers `202` at             once. Unknown preferences are ignored.""", schema = @Schema(type = "string"), example = "wait=10")
+            RFC 7240 preferences: `wait=N` waits up to N seconds (at most `inferq.gateway.max-wait`) and answers \
+            `200` with the finished job if it ends by then, else the usual `202`; `respond-async` answers `202` at \
+            once. Unknown preferences are ignored.""", schema = @Schema(type = "string"), example = "wait=10")
     public @interface PreferParameter {
     }
 
@@ -167,7 +225,8 @@ public final class JobsApi {
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
     @Parameter(in = ParameterIn.HEADER, description = """
-            A reconnecting client's last event id (the status it last saw): the stream then sends only what came             after it""", schema = @Schema(type = "string"), example = "QUEUED")
+            A reconnecting client's last event id (the status it last saw): the stream then sends only what came \
+            after it""", schema = @Schema(type = "string"), example = "QUEUED")
     public @interface LastEventIdParameter {
     }
 }

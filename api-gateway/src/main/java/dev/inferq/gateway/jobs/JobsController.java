@@ -14,6 +14,7 @@ import io.swagger.v3.oas.annotations.media.ExampleObject;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -56,9 +57,11 @@ public class JobsController {
     private final ImageFetcher fetcher;
     private final JobViews views;
     private final SubmitAnswers answers;
+    private final JobListing listing;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, SubmitOptionsResolver submitOptions,
-            JobService jobs, JobEventStream events, ImageFetcher fetcher, JobViews views, SubmitAnswers answers) {
+            JobService jobs, JobEventStream events, ImageFetcher fetcher, JobViews views, SubmitAnswers answers,
+            JobListing listing) {
         this.catalog = catalog;
         this.validator = validator;
         this.submitOptions = submitOptions;
@@ -67,6 +70,7 @@ public class JobsController {
         this.fetcher = fetcher;
         this.views = views;
         this.answers = answers;
+        this.listing = listing;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
@@ -138,6 +142,18 @@ public class JobsController {
                 cacheControl, caller);
         return body.map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
                 .flatMap(submission -> submitAndAnswer(submission, options.preferences()));
+    }
+
+    /** The caller's tenant's jobs, newest first, a page at a time ({@link JobListing}). */
+    @GetMapping("/v1/jobs")
+    @JobsApi.ListResponses
+    public Mono<JobPage> list(@JobsApi.LimitParameter @RequestParam(name = "limit", required = false) String limit,
+            @JobsApi.ModelFilter @RequestParam(name = "model", required = false) List<String> model,
+            @JobsApi.StatusFilter @RequestParam(name = "status", required = false) List<String> status,
+            @JobsApi.CursorParameter @RequestParam(name = "cursor", required = false) String cursor,
+            @AuthenticationPrincipal Caller caller) {
+        return Mono.fromCallable(() -> JobListQuery.parse(limit, model, status, cursor, catalog.names()))
+                .flatMap(query -> listing.list(caller.tenant(), query));
     }
 
     @GetMapping("/v1/jobs/{id}")

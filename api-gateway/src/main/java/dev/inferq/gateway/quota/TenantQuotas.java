@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
  * Creates new jobs within their tenant's quotas ({@link QuotaProperties}): a submit takes one token from the tenant's
  * rate bucket ({@link TenantRateLimiter}), then the job is created unless the tenant already has {@code max-queued}
  * jobs queued or running; the count and the creation are one atomic step in Redis ({@link JobStore#create(JobRecord,
- * long)}), and a job stops counting in the step that makes it terminal. Over either limit the submit is a
+ * long, long)}), and a job stops counting in the step that makes it terminal. Over either limit the submit is a
  * {@code 429} problem with {@code Retry-After}, and nothing is stored. A submit refused for {@code max-queued} has
  * spent its token all the same: every attempt counts against the rate.
  *
@@ -33,15 +33,18 @@ public class TenantQuotas {
         this.store = store;
     }
 
-    /** Stores {@code queued}, a new job, if its tenant's quotas allow it; a 429 {@link ApiException} if not. */
-    public Mono<Void> create(JobRecord queued) {
+    /**
+     * Stores {@code queued}, a new job, if its tenant's quotas allow it; a 429 {@link ApiException} if not. The
+     * tenant's job list then keeps its newest {@code maxListed} jobs.
+     */
+    public Mono<Void> create(JobRecord queued, long maxListed) {
         TenantQuota quota = properties.of(queued.tenant());
         if (!quota.limitsAnything()) {
-            return store.create(queued);
+            return store.create(queued, 0, maxListed).then();
         }
         return Mono.deferContextual(context -> {
             RateLimitFields fields = context.getOrDefault(RateLimitFields.class, new RateLimitFields());
-            return takeToken(queued.tenant(), quota, fields).then(createWithin(queued, quota, fields));
+            return takeToken(queued.tenant(), quota, fields).then(createWithin(queued, quota, maxListed, fields));
         });
     }
 
@@ -68,8 +71,8 @@ public class TenantQuotas {
                         + "; retry after " + seconds + " s", retryAfter, null);
     }
 
-    private Mono<Void> createWithin(JobRecord queued, TenantQuota quota, RateLimitFields fields) {
-        return store.create(queued, quota.maxQueued()).flatMap(creation -> {
+    private Mono<Void> createWithin(JobRecord queued, TenantQuota quota, long maxListed, RateLimitFields fields) {
+        return store.create(queued, quota.maxQueued(), maxListed).flatMap(creation -> {
             if (quota.capsQueued()) {
                 fields.queued(quota, creation.active());
             }

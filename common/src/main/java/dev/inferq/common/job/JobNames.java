@@ -83,6 +83,18 @@ public final class JobNames {
     }
 
     /**
+     * Redis sorted set of one tenant's jobs, scored by creation time (epoch milliseconds), from which
+     * {@code GET /v1/jobs} lists them newest first. A job joins it in the step that creates it, where the set is also
+     * trimmed to the jobs created within the time to live and to the newest few thousand ({@link JobStore#create});
+     * the set itself expires a time to live after the tenant's last job. A record expires a time to live after its last
+     * change, so it outlives its entry, unless it was removed, evicted or written under a shorter time to live:
+     * readers skip and remove such entries.
+     */
+    public static String tenantJobsKey(String tenant) {
+        return TENANT_PREFIX + tenant + ":jobs";
+    }
+
+    /**
      * Redis key of one tenant's rate-limit token bucket (the gateway's quota state). {@code policy} names the bucket's
      * settings, so that a changed rate starts a fresh bucket instead of reading one kept for other settings.
      */

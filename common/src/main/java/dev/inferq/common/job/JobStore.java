@@ -12,9 +12,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveRedisTemplate;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -29,7 +32,8 @@ import reactor.core.publisher.Mono;
 /**
  * Job state in Redis: the {@link JobRecord} under {@link JobNames#jobKey}, input bytes under
  * {@link JobNames#inputKey}, every change published on {@link JobNames#eventsChannel}. Both keys expire after the
- * configured time to live, counted from the job's last change.
+ * configured time to live, counted from the job's last change. Each tenant's jobs are listed, newest first, in
+ * {@link JobNames#tenantJobsKey}, kept within the time to live and a size the caller sets.
  */
 public class JobStore {
 
@@ -40,6 +44,9 @@ public class JobStore {
             "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
 
     private static final Logger log = LoggerFactory.getLogger(JobStore.class);
+
+    /** How many jobs a tenant's list keeps when the caller does not say. */
+    public static final long DEFAULT_LISTED = 10_000;
 
     private final ReactiveStringRedisTemplate records;
     private final ReactiveRedisTemplate<String, byte[]> inputs;
@@ -73,28 +80,31 @@ public class JobStore {
     }
 
     /**
-     * Stores a new job, at the end of its model's queue (in acceptance order) and among its tenant's active jobs.
-     * Fails with {@link IllegalStateException} when a job with the same id exists already: ids are 128 random bits, so
-     * that is a bug, and overwriting the other job would lose it.
+     * Stores a new job, at the end of its model's queue (in acceptance order), among its tenant's active jobs and at
+     * the head of its tenant's job list (which keeps the newest {@value #DEFAULT_LISTED} jobs). Fails with
+     * {@link IllegalStateException} when a job with the same id exists already: ids are 128 random bits, so that is a
+     * bug, and overwriting the other job would lose it.
      */
     public Mono<Void> create(JobRecord record) {
-        return create(record, 0).then();
+        return create(record, 0, DEFAULT_LISTED).then();
     }
 
     /**
      * Stores a new job as {@link #create(JobRecord)} does, unless its tenant has {@code maxActive} jobs that are not
      * terminal yet ({@code 0}: no cap). The count and the write are one atomic Redis script, so concurrent submits
-     * cannot overrun the cap together.
+     * cannot overrun the cap together. The tenant's job list keeps its newest {@code maxListed} jobs created within
+     * the time to live: one tenant's list cannot grow without bound, however fast it submits.
      */
-    public Mono<Creation> create(JobRecord record, long maxActive) {
-        if (maxActive < 0) {
+    public Mono<Creation> create(JobRecord record, long maxActive, long maxListed) {
+        if (maxActive < 0 || maxListed < 1) {
             return Mono.error(new IllegalArgumentException("maxActive must be 0 (no cap) or positive, was "
-                    + maxActive));
+                    + maxActive + "; maxListed must be positive, was " + maxListed));
         }
         List<String> keys = List.of(JobNames.jobKey(record.id()), JobNames.queueKey(record.model()),
-                JobNames.tenantActiveKey(record.tenant()));
+                JobNames.tenantActiveKey(record.tenant()), JobNames.tenantJobsKey(record.tenant()));
         List<String> args = List.of(JobCodec.encodeRecord(record), Long.toString(ttl.toSeconds()),
-                record.id().value(), Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive));
+                record.id().value(), Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive),
+                Long.toString(maxListed));
         return records.execute(CREATE, keys, args).next().flatMap(reply -> reply.equals("EXISTS")
                 ? Mono.error(new IllegalStateException("job " + record.id() + " exists already"))
                 : Mono.just(Creation.fromScriptReply(reply)));
@@ -110,6 +120,35 @@ public class JobStore {
 
     public Mono<JobRecord> find(JobId id) {
         return records.opsForValue().get(JobNames.jobKey(id)).map(JobCodec::decodeRecord);
+    }
+
+    /** The records of {@code ids}, in their order, read with one MGET; empty where a record is gone. */
+    public Mono<List<Optional<JobRecord>>> findAll(List<JobId> ids) {
+        if (ids.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        return records.opsForValue().multiGet(ids.stream().map(JobNames::jobKey).toList())
+                .map(values -> values.stream()
+                        .map(json -> json == null || json.isEmpty() ? Optional.<JobRecord>empty()
+                                : Optional.of(JobCodec.decodeRecord(json)))
+                        .toList());
+    }
+
+    /**
+     * Up to {@code count} entries of {@code tenant}'s job list, newest first (jobs created in the same millisecond:
+     * by id, descending), among the jobs created from {@code since} to {@code until} (epoch milliseconds, both
+     * included), after skipping the first {@code offset} of them.
+     */
+    public Flux<ListedJob> listed(String tenant, long since, long until, int offset, int count) {
+        return records.opsForZSet().reverseRangeByScoreWithScores(JobNames.tenantJobsKey(tenant),
+                        Range.closed((double) since, (double) until), Limit.limit().offset(offset).count(count))
+                .map(entry -> new ListedJob(new JobId(entry.getValue()), entry.getScore().longValue()));
+    }
+
+    /** Takes {@code ids} off {@code tenant}'s job list: their records are gone. */
+    public Mono<Long> unlist(String tenant, List<JobId> ids) {
+        return ids.isEmpty() ? Mono.just(0L) : records.opsForZSet().remove(JobNames.tenantJobsKey(tenant),
+                ids.stream().map(JobId::value).toArray());
     }
 
     /**
@@ -163,6 +202,7 @@ public class JobStore {
         JobId id = job.id();
         return records.opsForZSet().remove(JobNames.queueKey(job.model()), id.value())
                 .then(records.opsForZSet().remove(JobNames.tenantActiveKey(job.tenant()), id.value()))
+                .then(records.opsForZSet().remove(JobNames.tenantJobsKey(job.tenant()), id.value()))
                 .then(records.delete(JobNames.jobKey(id), JobNames.inputKey(id), JobNames.deliveriesKey(id),
                         JobNames.callbackKey(id)));
     }
@@ -212,8 +252,12 @@ public class JobStore {
         }
     }
 
+    /** One entry of a tenant's job list: the job, and when it was created (epoch milliseconds). */
+    public record ListedJob(JobId id, long createdAtMillis) {
+    }
+
     /**
-     * What {@link #create(JobRecord, long)} did: {@code created}, or refused because the tenant is at its cap.
+     * What {@link #create(JobRecord, long, long)} did: {@code created}, or refused because the tenant is at its cap.
      * {@code active} counts the tenant's jobs that are not terminal yet, the new one included when it was created.
      */
     public record Creation(boolean created, long active) {

@@ -22,6 +22,14 @@ class JobNamesTest {
     }
 
     @Test
+    void eachTenantHasItsOwnJobListBesideItsActiveJobs() {
+        assertThat(JobNames.tenantJobsKey("acme")).isEqualTo("inferq:tenant:acme:jobs")
+                .isNotEqualTo(JobNames.tenantJobsKey("acme2"))
+                .isNotEqualTo(JobNames.tenantActiveKey("acme"))
+                .isNotEqualTo(JobNames.tenantRateKey("acme", "jobs"));
+    }
+
+    @Test
     void theEventsPatternMatchesEveryJobsChannelAndTheChannelNamesItsJob() {
         JobId id = JobId.random();
         String channel = JobNames.eventsChannel(id);

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,34 +201,35 @@ class JobStoreIT {
         JobRecord second = jobOf(tenant);
         JobRecord third = jobOf(tenant);
 
-        assertThat(store.create(first, 2).block()).isEqualTo(new JobStore.Creation(true, 1));
-        assertThat(store.create(second, 2).block()).isEqualTo(new JobStore.Creation(true, 2));
-        assertThat(store.create(third, 2).block()).isEqualTo(new JobStore.Creation(false, 2));
+        assertThat(store.create(first, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(store.create(second, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 2));
+        assertThat(store.create(third, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(false, 2));
         assertThat(store.find(third.id()).block()).isNull();
         assertThat(store.queuePosition(third.model(), third.id()).block()).isNull();
-        assertThat(store.create(jobOf("other-" + tenant), 2).block()).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(store.create(jobOf("other-" + tenant), 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 1));
 
         JobRecord running = first.running(Instant.now(), "w");
         store.transition(running).block();
-        assertThat(store.create(third, 2).block().created()).as("a RUNNING job still counts").isFalse();
+        assertThat(store.create(third, 2, JobStore.DEFAULT_LISTED).block().created()).as("a RUNNING job still counts").isFalse();
 
         store.transition(running.failed("boom", Instant.now())).block();
-        assertThat(store.create(third, 2).block()).isEqualTo(new JobStore.Creation(true, 2));
+        assertThat(store.create(third, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 2));
 
         store.transition(second.cancelled(Instant.now())).block();
         store.delete(third).block();
-        assertThat(store.create(jobOf(tenant), 1).block()).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(store.create(jobOf(tenant), 1, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 1));
     }
 
     @Test
     void aJobWhoseRecordExpiredStopsCountingForItsTenant() {
         JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1));
         String tenant = "forgotten-" + JobId.random().value();
-        assertThat(shortLived.create(jobOf(tenant), 1).block().created()).isTrue();
+        assertThat(shortLived.create(jobOf(tenant), 1, JobStore.DEFAULT_LISTED).block().created()).isTrue();
         JobRecord next = jobOf(tenant);
 
-        assertThat(shortLived.create(next, 1).block().created()).isFalse();
-        await().atMost(Duration.ofSeconds(10)).until(() -> shortLived.create(next, 1).block().created());
+        assertThat(shortLived.create(next, 1, JobStore.DEFAULT_LISTED).block().created()).isFalse();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> shortLived.create(next, 1, JobStore.DEFAULT_LISTED).block().created());
     }
 
     /**
@@ -247,7 +249,7 @@ class JobStoreIT {
                 Stream.concat(running.predecessors().stream(), Stream.of("PAUSED")).toList()));
         String tenant = "paused-" + JobId.random().value();
         JobRecord job = jobOf(tenant);
-        store.create(job, 0).block();
+        store.create(job, 0, JobStore.DEFAULT_LISTED).block();
         ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
         redis.opsForHash().put(JobNames.callbackKey(job.id()), "url", "http://127.0.0.1:1/hook").block();
 
@@ -271,6 +273,64 @@ class JobStoreIT {
         store.delete(job).block();
     }
 
+    @Test
+    void aTenantsListHoldsItsNewestJobsNewestFirstAndReadsTheirRecordsInOneGo() {
+        String tenant = "listed-" + JobId.random().value();
+        Instant start = Instant.now().minusSeconds(10);
+        List<JobRecord> jobs = Stream.iterate(0, i -> i + 1).limit(5)
+                .map(i -> jobOf(tenant, start.plusMillis(i)))
+                .toList();
+        jobs.forEach(job -> store.create(job, 0, 3).block());
+        String list = JobNames.tenantJobsKey(tenant);
+        ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
+
+        assertThat(store.listed(tenant, 0, Long.MAX_VALUE, 0, 10).collectList().block())
+                .as("the newest 3, newest first").containsExactly(listed(jobs.get(4)), listed(jobs.get(3)),
+                        listed(jobs.get(2)));
+        assertThat(store.listed(tenant, 0, start.plusMillis(3).toEpochMilli(), 1, 10).collectList().block())
+                .as("up to a time, after an offset").containsExactly(listed(jobs.get(2)));
+        assertThat(store.listed(tenant, start.plusMillis(3).toEpochMilli(), Long.MAX_VALUE, 0, 1).collectList()
+                .block()).containsExactly(listed(jobs.get(4)));
+        assertThat(redis.getExpire(list).block()).isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
+
+        JobId unknown = JobId.random();
+        assertThat(store.findAll(List.of(jobs.get(4).id(), unknown, jobs.get(0).id())).block())
+                .containsExactly(Optional.of(jobs.get(4)), Optional.empty(), Optional.of(jobs.get(0)));
+        assertThat(store.findAll(List.of()).block()).isEmpty();
+
+        assertThat(store.unlist(tenant, List.of(jobs.get(3).id(), unknown)).block()).isEqualTo(1L);
+        store.delete(jobs.get(4)).block();
+        assertThat(store.listed(tenant, 0, Long.MAX_VALUE, 0, 10).collectList().block())
+                .containsExactly(listed(jobs.get(2)));
+        assertThat(store.listed("nobody-" + tenant, 0, Long.MAX_VALUE, 0, 10).collectList().block()).isEmpty();
+    }
+
+    @Test
+    void creatingAJobTrimsItsTenantsListToTheTimeToLive() {
+        String tenant = "aged-" + JobId.random().value();
+        String list = JobNames.tenantJobsKey(tenant);
+        ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
+        JobId old = JobId.random();
+        JobId recent = JobId.random();
+        long now = Instant.now().toEpochMilli();
+        redis.opsForZSet().add(list, old.value(), now - Duration.ofMinutes(6).toMillis()).block();
+        redis.opsForZSet().add(list, recent.value(), now - Duration.ofMinutes(4).toMillis()).block();
+
+        JobRecord job = jobOf(tenant, Instant.now());
+        store.create(job).block();
+
+        assertThat(redis.opsForZSet().score(list, old.value()).block()).as("older than the 5 min to live").isNull();
+        assertThat(redis.opsForZSet().score(list, recent.value()).block()).isNotNull();
+        assertThat(redis.opsForZSet().score(list, job.id().value()).block())
+                .isEqualTo((double) job.createdAt().toEpochMilli());
+        assertThatThrownBy(() -> store.create(jobOf(tenant, Instant.now()), 0, 0).block())
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static JobStore.ListedJob listed(JobRecord job) {
+        return new JobStore.ListedJob(job.id(), job.createdAt().toEpochMilli());
+    }
+
     /** Moves {@code job} to {@code status} through the script, with the record JSON written as that status. */
     private static JobStore.Transition move(JobRecord job, String status, Map<String, JobStore.StatusRule> table) {
         String json = JobCodec.encodeRecord(job).replace("\"status\":\"QUEUED\"", "\"status\":\"" + status + "\"");
@@ -278,8 +338,12 @@ class JobStoreIT {
     }
 
     private static JobRecord jobOf(String tenant) {
+        return jobOf(tenant, Instant.now());
+    }
+
+    private static JobRecord jobOf(String tenant, Instant createdAt) {
         return JobRecord.queued(JobRequest.of(JobId.random(), "sentiment", new JobInput.Texts(List.of("x")),
-                Instant.now(), null, tenant, false));
+                createdAt, null, tenant, false));
     }
 
     private static JobRecord queuedAt(String model, Instant createdAt) {
