@@ -1,9 +1,10 @@
 package dev.inferq.bench;
 
+import dev.inferq.client.AsyncInferqClient;
 import dev.inferq.client.InferqClient;
 import dev.inferq.client.InferqProblemException;
 import dev.inferq.client.JobProgress;
-import dev.inferq.client.ReactiveInferqClient;
+import dev.inferq.client.RetryPolicy;
 import dev.inferq.client.SubmittedJob;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobStatus;
@@ -20,12 +21,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import reactor.core.publisher.Mono;
 
 /**
  * A client of the native API that submits jobs ({@code POST /v1/models/{model}/jobs}) and waits for each result on
@@ -65,16 +66,15 @@ final class OpenLoopLoad implements AutoCloseable {
         }
     }
 
-    /** Jobs in flight at once can reach thousands in a saturation step: each holds its event stream open. */
-    private static final int MAX_CONNECTIONS = 4096;
-
-    private final ReactiveInferqClient client;
+    private final InferqClient blocking;
+    private final AsyncInferqClient client;
     private final Duration jobTimeout;
     private final Consumer<String> log;
 
     OpenLoopLoad(URI base, Duration jobTimeout, Consumer<String> log) {
-        this.client = InferqClient.builder(base).requestTimeout(jobTimeout).maxConnections(MAX_CONNECTIONS)
-                .buildReactive();
+        // No retries: a refused or failed submit is a figure of the step, not something to hide.
+        this.blocking = InferqClient.builder(base).requestTimeout(jobTimeout).retries(RetryPolicy.none()).build();
+        this.client = blocking.async();
         this.jobTimeout = jobTimeout;
         this.log = log;
     }
@@ -204,17 +204,46 @@ final class OpenLoopLoad implements AutoCloseable {
     }
 
     private CompletableFuture<Outcome> submit(Job job, long scheduledNanos) {
-        Mono<SubmittedJob> submitted = job.texts() != null ? client.submitTexts(job.model(), job.texts())
+        CompletableFuture<SubmittedJob> submitted = job.texts() != null
+                ? client.submitTexts(job.model(), job.texts())
                 : client.submitImage(job.model(), job.image(), job.contentType());
         return submitted
-                .flatMap(accepted -> client.progress(accepted.id()).collectList()
-                        .map(events -> outcome(scheduledNanos, events))
-                        .onErrorResume(e -> Mono.just(Outcome.failed(scheduledNanos, "events: " + describe(e)))))
-                .onErrorResume(InferqProblemException.class,
-                        problem -> Mono.just(Outcome.failed(scheduledNanos, "submit HTTP " + problem.status())))
-                .timeout(jobTimeout, Mono.fromSupplier(() -> Outcome.failed(scheduledNanos, "client timeout")))
-                .onErrorResume(e -> Mono.just(Outcome.failed(scheduledNanos, describe(e))))
-                .toFuture();
+                .thenCompose(accepted -> collect(client.progress(accepted.id()))
+                        .thenApply(events -> outcome(scheduledNanos, events))
+                        .exceptionally(e -> Outcome.failed(scheduledNanos, "events: " + describe(e))))
+                .orTimeout(jobTimeout.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionally(e -> unwrap(e) instanceof InferqProblemException problem
+                        ? Outcome.failed(scheduledNanos, "submit HTTP " + problem.status())
+                        : Outcome.failed(scheduledNanos, describe(e)));
+    }
+
+    /** Every element of {@code publisher}, once it completes. */
+    private static <T> CompletableFuture<List<T>> collect(Flow.Publisher<T> publisher) {
+        CompletableFuture<List<T>> all = new CompletableFuture<>();
+        publisher.subscribe(new Flow.Subscriber<T>() {
+            private final List<T> items = new ArrayList<>();
+
+            @Override
+            public void onSubscribe(Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(T item) {
+                items.add(item);
+            }
+
+            @Override
+            public void onError(Throwable failure) {
+                all.completeExceptionally(failure);
+            }
+
+            @Override
+            public void onComplete() {
+                all.complete(items);
+            }
+        });
+        return all;
     }
 
     /**
@@ -238,8 +267,12 @@ final class OpenLoopLoad implements AutoCloseable {
                 .toMillis(), Duration.between(last.startedAt(), last.finishedAt()).toMillis(), etaErrorMs);
     }
 
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
     private static String describe(Throwable e) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable cause = unwrap(e);
         if (cause instanceof TimeoutException) {
             return "client timeout";
         }
@@ -252,6 +285,6 @@ final class OpenLoopLoad implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        blocking.close();
     }
 }
