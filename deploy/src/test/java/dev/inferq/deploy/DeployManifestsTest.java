@@ -8,6 +8,7 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.model.ModelCatalog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +20,13 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -31,13 +34,22 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * The Kubernetes manifests in {@code deploy/k8s} against the code they deploy: the environment names the services
  * read, their ports and actuator probe paths, and for every model of {@code models/tiny} a KEDA trigger on exactly
- * the topic and consumer group {@link JobNames} gives it, scaling a Deployment that serves that model.
+ * the topic and consumer group {@link JobNames} gives it, scaling a Deployment that serves that model. The files are
+ * read as the base and components list them; {@link #everyOverlayRendersAndComesUp} renders every overlay with
+ * {@code kubectl kustomize} (skipped, saying why, without a kubectl whose kustomize is v4 or newer).
  */
 class DeployManifestsTest {
 
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
     private static final Path K8S = REPO.resolve("deploy/k8s");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(?::([^}]*))?}");
+    /** Where the models image (deploy/k8s/models.Dockerfile) holds the models folder. */
+    private static final String MODELS_IMAGE_DIR = "/models";
+    /** The images the README has built and loaded into kind or minikube. */
+    private static final List<String> LOCAL_IMAGES =
+            List.of("inferq/api-gateway:local", "inferq/inference-worker:local", "inferq/models:local");
+    /** What components/dev adds, pulled from Docker Hub by the cluster (the images docker-compose.yml uses). */
+    private static final List<String> DEV_IMAGES = List.of("apache/kafka:4.1.2", "redis:7-alpine");
 
     private static List<Map<String, Object>> objects;
     private static Map<String, String> settings;
@@ -47,10 +59,12 @@ class DeployManifestsTest {
     @BeforeAll
     static void load() throws IOException {
         objects = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(K8S.resolve("base"))) {
-            files.filter(f -> f.toString().endsWith(".yaml") && !f.endsWith("kustomization.yaml"))
-                    .sorted()
-                    .forEach(f -> documents(f).forEach(objects::add));
+        List<Path> folders = new ArrayList<>(List.of(K8S.resolve("base")));
+        folders.addAll(subfolders(K8S.resolve("components")));
+        for (Path folder : folders) {
+            for (String resource : stringList(kustomization(folder).get("resources"))) {
+                objects.addAll(documents(folder.resolve(resource)));
+            }
         }
         settings = strings(only("ConfigMap", "inferq-settings").get("data"));
         gatewayPlaceholders = placeholders(REPO.resolve("api-gateway/src/main/resources/application.yml"));
@@ -59,25 +73,45 @@ class DeployManifestsTest {
 
     @Test
     void everyManifestAKustomizationNamesExistsAndIsNamed() throws IOException {
-        for (Path kustomization : List.of(K8S.resolve("base/kustomization.yaml"),
-                K8S.resolve("overlays/local/kustomization.yaml"))) {
-            Map<String, Object> k = documents(kustomization).get(0);
+        List<Path> overlays = subfolders(K8S.resolve("overlays"));
+        List<Path> components = subfolders(K8S.resolve("components"));
+        assertThat(overlays).extracting(p -> p.getFileName().toString())
+                .contains("local", "local-keda", "cluster");
+        assertThat(components).extracting(p -> p.getFileName().toString())
+                .contains("dev", "keda", "cpu-autoscaling");
+        List<Path> folders = new ArrayList<>(List.of(K8S.resolve("base")));
+        folders.addAll(components);
+        folders.addAll(overlays);
+        for (Path folder : folders) {
+            Map<String, Object> k = kustomization(folder);
+            boolean component = components.contains(folder);
+            assertThat(k.get("kind")).as(folder.toString()).isEqualTo(component ? "Component" : "Kustomization");
             List<String> referenced = new ArrayList<>(stringList(k.get("resources")));
+            referenced.addAll(stringList(k.get("components")));
+            List<String> patches = new ArrayList<>();
             for (Object patch : list(k.get("patches"))) {
                 Object path = map(patch).get("path");
                 if (path != null) {
-                    referenced.add(path.toString());
+                    patches.add(path.toString());
                 }
             }
+            referenced.addAll(patches);
             for (String resource : referenced) {
-                assertThat(kustomization.resolveSibling(resource)).as("%s in %s", resource, kustomization).exists();
+                assertThat(folder.resolve(resource)).as("%s in %s", resource, folder).exists();
             }
-        }
-        try (Stream<Path> files = Files.list(K8S.resolve("base"))) {
-            Set<String> listed = new TreeSet<>(stringList(documents(K8S.resolve("base/kustomization.yaml")).get(0)
-                    .get("resources")));
-            assertThat(listed).containsExactlyInAnyOrderElementsOf(files.map(f -> f.getFileName().toString())
-                    .filter(f -> !f.equals("kustomization.yaml")).toList());
+            for (String other : stringList(k.get("components"))) {
+                assertThat(components).as("%s in %s", other, folder).contains(folder.resolve(other).normalize());
+            }
+            if (!overlays.contains(folder)) {
+                // Base and components: every file in the folder is used, so none lies around forgotten.
+                try (Stream<Path> files = Files.list(folder)) {
+                    Set<String> used = new TreeSet<>(stringList(k.get("resources")));
+                    used.addAll(patches);
+                    assertThat(used).as(folder.toString()).containsExactlyInAnyOrderElementsOf(files
+                            .map(f -> f.getFileName().toString()).filter(f -> !f.equals("kustomization.yaml"))
+                            .toList());
+                }
+            }
         }
         for (Map<String, Object> object : objects) {
             assertThat(object).containsKeys("apiVersion", "kind", "metadata");
@@ -192,6 +226,209 @@ class DeployManifestsTest {
         Map<String, Object> hpa = only("HorizontalPodAutoscaler", "gateway");
         assertThat(map(map(hpa.get("spec")).get("scaleTargetRef")).get("name")).isEqualTo("gateway");
         assertThat(map(list(map(hpa.get("spec")).get("metrics")).get(0)).get("resource").toString()).contains("cpu");
+    }
+
+    @Test
+    void modelsComeFromTheModelsImageIntoEachPodNotFromASharedVolume() throws IOException {
+        assertThat(objects).noneSatisfy(o -> assertThat(o.get("kind")).isEqualTo("PersistentVolumeClaim"));
+        String dockerfile = Files.readString(K8S.resolve("models.Dockerfile"));
+        assertThat(dockerfile).contains("COPY . " + MODELS_IMAGE_DIR + "/");
+        for (Map<String, Object> deployment : ofKind("Deployment")) {
+            Map<String, Object> pod = map(map(map(deployment.get("spec")).get("template")).get("spec"));
+            Map<String, Object> volume = list(pod.get("volumes")).stream().map(DeployManifestsTest::map)
+                    .filter(v -> "models".equals(v.get("name"))).findFirst().orElseThrow();
+            assertThat(volume).as("the models volume of %s", name(deployment)).containsKey("emptyDir")
+                    .doesNotContainKeys("persistentVolumeClaim", "hostPath");
+            List<Map<String, Object>> init = list(pod.get("initContainers")).stream().map(DeployManifestsTest::map)
+                    .toList();
+            assertThat(init).as("init containers of %s", name(deployment)).hasSize(1);
+            Map<String, Object> copy = init.get(0);
+            assertThat(copy.get("image")).isEqualTo("inferq/models:local");
+            String target = mountPath(copy, "models");
+            assertThat(stringList(copy.get("command"))).containsExactly("cp", "-R", MODELS_IMAGE_DIR + "/.",
+                    target + "/");
+            assertThat(map(copy.get("securityContext")).get("allowPrivilegeEscalation")).isEqualTo(false);
+            assertThat(map(map(copy.get("resources")).get("limits"))).containsKey("memory");
+            assertThat(mountPath(containers(deployment).get(0), "models")).isEqualTo(settings.get("MODELS_DIR"));
+        }
+    }
+
+    @Test
+    void theDevelopmentComponentRunsPersistentKafkaAndRedisWhereTheSettingsPointTheServices() {
+        String[] kafkaAddress = settings.get("KAFKA_BOOTSTRAP_SERVERS").split(":");
+        Map<String, Object> kafka = only("StatefulSet", kafkaAddress[0]);
+        Map<String, Object> redis = only("StatefulSet", settings.get("REDIS_HOST"));
+        servedAt(kafka, kafkaAddress[0], Integer.parseInt(kafkaAddress[1]));
+        servedAt(redis, settings.get("REDIS_HOST"), Integer.parseInt(settings.get("REDIS_PORT")));
+        for (Map<String, Object> set : List.of(kafka, redis)) {
+            Map<String, Object> spec = map(set.get("spec"));
+            assertThat(spec.get("replicas")).isEqualTo(1);
+            List<?> claims = list(spec.get("volumeClaimTemplates"));
+            assertThat(claims).as("claims of %s", name(set)).hasSize(1);
+            Map<String, Object> claim = map(claims.get(0));
+            assertThat(stringList(map(claim.get("spec")).get("accessModes"))).containsExactly("ReadWriteOnce");
+            String claimName = map(claim.get("metadata")).get("name").toString();
+            assertThat(mountPath(containers(set).get(0), claimName)).as("%s mounts its claim", name(set)).isNotNull();
+        }
+        Map<String, Object> broker = containers(kafka).get(0);
+        assertThat(env(broker, "KAFKA_ADVERTISED_LISTENERS"))
+                .isEqualTo("PLAINTEXT://" + settings.get("KAFKA_BOOTSTRAP_SERVERS"));
+        assertThat(env(broker, "KAFKA_NUM_PARTITIONS")).isEqualTo(settings.get("INFERQ_TOPIC_PARTITIONS"));
+        assertThat(stringList(containers(redis).get(0).get("command")))
+                .containsSequence("--appendonly", "yes", "--appendfsync", "always");
+    }
+
+    /**
+     * Every overlay as {@code kubectl kustomize} renders it, the way {@code kubectl apply -k} would send it: in its
+     * namespace, every worker scaled by exactly one autoscaler, every ConfigMap and Secret a pod reads present (the
+     * overlays without components/dev expect the hand-made {@code inferq-auth}), only the images the README loads
+     * into kind or minikube, and no claim but the ReadWriteOnce ones of Kafka and Redis.
+     */
+    @Test
+    void everyOverlayRendersAndComesUp() throws IOException, InterruptedException {
+        String kubectl = kubectlWithKustomize();
+        List<Path> targets = new ArrayList<>(List.of(K8S.resolve("base")));
+        targets.addAll(subfolders(K8S.resolve("overlays")));
+        for (Path target : targets) {
+            String rendered = run(List.of(kubectl, "kustomize", target.toString()));
+            List<Map<String, Object>> all = new ArrayList<>();
+            for (Object document : new Yaml().loadAll(rendered)) {
+                if (document != null) {
+                    all.add(map(document));
+                }
+            }
+            String what = "kubectl kustomize " + REPO.relativize(target);
+            System.out.printf("%s: %d objects %s%n", what, all.size(), all.stream().map(o -> o.get("kind") + "/"
+                    + name(o)).toList());
+            assertThat(rendered).as(what).doesNotContain("ReadOnlyMany", "hostPath");
+            if (target.endsWith("base")) {
+                continue;
+            }
+            boolean dev = stringList(kustomization(target).get("components")).stream()
+                    .anyMatch(c -> c.endsWith("components/dev"));
+            Set<String> present = new TreeSet<>();
+            for (Map<String, Object> o : all) {
+                present.add(o.get("kind") + "/" + name(o));
+                if (!"Namespace".equals(o.get("kind"))) {
+                    assertThat(map(o.get("metadata")).get("namespace")).as("%s: namespace of %s", what, name(o))
+                            .isEqualTo("inferq");
+                }
+            }
+            Set<String> images = new TreeSet<>();
+            for (Map<String, Object> o : all) {
+                if (!List.of("Deployment", "StatefulSet").contains(o.get("kind"))) {
+                    continue;
+                }
+                Map<String, Object> pod = map(map(map(o.get("spec")).get("template")).get("spec"));
+                List<Object> podContainers = new ArrayList<>(list(pod.get("containers")));
+                podContainers.addAll(list(pod.get("initContainers")));
+                for (Object c : podContainers) {
+                    Map<String, Object> container = map(c);
+                    images.add(container.get("image").toString());
+                    for (Object from : list(container.get("envFrom"))) {
+                        Object ref = map(from).get("configMapRef");
+                        assertThat(present).as("%s: %s reads", what, name(o))
+                                .contains("ConfigMap/" + map(ref).get("name"));
+                    }
+                    for (Object e : list(container.get("env"))) {
+                        Object source = map(e).get("valueFrom");
+                        if (source != null && map(source).get("secretKeyRef") != null) {
+                            String secret = map(map(source).get("secretKeyRef")).get("name").toString();
+                            if (dev) {
+                                assertThat(present).as("%s: %s reads", what, name(o)).contains("Secret/" + secret);
+                            } else {
+                                assertThat(secret).as("%s: the hand-made Secret", what).isEqualTo("inferq-auth");
+                            }
+                        }
+                    }
+                }
+            }
+            assertThat(images).as("%s: images", what).containsAll(LOCAL_IMAGES);
+            if (dev) {
+                assertThat(images).as("%s: images", what).containsExactlyInAnyOrderElementsOf(
+                        Stream.concat(LOCAL_IMAGES.stream(), DEV_IMAGES.stream()).toList());
+                assertThat(present).as(what).contains("StatefulSet/kafka", "Service/kafka", "StatefulSet/redis",
+                        "Service/redis");
+            }
+            for (Map<String, Object> deployment : all.stream().filter(o -> "Deployment".equals(o.get("kind")))
+                    .toList()) {
+                List<String> scalers = all.stream()
+                        .filter(o -> List.of("HorizontalPodAutoscaler", "ScaledObject").contains(o.get("kind")))
+                        .filter(o -> name(deployment).equals(map(map(o.get("spec")).get("scaleTargetRef"))
+                                .get("name")))
+                        .map(o -> o.get("kind") + "/" + name(o)).toList();
+                assertThat(scalers).as("%s: what scales %s", what, name(deployment)).hasSize(1);
+            }
+        }
+    }
+
+    /** The command of a kubectl that renders kustomizations with components: its kustomize v4 or newer. */
+    private static String kubectlWithKustomize() throws InterruptedException {
+        String kubectl = "kubectl";
+        String version;
+        try {
+            version = run(List.of(kubectl, "version", "--client", "-o", "json"));
+        } catch (IOException | AssertionError e) {
+            return skip("no kubectl on PATH (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+        Object kustomize = map(new Yaml().load(version)).get("kustomizeVersion");
+        Matcher major = Pattern.compile("^v(\\d+)\\.").matcher(String.valueOf(kustomize));
+        if (kustomize == null || !major.find() || Integer.parseInt(major.group(1)) < 4) {
+            String found = kustomize == null ? "unknown (kubectl older than 1.24)" : kustomize.toString();
+            return skip("kubectl's kustomize is " + found
+                    + "; components need v4 or newer (Debian's kubernetes-client 1.20 has v2)");
+        }
+        return kubectl;
+    }
+
+    private static String skip(String why) {
+        String message = "DeployManifestsTest: overlays not rendered: " + why;
+        System.out.println(message);
+        Assumptions.abort(message);
+        return null;
+    }
+
+    /** Runs a command, returning its standard output; fails with its standard error when it does not exit 0. */
+    private static String run(List<String> command) throws IOException, InterruptedException {
+        Path err = Files.createTempFile("deploy-test", ".err");
+        try {
+            Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+            byte[] out = process.getInputStream().readAllBytes();
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("%s finished", command).isTrue();
+            assertThat(process.exitValue()).as("%s: %s", command, Files.readString(err)).isZero();
+            return new String(out, StandardCharsets.UTF_8);
+        } finally {
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** A Service of this name, on this port, selecting the pods of {@code set}. */
+    private static void servedAt(Map<String, Object> set, String host, int port) {
+        Map<String, Object> service = only("Service", host);
+        Map<String, Object> spec = map(service.get("spec"));
+        assertThat(map(set.get("spec")).get("serviceName")).isEqualTo(host);
+        assertThat(spec.get("selector")).isEqualTo(podLabels(set));
+        assertThat(list(spec.get("ports"))).anySatisfy(p -> assertThat(map(p).get("port")).isEqualTo(port));
+        Map<String, Object> container = containers(set).get(0);
+        assertThat(list(container.get("ports"))).anySatisfy(p -> assertThat(map(p).get("containerPort"))
+                .isEqualTo(port));
+    }
+
+    /** Where a container mounts a volume; null when it does not. */
+    private static String mountPath(Map<String, Object> container, String volume) {
+        return list(container.get("volumeMounts")).stream().map(DeployManifestsTest::map)
+                .filter(m -> volume.equals(m.get("name"))).map(m -> m.get("mountPath").toString())
+                .findFirst().orElse(null);
+    }
+
+    private static Map<String, Object> kustomization(Path folder) {
+        return documents(folder.resolve("kustomization.yaml")).get(0);
+    }
+
+    private static List<Path> subfolders(Path folder) throws IOException {
+        try (Stream<Path> list = Files.list(folder)) {
+            return list.filter(Files::isDirectory).sorted().toList();
+        }
     }
 
     /** {@code INFERQ_TOPIC_PARTITIONS} binds {@code inferq.topic-partitions}, a component of InferqProperties. */
