@@ -319,36 +319,11 @@ public final class LocalLauncher {
 
     private void banner(int gatewayPort, List<Integer> workerPorts, KafkaBroker kafka, RedisServerProcess redis,
                         Path modelsDir, String elapsed) {
-        String g = "http://localhost:" + gatewayPort;
-        String models = listModels(modelsDir);
-        OUT.println();
-        OUT.println("==================================================================================");
-        OUT.println(" inferq is ready in " + elapsed + "   (Ctrl-C stops everything)");
-        OUT.println("==================================================================================");
-        OUT.println(" Gateway          " + g);
-        OUT.println("   auth           " + authMode() + (authMode().equalsIgnoreCase("open")
-                ? " (no API keys; set INFERQ_AUTH_MODE=required INFERQ_API_KEYS=tenant:key,...)"
-                : " (Authorization: Bearer <key>; keys from INFERQ_API_KEYS, admin key INFERQ_ADMIN_KEY)"));
-        OUT.println("   submit job     POST " + g + "/v1/models/{model}/jobs   models: " + models);
-        OUT.println("   job status     GET  " + g + "/v1/jobs/{id}");
-        OUT.println("   job events     GET  " + g + "/v1/jobs/{id}/events   (SSE)");
-        OUT.println("   health         " + g + "/actuator/health");
-        for (int port : workerPorts) {
-            OUT.println(" Worker health    http://localhost:" + port + "/actuator/health");
-        }
-        OUT.println(" Kafka bootstrap  " + kafka.bootstrapServers());
-        OUT.println(" Redis            " + redis.host() + ":" + redis.port());
-        OUT.println(" Models           " + modelsDir);
-        OUT.println(" Logs             " + logDir);
-        OUT.println();
-        OUT.println(" Try:");
-        String key = authMode().equalsIgnoreCase("open") ? "" : "-H 'Authorization: Bearer <key>' ";
-        OUT.println("   curl -s " + key + "-XPOST localhost:" + gatewayPort + "/v1/models/sentiment/jobs "
-                + "-H 'Content-Type: application/json' -d '{\"inputs\":[\"I loved it\"]}'");
-        OUT.println("   curl -s " + key + "localhost:" + gatewayPort + "/v1/jobs/<id>");
-        OUT.println("   curl -N " + key + "localhost:" + gatewayPort + "/v1/jobs/<id>/events");
-        OUT.println("   curl -s " + key + "-F file=@photo.jpg localhost:" + gatewayPort + "/v1/models/image/jobs");
-        OUT.println("==================================================================================");
+        List<String> models = Arrays.asList(listModels(modelsDir).split(", "));
+        Banner banner = new Banner(elapsed, gatewayPort, workerPorts, kafka.bootstrapServers(),
+                redis.host() + ":" + redis.port(), modelsDir, models, logDir, authMode(),
+                root.resolve(Banner.SAMPLE_IMAGE));
+        banner.lines().forEach(OUT::println);
         OUT.flush();
     }
 
