@@ -7,6 +7,9 @@ import io.swagger.v3.oas.models.SpecVersion;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -33,7 +36,10 @@ import tools.jackson.databind.json.JsonMapper;
  * The API description at {@code /openapi.json} against the routes the gateway really serves: every route Spring
  * maps (springdoc's own aside) is an operation of the document with its method and media types, the document has
  * no operation the gateway does not serve, it is a valid OpenAPI 3.1 document, and Swagger UI is served at
- * {@code /docs} from the webjar, pointed at that document.
+ * {@code /docs} from the webjar, pointed at that document; and the copy committed as {@code docs/openapi.json} (for
+ * clients generated without a running gateway) is the served document, keys sorted, pretty-printed, its {@code servers}
+ * (the test's own port) left out. Run with {@code -D}{@value #WRITE_PROPERTY}{@code =true} to write that copy instead
+ * of comparing with it.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "inferq.models-dir=../models/tiny")
 @AutoConfigureWebTestClient
@@ -42,6 +48,10 @@ class OpenApiIT {
 
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");
+    static final String WRITE_PROPERTY = "inferq.openapi.write";
+    private static final Path COMMITTED = Path.of("..", "docs", "openapi.json");
+    private static final String REGENERATE = "./mvnw -B -pl api-gateway verify -Dtest=none"
+            + " -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=OpenApiIT -D" + WRITE_PROPERTY + "=true";
 
 
     @Autowired
@@ -159,6 +169,41 @@ class OpenApiIT {
                 .containsExactlyInAnyOrder("name", "task", "labels", "weights", "workers");
         assertThat(document.at("/components/schemas/ServingWorker/properties").propertyNames())
                 .containsExactlyInAnyOrder("id", "variant", "engine", "selection", "ms_per_batch", "started_at");
+    }
+
+    @Test
+    void theCommittedDocumentIsTheServedOne() throws IOException {
+        String served = CommittedDocument.normalize(json);
+        if (Boolean.getBoolean(WRITE_PROPERTY)) {
+            Files.createDirectories(COMMITTED.getParent());
+            Files.writeString(COMMITTED, served);
+            return;
+        }
+        assertThat(COMMITTED).as("docs/openapi.json is missing; write it with %s", REGENERATE).exists();
+        assertThat(Files.readString(COMMITTED))
+                .as("docs/openapi.json differs from the document the gateway serves; after an intended API change,"
+                        + " rewrite it with %s and commit it", REGENERATE)
+                .isEqualTo(served);
+    }
+
+    @Test
+    void listsJobsWithItsParametersAnswerAndTheStatuses() {
+        JsonNode list = document.at("/paths/~1v1~1jobs/get");
+        assertThat(parameterNames(list)).containsExactlyInAnyOrder("limit", "model", "status", "cursor");
+        assertThat(list.path("responses").propertyNames()).contains("200", "400", "401");
+        JsonNode status = list.path("parameters").valueStream()
+                .filter(p -> p.path("name").asString().equals("status")).findFirst().orElseThrow();
+        JsonNode statuses = status.at("/schema/items").has("$ref")
+                ? document.at("/components/schemas/JobStatus")
+                : status.at("/schema/items");
+        assertThat(statuses.path("enum").valueStream().map(JsonNode::asString).toList())
+                .containsExactly("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED");
+        assertThat(list.at("/responses/200/content/application~1json/schema/$ref").asString())
+                .isEqualTo("#/components/schemas/JobPage");
+        assertThat(document.at("/components/schemas/JobPage/properties").propertyNames())
+                .containsExactlyInAnyOrder("jobs", "next_cursor");
+        assertThat(document.at("/components/schemas/JobPage/properties/jobs/items/$ref").asString())
+                .isEqualTo("#/components/schemas/JobView");
     }
 
     @Test

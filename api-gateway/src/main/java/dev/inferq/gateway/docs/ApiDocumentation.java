@@ -75,7 +75,7 @@ public class ApiDocumentation {
                                 (`application/problem+json`) whose `detail` says what to fix.""")
                         .license(new License().name("Apache-2.0").identifier("Apache-2.0")))
                 .tags(List.of(
-                        new Tag().name(NATIVE_TAG).description("Submit, poll, follow and cancel jobs"),
+                        new Tag().name(NATIVE_TAG).description("Submit, list, poll, follow and cancel jobs"),
                         new Tag().name(MODELS_TAG).description("The models this platform serves"),
                         new Tag().name(LEGACY_TAG).description("The replaced service's synchronous API")))
                 .components(new Components()
@@ -162,7 +162,8 @@ public class ApiDocumentation {
         responses.put("BadRequest", problem("""
                 Malformed request: unreadable JSON, a field of the wrong JSON type (never coerced), `inputs` missing \
                 or empty, no `file` part, no `url` for the image model, `timeout_s` not a whole number from 1 to the \
-                maximum, a malformed `Idempotency-Key`""", 400, "Invalid request",
+                maximum, a malformed `Idempotency-Key`; on the job list a `limit` out of range, an unknown `model` or \
+                `status`, or a `cursor` the API did not give out""", 400, "Invalid request",
                 "'timeout_s' must be a whole number of seconds from 1 to 86400", null));
         responses.put("Unauthorized", problem("""
                 No `Authorization: Bearer <key>`, or a key that is unknown or revoked (the admin routes need the admin \

@@ -17,7 +17,7 @@ public record JobPage(
         @Schema(description = """
                 Pass it as `cursor`, with the same filters, for the next page; null when no job follows. A page that \
                 stopped at its read budget may hold fewer jobs than `limit`, or none, and still have one""",
-                types = {"string", "null"}, example = "MTc2NTEyMzQ1Njc4OS4zcTJSUnc0YVV5eFF2OW1Scjd5eTBn")
+                example = "MTc2NTEyMzQ1Njc4OS4zcTJSUnczYVVZeFF2OW1ScjdZeTBn")
         @JsonInclude(JsonInclude.Include.ALWAYS)
         String nextCursor) {
 

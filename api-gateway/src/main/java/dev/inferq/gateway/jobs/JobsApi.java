@@ -124,7 +124,7 @@ public final class JobsApi {
     @ApiResponse(responseCode = "200", description = "A page of jobs", content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = JobPage.class),
             examples = @ExampleObject(name = "a page", value = "{\"jobs\": [" + SUCCEEDED_EXAMPLE
-                    + "], \"next_cursor\": \"MTc2NTEyMzQ1Njc4OS4zcTJSUnc0YVV5eFF2OW1Scjd5eTBn\"}")))
+                    + "], \"next_cursor\": \"MTc2NTEyMzQ1Njc4OS4zcTJSUnczYVVZeFF2OW1ScjdZeTBn\"}")))
     @ApiResponse(responseCode = "400", ref = ApiDocumentation.BAD_REQUEST_RESPONSE)
     public @interface ListResponses {
     }
