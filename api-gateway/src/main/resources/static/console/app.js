@@ -9,6 +9,7 @@ const RECENT_MAX = 20;
 const LIVE_REFRESH_MS = 2000;
 const API_KEY = 'inferq.console.api-key';
 const POLL_MS = 1000;
+const JOBS_PAGE = 20;
 
 const $ = (id) => document.getElementById(id);
 
@@ -20,6 +21,7 @@ const state = {
     jobId: null,
     source: null,
     pollTimer: null,
+    jobsCursor: null,
 };
 
 // ---- HTTP and problem bodies (RFC 9457) ----
@@ -88,6 +90,10 @@ async function loadModels() {
     select.replaceChildren(...models.map((m) => new Option(`${m.name} (${m.task})`, m.name)));
     select.disabled = false;
     selectModel(select.value);
+    const filter = $('jobs-model');
+    const chosen = filter.value;
+    filter.replaceChildren(new Option('All models', ''), ...models.map((m) => new Option(m.name, m.name)));
+    filter.value = models.some((m) => m.name === chosen) ? chosen : '';
 }
 
 function selectModel(name) {
@@ -190,6 +196,7 @@ async function submit(event) {
         const accepted = await api(`/v1/models/${encodeURIComponent(state.model.name)}/jobs`, request);
         remember({id: accepted.id, model: accepted.model, createdAt: accepted.created_at, inputs, label});
         openJob(accepted.id);
+        loadJobs();
     } catch (problem) {
         showProblem(problem);
     } finally {
@@ -408,6 +415,50 @@ function renderRecent() {
     }));
 }
 
+// ---- The tenant's jobs (GET /v1/jobs) ----
+
+/** The first page of the tenant's jobs with the chosen filters, or (more) the page after the one shown. */
+async function loadJobs(more = false) {
+    const params = new URLSearchParams({limit: String(JOBS_PAGE)});
+    if ($('jobs-model').value) {
+        params.set('model', $('jobs-model').value);
+    }
+    if ($('jobs-status').value) {
+        params.set('status', $('jobs-status').value);
+    }
+    if (more && state.jobsCursor) {
+        params.set('cursor', state.jobsCursor);
+    }
+    $('jobs-message').textContent = 'Loading…';
+    try {
+        const page = await api(`/v1/jobs?${params}`);
+        const items = page.jobs.map(serverJob);
+        if (more) {
+            $('server-jobs').append(...items);
+        } else {
+            $('server-jobs').replaceChildren(...items);
+        }
+        state.jobsCursor = page.next_cursor;
+        $('jobs-more').hidden = !page.next_cursor;
+        const shown = $('server-jobs').children.length;
+        // A filtered page stops after a bounded read of the list, so it may be short, or empty, with more to come.
+        $('jobs-message').textContent = shown > 0 ? `${shown} job${shown === 1 ? '' : 's'} shown`
+            : page.next_cursor ? 'None among the newest jobs; look further with "Older jobs".' : 'No jobs.';
+    } catch (problem) {
+        // Shown here, not in the page's problem box, which belongs to submitting and following a job.
+        $('jobs-message').textContent = `Could not list the jobs: ${problem.status ? `${problem.status} · ` : ''}`
+            + `${problem.title}. ${problem.detail || ''}`;
+    }
+}
+
+function serverJob(job) {
+    const button = element('button', {type: 'button', className: 'recent-job', dataset: {jobId: job.id}},
+        element('span', {className: 'status', dataset: {status: job.status}}, job.status),
+        ` ${job.model} · ${job.id} · ${formatTime(job.created_at) || ''}`);
+    button.addEventListener('click', () => openJob(job.id));
+    return element('li', {}, button);
+}
+
 // ---- Small DOM helper ----
 
 /** document.createElement with properties (dataset and aria-* included) and children (nodes or text). */
@@ -458,11 +509,20 @@ document.addEventListener('DOMContentLoaded', () => {
         sessionStorage.setItem(API_KEY, $('api-key').value.trim());
         clearProblem();
         loadModels().catch(showProblem);
+        loadJobs();
     });
     $('clear-recent').addEventListener('click', () => saveRecent([]));
+    $('jobs-filter').addEventListener('submit', (event) => {
+        event.preventDefault();
+        loadJobs();
+    });
+    $('jobs-model').addEventListener('change', () => loadJobs());
+    $('jobs-status').addEventListener('change', () => loadJobs());
+    $('jobs-more').addEventListener('click', () => loadJobs(true));
     wireDropzone();
     renderRecent();
     loadModels().catch(showProblem);
+    loadJobs();
     const linked = new URLSearchParams(location.hash.slice(1)).get('job');
     if (linked) {
         openJob(linked);
