@@ -76,7 +76,7 @@ record Banner(String elapsed, int gatewayPort, List<Integer> workerPorts, String
         if (models.contains("image") && Files.isRegularFile(sampleImage)) {
             out.add("   id=$(curl -s " + key + "-F " + quoted("file=@" + sampleImage) + " " + h
                     + "/v1/models/image/jobs | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/'); echo $id");
-            out.add("   curl -N " + key + h + "/v1/jobs/$id/events   # follows the job until it ends");
+            out.add("   curl -sN " + key + h + "/v1/jobs/$id/events   # follows the job until it ends");
             out.add("   curl -s " + key + h + "/v1/jobs/$id");
         }
         return out;
