@@ -189,7 +189,8 @@ public class JobStore {
 
     /** What {@link #claimIdempotencyKey} stored for {@code clientKey}; empty when it is unclaimed or expired. */
     public Mono<IdempotencyClaim> idempotencyClaim(String clientKey) {
-        return records.opsForValue().get(JobNames.idempotencyKey(clientKey)).map(json -> JobCodec.decode(json, IdempotencyClaim.class));
+        return records.opsForValue().get(JobNames.idempotencyKey(clientKey))
+                .map(json -> JobCodec.decode(json, IdempotencyClaim.class));
     }
 
     /** Frees {@code clientKey} again: its job could not be accepted, so a retry must be able to create one. */

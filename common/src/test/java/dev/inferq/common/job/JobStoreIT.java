@@ -201,23 +201,23 @@ class JobStoreIT {
         JobRecord second = jobOf(tenant);
         JobRecord third = jobOf(tenant);
 
-        assertThat(store.create(first, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 1));
-        assertThat(store.create(second, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 2));
-        assertThat(store.create(third, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(false, 2));
+        assertThat(createCapped(first, 2)).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(createCapped(second, 2)).isEqualTo(new JobStore.Creation(true, 2));
+        assertThat(createCapped(third, 2)).isEqualTo(new JobStore.Creation(false, 2));
         assertThat(store.find(third.id()).block()).isNull();
         assertThat(store.queuePosition(third.model(), third.id()).block()).isNull();
-        assertThat(store.create(jobOf("other-" + tenant), 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(createCapped(jobOf("other-" + tenant), 2)).isEqualTo(new JobStore.Creation(true, 1));
 
         JobRecord running = first.running(Instant.now(), "w");
         store.transition(running).block();
-        assertThat(store.create(third, 2, JobStore.DEFAULT_LISTED).block().created()).as("a RUNNING job still counts").isFalse();
+        assertThat(createCapped(third, 2).created()).as("a RUNNING job still counts").isFalse();
 
         store.transition(running.failed("boom", Instant.now())).block();
-        assertThat(store.create(third, 2, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 2));
+        assertThat(createCapped(third, 2)).isEqualTo(new JobStore.Creation(true, 2));
 
         store.transition(second.cancelled(Instant.now())).block();
         store.delete(third).block();
-        assertThat(store.create(jobOf(tenant), 1, JobStore.DEFAULT_LISTED).block()).isEqualTo(new JobStore.Creation(true, 1));
+        assertThat(createCapped(jobOf(tenant), 1)).isEqualTo(new JobStore.Creation(true, 1));
     }
 
     @Test
@@ -249,7 +249,7 @@ class JobStoreIT {
                 Stream.concat(running.predecessors().stream(), Stream.of("PAUSED")).toList()));
         String tenant = "paused-" + JobId.random().value();
         JobRecord job = jobOf(tenant);
-        store.create(job, 0, JobStore.DEFAULT_LISTED).block();
+        createCapped(job, 0);
         ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
         redis.opsForHash().put(JobNames.callbackKey(job.id()), "url", "http://127.0.0.1:1/hook").block();
 
@@ -325,6 +325,11 @@ class JobStoreIT {
                 .isEqualTo((double) job.createdAt().toEpochMilli());
         assertThatThrownBy(() -> store.create(jobOf(tenant, Instant.now()), 0, 0).block())
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Creates {@code job} unless its tenant has {@code maxActive} active jobs; the list keeps its default size. */
+    private static JobStore.Creation createCapped(JobRecord job, long maxActive) {
+        return store.create(job, maxActive, JobStore.DEFAULT_LISTED).block();
     }
 
     private static JobStore.ListedJob listed(JobRecord job) {
