@@ -57,11 +57,6 @@ final class SseParser {
         return null;
     }
 
-    /** The last {@code id} the stream set, null when none (an empty id resets it to empty). */
-    String lastEventId() {
-        return lastEventId;
-    }
-
     /** The reconnection delay the stream asked for with {@code retry}, if it did. */
     Optional<Duration> retry() {
         return Optional.ofNullable(retry);
