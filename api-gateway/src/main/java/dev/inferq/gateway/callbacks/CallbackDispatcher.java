@@ -1,10 +1,10 @@
 package dev.inferq.gateway.callbacks;
 
+import dev.inferq.common.job.JobLogs;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
-import dev.inferq.gateway.JobLogs;
 import dev.inferq.gateway.fetch.GuardedHttp;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;

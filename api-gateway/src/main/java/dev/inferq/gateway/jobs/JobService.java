@@ -1,6 +1,7 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.IdempotencyClaim;
+import dev.inferq.common.job.JobLogs;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Sha256;
@@ -9,7 +10,6 @@ import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.gateway.GatewayProperties;
-import dev.inferq.gateway.JobLogs;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.callbacks.CallbackStore;
 import dev.inferq.gateway.metrics.SubmitMeters;

@@ -1,5 +1,6 @@
 package dev.inferq.worker.run;
 
+import dev.inferq.common.job.JobLogs;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
@@ -33,9 +34,6 @@ import org.slf4j.MDC;
  * <p>Spans are exported only where an exporter is configured; otherwise they still correlate the log lines.
  */
 public final class JobTracing {
-
-    /** The MDC key naming the job a log line is about (beside tracing's own {@code traceId}). */
-    static final String JOB_ID = "job_id";
 
     private static final Propagator.Getter<Headers> HEADERS = (headers, key) -> {
         Header header = headers.lastHeader(key);
@@ -104,7 +102,7 @@ public final class JobTracing {
     /** Makes {@code span} current and names the job in the MDC, for the log lines about it; close to restore. */
     Scope about(JobId id, Span span) {
         Tracer.SpanInScope scope = tracer.withSpan(span);
-        MDC.MDCCloseable job = MDC.putCloseable(JOB_ID, id.value());
+        MDC.MDCCloseable job = JobLogs.about(id);
         return () -> {
             job.close();
             scope.close();

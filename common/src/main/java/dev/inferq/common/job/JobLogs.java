@@ -1,11 +1,11 @@
-package dev.inferq.gateway;
+package dev.inferq.common.job;
 
 import dev.inferq.contract.JobId;
 import org.slf4j.MDC;
 
 /**
- * Log lines about one job carry its id in the MDC under {@value #JOB_ID}, as the worker's do, so that structured logs
- * of both services can be searched by job.
+ * Log lines about one job carry its id in the MDC under {@value #JOB_ID}, in the gateway and the workers alike, so
+ * that structured logs of both services can be searched by job.
  */
 public final class JobLogs {
 
