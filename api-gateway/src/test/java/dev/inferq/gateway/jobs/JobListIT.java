@@ -26,6 +26,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -45,6 +46,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 })
 // Generous: the first requests of a fresh context on a busy 2-core machine can take seconds.
 @AutoConfigureWebTestClient(timeout = "PT30S")
+// Its settings are its own, so no other test shares the context: closed now, while Kafka is still up, it takes no
+// time; left to the JVM's exit, after the shared broker stopped, its Kafka admin client waits 2 s, which with the
+// other contexts' waits outlasts the 30 s failsafe allows a fork to exit.
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class JobListIT {
 
     static final int MAX_JOBS = 15;
