@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from inferq.client import TERMINAL, Client, GatewayUnreachable, InferqError, Job
+from inferq.client import Client, GatewayUnreachable, InferqError, Job, is_finished
 
 EXIT_OK, EXIT_JOB, EXIT_USAGE, EXIT_REFUSED, EXIT_GATEWAY = 0, 1, 2, 3, 4
 MAX_PREFER_WAIT = 60
@@ -104,7 +104,7 @@ def _models(client: Client, args: argparse.Namespace, out: Output) -> int:
 def _run(client: Client, args: argparse.Namespace, out: Output) -> int:
     deadline = time.monotonic() + args.wait
     job, inputs = _submit_from(client, args, min(args.wait, MAX_PREFER_WAIT))
-    if job["status"] not in TERMINAL:
+    if not is_finished(job):
         try:
             job = client.wait(job["id"], max(deadline - time.monotonic(), 0.001))
         except TimeoutError:
@@ -168,7 +168,7 @@ def _submit_from(client: Client, args: argparse.Namespace, wait: Optional[int]) 
 
 
 def _exit_status(job: Job) -> int:
-    return EXIT_JOB if job.get("status") in TERMINAL - {"SUCCEEDED"} else EXIT_OK
+    return EXIT_JOB if is_finished(job) and job.get("status") != "SUCCEEDED" else EXIT_OK
 
 
 def _job_line(job: Job) -> str:
@@ -274,8 +274,7 @@ def _parser() -> argparse.ArgumentParser:
     cancel.add_argument("id")
     jobs = command("jobs", _jobs, "list your jobs, newest first")
     jobs.add_argument("--model", help="only this model's jobs")
-    jobs.add_argument("--status", type=str.upper, choices=sorted({"QUEUED", "RUNNING"} | TERMINAL),
-                      help="only jobs with this status")
+    jobs.add_argument("--status", type=str.upper, help="only jobs with this status (the gateway names the valid ones)")
     jobs.add_argument("--limit", type=int, metavar="N", help="at most N jobs")
     jobs.add_argument("--cursor", help="the page after this cursor (printed under a full page)")
     return parser

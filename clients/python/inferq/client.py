@@ -24,7 +24,6 @@ from urllib.parse import quote, urlencode, urlsplit
 from inferq.sse import Parser
 
 DEFAULT_URL = "http://localhost:8080"
-TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"})
 """The statuses a job never leaves."""
 
 _RETRIED_STATUSES = frozenset({429, 503})
@@ -39,6 +38,12 @@ _IMAGE_SIGNATURES = (
 
 Job = dict[str, Any]
 """A job as the gateway answers it: ``id``, ``model``, ``status``, and as it goes on ``predictions``, ``error``..."""
+
+
+def is_finished(job: Job) -> bool:
+    """Whether the job has ended (SUCCEEDED, FAILED, CANCELLED or EXPIRED): the gateway sets ``finished_at`` exactly
+    then, so this client keeps no list of its own of which statuses are final."""
+    return job.get("finished_at") is not None
 
 
 class InferqError(Exception):
@@ -220,7 +225,7 @@ class Client:
                         last_event_id = event.id
                         job = json.loads(event.data)
                         yield job
-                        if job.get("status") in TERMINAL:
+                        if is_finished(job):
                             return
                 except (OSError, http.client.HTTPException):
                     if deadline is not None and time.monotonic() >= deadline:

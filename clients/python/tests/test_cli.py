@@ -66,7 +66,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(({"inputs": ["I loved it"]}, "wait=60"), (sent.json(), sent.headers["Prefer"]))
 
     def test_run_follows_a_job_that_is_not_done_and_fails_with_it(self) -> None:
-        failed = {**RUNNING, "status": "FAILED", "error": "not a decodable image"}
+        failed = {**RUNNING, "status": "FAILED", "error": "not a decodable image", "finished_at": "2026-12-07T10:00:01Z"}
         self.gateway.on("POST", "/v1/models/sentiment/jobs", Answer(202, QUEUED))
         self.gateway.on("GET", "/v1/jobs/j1/events", stream(("RUNNING", RUNNING), ("FAILED", failed)))
 
@@ -109,7 +109,8 @@ class CliTest(unittest.TestCase):
         self.assertEqual("k7", sent.headers["Idempotency-Key"])
 
     def test_get_cancel_and_events(self) -> None:
-        cancelled = {**QUEUED, "status": "CANCELLED", "error": "cancelled by the client"}
+        cancelled = {**QUEUED, "status": "CANCELLED", "error": "cancelled by the client",
+                     "finished_at": "2026-12-07T10:00:01Z"}
         self.gateway.on("GET", "/v1/jobs/j1", Answer(body=DONE))
         self.gateway.on("POST", "/v1/jobs/j1/cancel", Answer(body=cancelled))
         self.gateway.on("GET", "/v1/jobs/j1/events", stream(("QUEUED:0", {**QUEUED, "queue_position": 0}),

@@ -15,7 +15,7 @@ from inferq import Client, GatewayUnreachable, InferqError
 
 QUEUED = {"id": "j1", "model": "sentiment", "status": "QUEUED", "created_at": "2026-12-07T10:00:00Z"}
 RUNNING = {**QUEUED, "status": "RUNNING"}
-DONE = {**QUEUED, "status": "SUCCEEDED", "input_count": 1,
+DONE = {**QUEUED, "status": "SUCCEEDED", "input_count": 1, "finished_at": "2026-12-07T10:00:01Z",
         "predictions": [{"label": "positive", "score": 0.9,
                          "scores": [{"label": "positive", "score": 0.9}, {"label": "negative", "score": 0.1}]}]}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16

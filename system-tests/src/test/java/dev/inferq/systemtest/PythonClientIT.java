@@ -103,6 +103,30 @@ class PythonClientIT {
     }
 
     @Test
+    void jobsListsTheTenantsJobsNewestFirst() throws IOException, InterruptedException {
+        Result submitted = inferq("submit", SharedPlatform.PARKED_MODEL, "listed", "--json");
+        Matcher id = JOB_ID.matcher(submitted.out());
+        assertThat(id.find()).as("a job id in %s", submitted).isTrue();
+
+        Result jobs = inferq("jobs", "--model", SharedPlatform.PARKED_MODEL, "--limit", "1", "--json");
+
+        assertThat(jobs.exit()).as("%s", jobs).isZero();
+        assertThat(jobs.out()).contains("\"id\": \"" + id.group(1) + "\"");
+        assertThat(inferq("cancel", id.group(1)).exit()).isZero();
+    }
+
+    @Test
+    void thePythonExamplePrintsALabelPerText() throws IOException, InterruptedException {
+        Result example = run(List.of(python(), "examples/python/classify.py", "sentiment", "I loved it",
+                "worst film ever"));
+
+        assertThat(example.exit()).as("%s", example).isZero();
+        assertThat(example.out().lines().toList()).hasSize(2)
+                .allSatisfy(line -> assertThat(line.split("\t")[0]).isIn("negative", "positive"));
+        assertThat(example.out().lines().findFirst().orElseThrow()).endsWith("\tI loved it");
+    }
+
+    @Test
     void anUnknownModelExits3WithTheProblem() throws IOException, InterruptedException {
         Result run = inferq("run", "no-such-model", "x");
 
