@@ -240,7 +240,8 @@ public class JobStore {
         args.add(rule.queued() ? "1" : "0");
         args.addAll(rule.predecessors());
         List<String> keys = List.of(JobNames.jobKey(id), JobNames.eventsChannel(id), JobNames.queueKey(model),
-                JobNames.callbackKey(id), JobNames.callbacksDueKey(), JobNames.tenantActiveKey(tenant));
+                JobNames.callbackKey(id), JobNames.callbacksDueKey(), JobNames.tenantActiveKey(tenant),
+                JobNames.inputKey(id));
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
     }
 

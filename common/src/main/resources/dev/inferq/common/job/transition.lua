@@ -3,11 +3,12 @@
 -- A job that leaves QUEUED leaves its model's queue (the sorted set queue positions are counted in); a job with a
 -- webhook that reaches a terminal state becomes due for delivery, in the same step, so no delivery can be missed.
 -- A job that reaches a terminal state leaves its tenant's active jobs; one that does not has its entry there kept
--- as long as its record (create.lua).
+-- as long as its record (create.lua). A job that reaches a terminal state no longer needs its input bytes: they are
+-- deleted in the same step, so an image does not hold Redis memory for the rest of the record's time to live.
 -- Which statuses are terminal, queued or allowed before the new one is JobStatus's rule alone: the caller says,
 -- and this script never decides by a status's name.
 -- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue, KEYS[4] the job's callback hash,
--- KEYS[5] the callbacks due, KEYS[6] the tenant's active jobs
+-- KEYS[5] the callbacks due, KEYS[6] the tenant's active jobs, KEYS[7] the job's input bytes
 -- ARGV[1] new record JSON, ARGV[2] time to live in seconds, ARGV[3] job id,
 -- ARGV[4] '1' when the new status is terminal, ARGV[5] '1' when the new status keeps the job in its model's queue,
 -- ARGV[6..n] statuses the job may currently have
@@ -25,6 +26,7 @@ for i = 6, #ARGV do
     end
     if terminal then
       redis.call('ZREM', KEYS[6], ARGV[3])
+      redis.call('DEL', KEYS[7])
     else
       redis.call('ZADD', KEYS[6], 'XX', (redis.call('TIME')[1] + ARGV[2]) * 1000, ARGV[3])
       redis.call('EXPIRE', KEYS[6], ARGV[2])

@@ -10,6 +10,7 @@ import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
+import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import java.time.Duration;
 import java.time.Instant;
@@ -122,6 +123,21 @@ class JobStoreIT {
         assertThat(shortLived.loadInput(job.id()).block()).isNull();
         assertThat(shortLived.transition(job.running(Instant.now(), "test-worker")).block().outcome())
                 .isEqualTo(JobStore.Outcome.MISSING);
+    }
+
+    @Test
+    void inputBytesStayWhileTheJobRunsAndGoWhenItEnds() {
+        JobRecord job = newJob();
+        store.create(job).block();
+        store.saveInput(job.id(), new byte[] {1, 2, 3}).block();
+        JobRecord running = job.running(Instant.now(), "test-worker");
+
+        store.transition(running).block();
+        assertThat(store.loadInput(job.id()).block()).as("while RUNNING").containsExactly(1, 2, 3);
+
+        store.transition(running.succeeded(List.of(new Prediction("x", 1.0, List.of())), Instant.now())).block();
+        assertThat(store.loadInput(job.id()).block()).as("once SUCCEEDED").isNull();
+        assertThat(store.find(job.id()).block().status()).isEqualTo(JobStatus.SUCCEEDED);
     }
 
     @Test
