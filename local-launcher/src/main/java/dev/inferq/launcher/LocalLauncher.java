@@ -157,6 +157,7 @@ public final class LocalLauncher {
         RedisServerProcess redis = RedisServerProcess.builder()
                 .port(redisPort).dir(runDir.resolve("redis")).logFile(logDir.resolve("redis.log"))
                 .binary(env.containsKey("REDIS_SERVER_BINARY") ? Path.of(env.get("REDIS_SERVER_BINARY")) : null)
+                .maxMemory(get("REDIS_MAXMEMORY", RedisServerProcess.DEFAULT_MAX_MEMORY))
                 .echoTo(echo).onStart(tier("redis", Duration.ofSeconds(5))).start();
         say("redis   ready on 127.0.0.1:" + redisPort + " (pid " + redis.process().pid() + ", " + secs(t) + ")");
 
@@ -194,6 +195,8 @@ public final class LocalLauncher {
             ManagedProcess.Builder builder = ManagedProcess.builder(spec.name())
                     .javaJar(workerJar, workerJvmArgs(spec), List.of())
                     .env(common).env("WORKER_PORT", String.valueOf(port))
+                    // Its actuator has no authentication: reachable from this machine only.
+                    .env("SERVER_ADDRESS", get("WORKER_ADDRESS", "127.0.0.1"))
                     .env("WORKER_MODELS", String.join(",", spec.models()))
                     // Every process of run-local shares the same cores: libgomp's spinning threads would steal them
                     // from Kafka, Redis and the other worker (README, "Compute scheduling").

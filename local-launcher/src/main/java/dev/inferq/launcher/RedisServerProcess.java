@@ -23,6 +23,9 @@ import redis.embedded.core.ExecutableProvider;
  */
 public final class RedisServerProcess extends ServerProcess {
 
+    /** The memory cap unless one is given: room for thousands of queued image jobs on a developer's machine. */
+    public static final String DEFAULT_MAX_MEMORY = "1gb";
+
     private final int port;
 
     private RedisServerProcess(ManagedProcess process, int port) {
@@ -76,8 +79,19 @@ public final class RedisServerProcess extends ServerProcess {
         private Duration startTimeout = Duration.ofSeconds(20);
         private Consumer<ManagedProcess> onStart = p -> { };
         private boolean appendOnly;
+        private String maxMemory = DEFAULT_MAX_MEMORY;
 
         private Builder() {
+        }
+
+        /**
+         * The most memory Redis may hold ({@code 512mb}, {@code 2gb}, ...), default {@value #DEFAULT_MAX_MEMORY}. At
+         * the cap it refuses writes ({@code noeviction}): evicting a job's record would lose the job, a refused write
+         * is a 503 the client retries.
+         */
+        public Builder maxMemory(String value) {
+            this.maxMemory = value;
+            return this;
         }
 
         /**
@@ -140,7 +154,8 @@ public final class RedisServerProcess extends ServerProcess {
                 // No RDB snapshots; AOF only when asked (see appendOnly).
                 List<String> command = List.of(exe.toString(), "--port", String.valueOf(actualPort),
                         "--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no",
-                        "--appendfsync", "always", "--dir", home.toString(), "--daemonize", "no");
+                        "--appendfsync", "always", "--maxmemory", maxMemory, "--maxmemory-policy", "noeviction",
+                        "--dir", home.toString(), "--daemonize", "no");
                 ManagedProcess process = ManagedProcess.builder("redis")
                         .command(command)
                         .workDir(home)

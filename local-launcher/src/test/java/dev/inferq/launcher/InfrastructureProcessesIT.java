@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,6 +47,9 @@ class InfrastructureProcessesIT {
             kafka = KafkaBroker.builder().port(0).dir(tmp.resolve("kafka")).start();
 
             assertEquals("+PONG", RedisServerProcess.ping("127.0.0.1", redis.port(), Duration.ofSeconds(2)));
+            assertEquals(List.of("maxmemory-policy", "noeviction", "maxmemory", "1073741824"),
+                    configGet(redis.port(), "maxmemory-policy", "maxmemory"),
+                    "a capped Redis that refuses writes rather than evicting a job's record");
             roundTrip(kafka.bootstrapServers());
         } finally {
             long kafkaPid = kafka == null ? -1 : kafka.process().pid();
@@ -134,5 +143,24 @@ class InfrastructureProcessesIT {
 
     private static void assertGone(long pid) {
         assertTrue(ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), "process " + pid + " still alive");
+    }
+
+    /** The values of {@code CONFIG GET} for each name, as name, value, name, value. */
+    private static List<String> configGet(int port, String... names) throws IOException {
+        List<String> answer = new ArrayList<>();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(2000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            for (String name : names) {
+                socket.getOutputStream().write(("CONFIG GET " + name + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                in.readLine(); // *2
+                for (int field = 0; field < 2; field++) {
+                    in.readLine(); // $length
+                    answer.add(in.readLine());
+                }
+            }
+        }
+        return answer;
     }
 }
