@@ -11,6 +11,7 @@ import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
+import dev.inferq.testsupport.Ports;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TcpForwarder;
 import dev.inferq.testsupport.TestModels;
@@ -60,7 +61,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class UnreachableRedisIT {
 
     private static final String MODEL = "sentiment-without-redis";
-    private static final int REDIS_PORT = TcpForwarder.freePort();
+    private static final int REDIS_PORT = Ports.freePort();
 
     @Autowired
     MeterRegistry meters;

@@ -48,11 +48,6 @@ public final class TcpForwarder implements AutoCloseable {
         }
     }
 
-    /** TEMPORARY: callers move to {@link Ports#freePort()}. */
-    public static int freePort() {
-        return Ports.freePort();
-    }
-
     @Override
     public void close() {
         try {
