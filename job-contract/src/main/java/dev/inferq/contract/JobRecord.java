@@ -14,13 +14,17 @@ import java.util.Objects;
  * id of the submit that created the job, kept through every step so that a record leads to the job's trace and log
  * lines; null when the submit was not traced. {@code tenant} is the job's owner: only that tenant sees it (null in
  * records written before tenants existed, read as {@link Tenants#DEFAULT}). {@code cached} is true when the
- * predictions came from the response cache rather than a forward pass of this job. Which status may follow which is
+ * predictions came from the response cache rather than a forward pass of this job. {@code modelVersion} (JSON
+ * {@code model_version}) names the version of the model that runs or ran the job (null: the model is not versioned, or
+ * the record predates versions). {@code errorCode} (JSON {@code error_code}) is the machine-readable kind of a failure
+ * beside its human-readable {@code error} (null while the job has not failed). Which status may follow which is
  * {@link JobStatus}'s business; these methods only build the records.
  */
 public record JobRecord(
         int version,
         JobId id,
         String model,
+        String modelVersion,
         JobStatus status,
         int inputCount,
         Instant createdAt,
@@ -29,6 +33,7 @@ public record JobRecord(
         Instant finishedAt,
         List<Prediction> predictions,
         String error,
+        String errorCode,
         String worker,
         String traceId,
         String tenant,
@@ -47,8 +52,8 @@ public record JobRecord(
 
     /** The record written when the gateway accepts a job submitted within trace {@code traceId} (null: none). */
     public static JobRecord queued(JobRequest request, String traceId) {
-        return new JobRecord(CURRENT_VERSION, request.id(), request.model(), JobStatus.QUEUED,
-                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null,
+        return new JobRecord(CURRENT_VERSION, request.id(), request.model(), null, JobStatus.QUEUED,
+                request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null, null,
                 traceId, request.tenant(), false);
     }
 
@@ -59,8 +64,8 @@ public record JobRecord(
 
     /** The job as started now by {@code worker}. */
     public JobRecord running(Instant now, String worker) {
-        return new JobRecord(version, id, model, JobStatus.RUNNING, inputCount, createdAt, deadline, now, null, null,
-                null, worker, traceId, tenant, cached);
+        return new JobRecord(version, id, model, modelVersion, JobStatus.RUNNING, inputCount, createdAt, deadline, now,
+                null, null, null, null, worker, traceId, tenant, cached);
     }
 
     public JobRecord succeeded(List<Prediction> results, Instant now) {
@@ -73,19 +78,30 @@ public record JobRecord(
             throw new IllegalArgumentException(
                     "job " + id + " has " + inputCount + " inputs but " + results.size() + " predictions");
         }
-        return new JobRecord(version, id, model, JobStatus.SUCCEEDED, inputCount, createdAt, deadline, startedOr(now),
-                now, results, null, worker, traceId, tenant, fromCache);
+        return new JobRecord(version, id, model, modelVersion, JobStatus.SUCCEEDED, inputCount, createdAt, deadline,
+                startedOr(now), now, results, null, null, worker, traceId, tenant, fromCache);
     }
 
     public JobRecord failed(String reason, Instant now) {
-        return new JobRecord(version, id, model, JobStatus.FAILED, inputCount, createdAt, deadline, startedOr(now),
-                now, null, reason, worker, traceId, tenant, cached);
+        return failed(null, reason, now);
+    }
+
+    /** The job as failed for {@code reason}, of the machine-readable kind {@code code}. */
+    public JobRecord failed(String code, String reason, Instant now) {
+        return new JobRecord(version, id, model, modelVersion, JobStatus.FAILED, inputCount, createdAt, deadline,
+                startedOr(now), now, null, reason, code, worker, traceId, tenant, cached);
+    }
+
+    /** The same record, naming {@code runBy} as the version of its model that runs it. */
+    public JobRecord withModelVersion(String runBy) {
+        return new JobRecord(version, id, model, runBy, status, inputCount, createdAt, deadline, startedAt,
+                finishedAt, predictions, error, errorCode, worker, traceId, tenant, cached);
     }
 
     /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
     public JobRecord cancelled(Instant now) {
-        return new JobRecord(version, id, model, JobStatus.CANCELLED, inputCount, createdAt, deadline, startedAt, now,
-                null, "cancelled by the client", worker, traceId, tenant, cached);
+        return new JobRecord(version, id, model, modelVersion, JobStatus.CANCELLED, inputCount, createdAt, deadline,
+                startedAt, now, null, "cancelled by the client", "cancelled", worker, traceId, tenant, cached);
     }
 
     /**
@@ -93,9 +109,9 @@ public record JobRecord(
      * after its worker died keeps the start time of that attempt).
      */
     public JobRecord expired(Instant now) {
-        return new JobRecord(version, id, model, JobStatus.EXPIRED, inputCount, createdAt, deadline, startedAt, now,
-                null, "deadline " + deadline + " passed before a worker started the job", worker, traceId, tenant,
-                cached);
+        return new JobRecord(version, id, model, modelVersion, JobStatus.EXPIRED, inputCount, createdAt, deadline,
+                startedAt, now, null, "deadline " + deadline + " passed before a worker started the job",
+                "deadline_passed", worker, traceId, tenant, cached);
     }
 
     /** Whether {@code someone} owns this job: the only tenant that may see, follow or cancel it. */
