@@ -4,7 +4,12 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -36,13 +41,17 @@ import org.springframework.stereotype.Component;
  * passes, and leaves every core to whichever kind is alone. On 2 cores it kept text p95 within 3x of text alone, but
  * measured no better than unscheduled passes with two models; its bound also holds with more models per worker.
  *
- * <p>The thread count is applied per pass, on the calling thread, with libtorch's {@code at::set_num_threads}
+ * <p>The thread count is applied per pass, on the pass thread, with libtorch's {@code at::set_num_threads}
  * ({@link JniUtils#setNumThreads}): with the OpenMP build DJL ships, that sets the calling thread's own OpenMP team
- * size, so two passes on two consumer threads run with different counts (checked on libtorch 2.7.1: a thread that set
+ * size, so two passes on two pass threads run with different counts (checked on libtorch 2.7.1: a thread that set
  * 1 keeps 1 after another set 2; a thread that never set one starts from the last value set). Inter-op threads
- * ({@code ai.djl.pytorch.num_interop_threads}) stay idle: traced models do not fork. Passes run on the caller's
- * thread, so their results and exceptions reach the caller unchanged. Models on another engine (ONNX Runtime) are
+ * ({@code ai.djl.pytorch.num_interop_threads}) stay idle: traced models do not fork. Models on another engine (ONNX Runtime) are
  * bounded the same way, but their thread count is fixed when their session is created.
+ *
+ * <p>Passes run on the scheduler's own threads ({@code inferq-pass-N}, as many as the budget, so a granted pass never
+ * queues), and the caller waits for the pass: its result and exceptions reach the caller unchanged. Their own threads
+ * (and the OpenMP teams they start, which inherit their name) let CPU time be told apart per thread: forward passes
+ * from the consumer that fetched and batched the jobs (the benchmark reads {@code /proc/<pid>/task} by name).
  */
 @Component
 public class ComputeScheduler implements AutoCloseable {
@@ -63,6 +72,7 @@ public class ComputeScheduler implements AutoCloseable {
     private final long maxWaitNanos;
     private final IntConsumer intraOpThreads;
     private final LongSupplier clock;
+    private final ExecutorService passThreads;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Passes not yet started, in arrival order. */
@@ -119,6 +129,12 @@ public class ComputeScheduler implements AutoCloseable {
         this.maxWaitNanos = properties.bulkMaxWait().toNanos();
         this.intraOpThreads = intraOpThreads;
         this.clock = clock;
+        AtomicInteger next = new AtomicInteger();
+        this.passThreads = Executors.newFixedThreadPool(budget, task -> {
+            Thread thread = new Thread(task, "inferq-pass-" + next.getAndIncrement());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /** Sets the calling thread's libtorch intra-op threads; loads the engine first, where no model has yet. */
@@ -140,19 +156,55 @@ public class ComputeScheduler implements AutoCloseable {
     }
 
     /**
-     * Runs {@code pass} on the calling thread once it has its threads, with libtorch set to use that many; answers
-     * what the pass answers and throws what it throws.
+     * Runs {@code pass} on a pass thread once it has its threads, with libtorch set to use that many, and waits for
+     * it; answers what the pass answers and throws what it throws.
      *
      * @throws RejectedExecutionException when the scheduler is closed (the worker is stopping) before the pass starts
      */
     public <T> T run(Workload workload, Supplier<T> pass) {
         int threads = acquire(workload);
         try {
-            intraOpThreads.accept(threads);
-            return pass.get();
+            return onPassThread(() -> {
+                intraOpThreads.accept(threads);
+                return pass.get();
+            });
         } finally {
             release(workload, threads);
         }
+    }
+
+    /**
+     * Waits for the pass even when interrupted: it holds its threads until it ends, and libtorch cannot stop a pass
+     * half way; the interrupt is kept for the caller.
+     */
+    private <T> T onPassThread(Supplier<T> pass) {
+        Future<T> result = passThreads.submit(pass::get);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    throw unchecked(e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static RuntimeException unchecked(Throwable cause) {
+        if (cause instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        return new IllegalStateException("a forward pass failed", cause);
     }
 
     /**
@@ -183,6 +235,7 @@ public class ComputeScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        passThreads.shutdown();
     }
 
     private int acquire(Workload workload) {
