@@ -15,9 +15,13 @@ import java.util.Objects;
  * for messages written before tenants existed); the worker shares compute between tenants by it. {@code bypassCache}
  * is true when the client asked for a fresh computation ({@code Cache-Control: no-cache}): the worker neither answers
  * from nor shares the response cache for it. Both were added without a version bump, as additive fields.
+ *
+ * <p>{@code modelVersion} (JSON {@code model_version}) names the version of the model the gateway routed the job to
+ * (the default, a canary, or the one the client named); null in messages written before versions existed, which run
+ * on the model's default version. Also additive: one topic per model carries every version's jobs.
  */
 public record JobRequest(int version, JobId id, String model, JobInput input, Instant createdAt, Instant deadline,
-        String tenant, boolean bypassCache) {
+        String tenant, boolean bypassCache, String modelVersion) {
 
     /** Wire version written by this code; readers reject newer versions rather than guess. */
     public static final int CURRENT_VERSION = 1;
@@ -33,6 +37,11 @@ public record JobRequest(int version, JobId id, String model, JobInput input, In
         tenant = Tenants.orDefault(tenant);
     }
 
+    /** The same job, routed to version {@code routed} of its model. */
+    public JobRequest withModelVersion(String routed) {
+        return new JobRequest(version, id, model, input, createdAt, deadline, tenant, bypassCache, routed);
+    }
+
     /** A job without a deadline. */
     public static JobRequest of(JobId id, String model, JobInput input, Instant createdAt) {
         return of(id, model, input, createdAt, null);
@@ -46,6 +55,6 @@ public record JobRequest(int version, JobId id, String model, JobInput input, In
     /** A job of {@code tenant}, answered from the response cache unless {@code bypassCache}. */
     public static JobRequest of(JobId id, String model, JobInput input, Instant createdAt, Instant deadline,
             String tenant, boolean bypassCache) {
-        return new JobRequest(CURRENT_VERSION, id, model, input, createdAt, deadline, tenant, bypassCache);
+        return new JobRequest(CURRENT_VERSION, id, model, input, createdAt, deadline, tenant, bypassCache, null);
     }
 }

@@ -123,6 +123,14 @@ public final class JobNames {
         return "inferq:apikeys";
     }
 
+    /**
+     * Redis key of one model's versions and their routing ({@code dev.inferq.common.model.versions.ModelVersions}, JSON):
+     * configuration, kept without a time to live.
+     */
+    public static String modelVersionsKey(String model) {
+        return "inferq:model:" + model + ":versions";
+    }
+
     /** Redis key under which a running worker announces itself ({@code dev.inferq.common.worker.WorkerDirectory}). */
     public static String workerKey(String workerId) {
         return WORKER_PREFIX + workerId;

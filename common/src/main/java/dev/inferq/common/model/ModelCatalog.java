@@ -82,7 +82,8 @@ public final class ModelCatalog {
         return new ArrayList<>(models.keySet());
     }
 
-    static ModelDescriptor read(Path dir) {
+    /** Reads one model folder (named by the folder); also a model version's folder ({@code model.versions}). */
+    public static ModelDescriptor read(Path dir) {
         String name = dir.getFileName().toString();
         Map<String, String> properties = readProperties(dir.resolve(SERVING_PROPERTIES));
         String application = properties.get("application");
