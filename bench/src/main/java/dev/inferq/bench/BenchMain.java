@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs the parts in order (engine, plain PyTorch, then the platform: idle, CPU per job, saturation, image end to end,
+ * Runs the parts in order (engine, plain PyTorch, then the platform: idle, saturation, CPU per job, image end to end,
  * interference), prints and writes the report.
  */
 public final class BenchMain {
@@ -97,7 +97,6 @@ public final class BenchMain {
             LOG.accept("(c) idle: " + s.idleJobs() + " jobs, one at a time");
             report.idle = load.closedLoop("idle (closed loop)", texts, s.idleJobs());
 
-            report.cpu = CpuPerJob.measure(platform, load, texts, s, LOG);
 
             double rate = s.startRate();
             for (int i = 0; i < s.maxSteps(); i++, rate *= s.rateFactor()) {
@@ -111,6 +110,8 @@ public final class BenchMain {
                 }
             }
             report.memory.put("after text saturation", platform.memory());
+
+            report.cpu = CpuPerJob.measure(platform, load, texts, report.cpuRates(), s, LOG);
 
             // Two of the worker's image batches out at a time: one runs while the next waits, so the model never
             // idles between batches.

@@ -98,7 +98,24 @@ final class BenchReport {
     }
 
     double cpuMsPerJob() {
-        return cpu == null ? Double.NaN : cpu.totalMsPerJob();
+        return cpu == null ? Double.NaN : cpu.allMsPerJob();
+    }
+
+    double platformCpuMsPerJob() {
+        return cpu == null ? Double.NaN : cpu.platformMsPerJob();
+    }
+
+    /**
+     * Part e's three text rates: a quarter, half and 90% of the best sustained step (of the first step's completions
+     * where none was sustained), so the highest is near saturation and the three give a slope.
+     */
+    List<Double> cpuRates() {
+        double best = bestSustainedText();
+        if (Double.isNaN(best)) {
+            best = steps.isEmpty() ? settings.startRate() : steps.get(0).result().completedPerSec();
+        }
+        double top = Math.max(best, 4);
+        return List.of(top * 0.25, top * 0.5, top * 0.9);
     }
 
     /** Part d: the text p95 while the image model is saturated over the text p95 alone. */
@@ -142,15 +159,17 @@ final class BenchReport {
 
     /** The last line bench/run prints; {@code n/a} for a figure this run did not measure. */
     static String finalLine(double textE2eVsEngine, double overheadP50Ms, double cpuMsPerJob,
-                            double imageE2eVsEngine, double imageVsTorch, String variant) {
+                            double platformCpuMsPerJob, double imageE2eVsEngine, double imageVsTorch,
+                            String variant) {
         return "text_e2e_vs_engine=" + fmt(textE2eVsEngine, 2) + " overhead_p50_ms=" + fmt(overheadP50Ms, 1)
-                + " cpu_ms_per_job=" + fmt(cpuMsPerJob, 1) + " image_e2e_vs_engine=" + fmt(imageE2eVsEngine, 2)
+                + " cpu_ms_per_job=" + fmt(cpuMsPerJob, 1) + " platform_cpu_ms_per_job=" + fmt(platformCpuMsPerJob, 1)
+                + " image_e2e_vs_engine=" + fmt(imageE2eVsEngine, 2)
                 + " image_vs_torch=" + fmt(imageVsTorch, 2) + " variant=" + (variant == null ? "n/a" : variant);
     }
 
     String finalLine() {
-        return finalLine(textE2eVsEngine(), overheadP50Ms(), cpuMsPerJob(), imageE2eVsEngine(), imageVsTorch(),
-                variant());
+        return finalLine(textE2eVsEngine(), overheadP50Ms(), cpuMsPerJob(), platformCpuMsPerJob(),
+                imageE2eVsEngine(), imageVsTorch(), variant());
     }
 
     void print(PrintStream out) {
@@ -203,18 +222,9 @@ final class BenchReport {
         }
         if (cpu != null) {
             out.println();
-            out.println("== (e) CPU per completed job (/proc/<pid>/stat utime+stime), " + settings.textModel() + " at "
-                    + cpu.load().offeredPerSec() + " jobs/s, " + cpu.load().latency().count() + " jobs ==");
-            printHeader(out);
-            printRow(out, cpu.load(), "");
-            out.printf(Locale.ROOT, "%-26s %8s %10s %10s %10s %12s%n", "process", "pid", "idle %core", "load %core",
-                    "ms/job", "marginal ms");
-            for (CpuPerJob.Usage u : cpu.processes()) {
-                out.printf(Locale.ROOT, "%-26s %8s %10.1f %10.1f %10.2f %12.2f%n", u.process(),
-                        u.pid() == 0 ? "" : String.valueOf(u.pid()), u.idlePctOfCore(), u.loadPctOfCore(),
-                        u.msPerJob(), u.marginalMsPerJob());
-            }
-            out.println("ms/job: all CPU of the loaded window per completed job; marginal: less the idle rate");
+            out.println("== (e) CPU per completed job by process and thread (/proc/<pid>/task/*/stat utime+stime), "
+                    + settings.textModel() + ", after the saturation steps ==");
+            CpuPerJob.print(cpu, out);
         }
         if (imageE2e != null) {
             out.println();
@@ -268,6 +278,7 @@ final class BenchReport {
         summary.put("text_e2e_vs_engine", textE2eVsEngine());
         summary.put("overhead_p50_ms", overheadP50Ms());
         summary.put("cpu_ms_per_job", cpuMsPerJob());
+        summary.put("platform_cpu_ms_per_job", platformCpuMsPerJob());
         summary.put("image_e2e_vs_engine", imageE2eVsEngine());
         summary.put("image_vs_torch", imageVsTorch());
         summary.put("variant", variant());
@@ -303,8 +314,10 @@ final class BenchReport {
                 "phase,offered_per_sec,completed_per_sec,sent,errors,unfinished,p50_ms,p95_ms,p99_ms,"
                         + "queued_p50_ms,running_p50_ms,sustained"));
         steps.forEach(s -> stepsCsv.add(csv(s.result(), String.valueOf(s.sustained()))));
-        for (StepResult r : new StepResult[] {idle, cpu == null ? null : cpu.load(), imageE2e, textAlone,
-                textWithImage, imageLoad}) {
+        if (cpu != null) {
+            cpu.windows().forEach(w -> stepsCsv.add(csv(w.load(), "")));
+        }
+        for (StepResult r : new StepResult[] {idle, imageE2e, textAlone, textWithImage, imageLoad}) {
             if (r != null) {
                 stepsCsv.add(csv(r, ""));
             }

@@ -37,8 +37,7 @@ import java.util.Set;
  * @param imageOverload part d offers images at this multiple of the engine-bound image throughput
  * @param textsPerJob texts in each text job of parts b, c and d: 1 is the worst case for per-job costs (HTTP,
  *     Kafka, Redis), more shows how far they amortise
- * @param cpuRate the fixed text rate, jobs/s, at which part e reads every process' CPU time per completed job
- * @param cpuWindow how long part e sends at that rate (its idle reading before takes half as long)
+ * @param cpuWindow how long part e sends at each of its three rates
  * @param imageWindow how long part g keeps the image model saturated (end-to-end image throughput)
  */
 public record BenchSettings(
@@ -49,18 +48,18 @@ public record BenchSettings(
         double startRate, double rateFactor, int maxSteps, Duration step, StepLimits limits,
         Duration jobTimeout, Duration drain,
         double mixedTextRate, Duration mixed, double imageOverload, int textsPerJob,
-        double cpuRate, Duration cpuWindow, Duration imageWindow) {
+        Duration cpuWindow, Duration imageWindow) {
 
     static final String USAGE = """
             usage: bench/run [--quick] [--models DIR] [--engine-only] [--text-calls N] [--image-calls N]
                              [--warmup-seconds S] [--idle-jobs N] [--start-rate JOBS_PER_S] [--rate-factor F]
                              [--max-steps N] [--step-seconds S] [--p95-limit-ms MS]
                              [--mixed-text-rate JOBS_PER_S] [--mixed-seconds S] [--texts-per-job N]
-                             [--cpu-rate JOBS_PER_S] [--cpu-seconds S] [--image-seconds S]""";
+                             [--cpu-seconds S] [--image-seconds S]""";
 
     private static final Set<String> VALUED = Set.of("--models", "--text-calls", "--image-calls", "--warmup-seconds",
             "--idle-jobs", "--start-rate", "--rate-factor", "--max-steps", "--step-seconds", "--p95-limit-ms",
-            "--mixed-text-rate", "--mixed-seconds", "--texts-per-job", "--cpu-rate", "--cpu-seconds",
+            "--mixed-text-rate", "--mixed-seconds", "--texts-per-job", "--cpu-seconds",
             "--image-seconds");
 
     /** The preset ({@code --quick} or full), with the other flags of {@code args} applied over it. */
@@ -96,28 +95,28 @@ public record BenchSettings(
                         p.limits.minCompletedRatio(), p.limits.maxErrorRatio()),
                 p.jobTimeout, p.drain, number(f, "--mixed-text-rate", p.mixedTextRate),
                 seconds(f, "--mixed-seconds", p.mixed), p.imageOverload, whole(f, "--texts-per-job", p.textsPerJob),
-                number(f, "--cpu-rate", p.cpuRate), seconds(f, "--cpu-seconds", p.cpuWindow),
+                seconds(f, "--cpu-seconds", p.cpuWindow),
                 seconds(f, "--image-seconds", p.imageWindow));
     }
 
     static BenchSettings full(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), false, false,
                 "sentiment", "image", List.of(1, 8, 32), List.of(1, 4, 8), 5, 50, 10,
-                Duration.ofSeconds(30), 300,
+                Duration.ofSeconds(60), 300,
                 50, 1.25, 14, Duration.ofSeconds(20), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(60), Duration.ofSeconds(30),
                 Double.NaN, Duration.ofSeconds(30), 2.0, 1,
-                20, Duration.ofSeconds(30), Duration.ofSeconds(40));
+                Duration.ofSeconds(20), Duration.ofSeconds(40));
     }
 
     static BenchSettings quick(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), true, false,
                 "sentiment", "image", List.of(1, 8, 32), List.of(1, 4), 3, 10, 3,
-                Duration.ofSeconds(15), 100,
+                Duration.ofSeconds(20), 100,
                 50, 1.5, 6, Duration.ofSeconds(6), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(20), Duration.ofSeconds(10),
                 Double.NaN, Duration.ofSeconds(8), 2.0, 1,
-                20, Duration.ofSeconds(10), Duration.ofSeconds(15));
+                Duration.ofSeconds(8), Duration.ofSeconds(15));
     }
 
     Path resultsDir() {

@@ -1,109 +1,172 @@
 package dev.inferq.bench;
 
-import java.time.Duration;
+import dev.inferq.bench.ThreadCpu.Kind;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Part e: the CPU time every process of the platform spends per completed job at a fixed text rate: the launcher,
- * Redis, Kafka, the gateway, the worker(s) (run-local's children, by the pids it records) and the bench's own JVM,
- * which is the load generator. Each process' user + system time comes from {@code /proc/<pid>/stat} (through
- * {@link ProcessHandle.Info#totalCpuDuration()}, which reads it and knows the clock tick), read before and after.
- * An idle reading first (no load, half as long) gives each process' background rate (Kafka's and the JVMs' timers,
- * the worker's polling), so the table also says what the jobs themselves cost beyond idling.
+ * Part e: the CPU time each process of the platform spends per completed text job, by kind of thread
+ * ({@link ThreadCpu}), at three fixed rates below saturation, after the warm-up and the saturation steps (so C2 has
+ * compiled the per-job code; the JIT's own time per window shows whether it had). The processes are run-local's
+ * (launcher, Redis, Kafka, gateway, workers, by the pids it records) and the bench's own JVM, the load generator.
+ *
+ * <p>Two figures come out of it. Per job at each rate: a window's CPU over its completed jobs, background included.
+ * And the slope: for each process, CPU ms per second of window fitted against completed jobs per second over the
+ * three windows (least squares); the slope is what one more job costs, the intercept what the process spends with no
+ * jobs at all. {@code platform_cpu_ms_per_job} is the platform's own work per job at the highest rate: gateway,
+ * workers less their forward-pass threads (the model's work), Kafka and Redis; not the launcher (it only supervises)
+ * nor the load generator.
  */
 final class CpuPerJob {
 
     /** The bench JVM's row: it sends the jobs and follows their event streams. */
     static final String LOAD_GENERATOR = "load generator (bench)";
-    /** The row that sums the others. */
-    static final String ALL = "all";
+    private static final String LAUNCHER = "launcher";
 
-    /**
-     * One process' CPU.
-     *
-     * @param idlePctOfCore its CPU time while nothing was sent, in percent of one core
-     * @param loadPctOfCore its CPU time while jobs were sent at the fixed rate, in percent of one core
-     * @param msPerJob CPU ms of the loaded window per completed job: everything it spent, background included
-     * @param marginalMsPerJob the same less the idle rate over the loaded window: what the jobs themselves cost
-     */
-    record Usage(String process, long pid, double idlePctOfCore, double loadPctOfCore, double msPerJob,
-                 double marginalMsPerJob) {
+    /** One rate's window: the load, and each process' CPU over it. */
+    record Window(StepResult load, double seconds, Map<String, ThreadCpu> cpu) {
+
+        int jobs() {
+            return load.latency().count();
+        }
+
+        double jobsPerSec() {
+            return jobs() / seconds;
+        }
+
+        /** The platform's own CPU ms per completed job (see the class comment). */
+        double platformMsPerJob() {
+            double ms = 0;
+            for (Map.Entry<String, ThreadCpu> process : cpu.entrySet()) {
+                if (isPlatform(process.getKey())) {
+                    ms += process.getValue().totalMs() - process.getValue().ms(Kind.FORWARD);
+                }
+            }
+            return ms / jobs();
+        }
+
+        /** Every process' CPU ms per completed job, forward passes and the load generator included. */
+        double allMsPerJob() {
+            return cpu.values().stream().mapToDouble(ThreadCpu::totalMs).sum() / jobs();
+        }
     }
 
-    /** The outcome: the load phase (its completed jobs are the divisor) and one row per process, then {@link #ALL}. */
-    record Result(StepResult load, List<Usage> processes) {
+    /** A process' CPU ms per second of window against completed jobs per second, fitted over the windows. */
+    record Slope(String process, double msPerJob, double idlePctOfCore) {
+    }
 
-        /** CPU ms per completed job of every process together, background included. */
-        double totalMsPerJob() {
-            return processes.stream().filter(u -> u.process().equals(ALL)).mapToDouble(Usage::msPerJob).findFirst()
-                    .orElse(Double.NaN);
+    /** The windows, lowest rate first, and the fitted slopes (the platform's as the last row). */
+    record Result(List<Window> windows, List<Slope> slopes) {
+
+        Window top() {
+            return windows.get(windows.size() - 1);
+        }
+
+        double platformMsPerJob() {
+            return top().platformMsPerJob();
+        }
+
+        double allMsPerJob() {
+            return top().allMsPerJob();
         }
     }
 
     private CpuPerJob() {
     }
 
-    static Result measure(Platform platform, OpenLoopLoad load, List<OpenLoopLoad.Job> texts, BenchSettings s,
-                          Consumer<String> log) throws InterruptedException {
+    /** Runs one window of {@code window} at each of {@code rates} (jobs/s, ascending). */
+    static Result measure(Platform platform, OpenLoopLoad load, List<OpenLoopLoad.Job> texts, List<Double> rates,
+                          BenchSettings s, Consumer<String> log) {
         Map<String, Long> pids = new LinkedHashMap<>(platform.processes());
         pids.put(LOAD_GENERATOR, ProcessHandle.current().pid());
-        Duration idle = s.cpuWindow().dividedBy(2);
-        log.accept(String.format(Locale.ROOT, "(e) CPU per job: idle for %d s, then %.1f text jobs/s for %d s",
-                idle.toSeconds(), s.cpuRate(), s.cpuWindow().toSeconds()));
-        Reading before = Reading.now(pids);
-        // The idle reading is a span of time with nothing sent: waiting is what is measured.
-        Thread.sleep(idle.toMillis());
-        Reading loaded = Reading.now(pids);
-        StepResult step = load.openLoop(String.format(Locale.ROOT, "cpu@%.1f/s", s.cpuRate()), texts, s.cpuRate(),
-                s.cpuWindow(), s.drain());
-        Reading after = Reading.now(pids);
-        int jobs = step.latency().count();
-        double idleWindowMs = loaded.elapsedMsSince(before);
-        double loadWindowMs = after.elapsedMsSince(loaded);
-        List<Usage> rows = new ArrayList<>();
-        double idleRateSum = 0;
-        double loadMsSum = 0;
-        for (Map.Entry<String, Long> process : pids.entrySet()) {
-            long pid = process.getValue();
-            double idleRate = (loaded.cpuMs(pid) - before.cpuMs(pid)) / idleWindowMs;
-            double loadMs = after.cpuMs(pid) - loaded.cpuMs(pid);
-            rows.add(usage(process.getKey(), pid, idleRate, loadMs, loadWindowMs, jobs));
-            idleRateSum += idleRate;
-            loadMsSum += loadMs;
+        List<Window> windows = new ArrayList<>();
+        for (double rate : rates) {
+            log.accept(String.format(Locale.ROOT, "(e) CPU per job: %.1f text jobs/s for %d s", rate,
+                    s.cpuWindow().toSeconds()));
+            Map<String, ThreadCpu> before = read(pids);
+            long start = System.nanoTime();
+            StepResult step = load.openLoop(String.format(Locale.ROOT, "cpu@%.1f/s", rate), texts, rate,
+                    s.cpuWindow(), s.drain());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, ThreadCpu> after = read(pids);
+            Map<String, ThreadCpu> used = new LinkedHashMap<>();
+            after.forEach((process, cpu) -> used.put(process, cpu.minus(before.get(process))));
+            windows.add(new Window(step, seconds, used));
         }
-        rows.add(usage(ALL, 0, idleRateSum, loadMsSum, loadWindowMs, jobs));
-        return new Result(step, rows);
+        return new Result(windows, slopes(windows));
     }
 
-    private static Usage usage(String name, long pid, double idleMsPerMs, double loadMs, double loadWindowMs,
-                               int jobs) {
-        return new Usage(name, pid, idleMsPerMs * 100, loadMs / loadWindowMs * 100, loadMs / jobs,
-                (loadMs - idleMsPerMs * loadWindowMs) / jobs);
+    static boolean isPlatform(String process) {
+        return !process.equals(LAUNCHER) && !process.equals(LOAD_GENERATOR);
     }
 
-    /** Every process' CPU time so far (NaN for one that is gone) and when it was read. */
-    private record Reading(long nanos, Map<Long, Double> cpuMsByPid) {
+    static List<Slope> slopes(List<Window> windows) {
+        List<Slope> slopes = new ArrayList<>();
+        for (String process : windows.get(0).cpu().keySet()) {
+            slopes.add(fit(process, windows, w -> w.cpu().get(process).totalMs()));
+        }
+        slopes.add(fit("platform", windows, w -> w.platformMsPerJob() * w.jobs()));
+        return slopes;
+    }
 
-        static Reading now(Map<String, Long> pids) {
-            Map<Long, Double> cpu = new LinkedHashMap<>();
-            for (long pid : pids.values()) {
-                cpu.put(pid, ProcessHandle.of(pid).flatMap(h -> h.info().totalCpuDuration())
-                        .map(d -> d.toNanos() / 1e6).orElse(Double.NaN));
+    /** Least squares of (CPU ms / window s) on (jobs / window s): slope in ms per job, intercept as % of a core. */
+    private static Slope fit(String process, List<Window> windows,
+                             ToDoubleFunction<Window> cpuMs) {
+        int n = windows.size();
+        double sx = 0;
+        double sy = 0;
+        double sxx = 0;
+        double sxy = 0;
+        for (Window w : windows) {
+            double x = w.jobsPerSec();
+            double y = cpuMs.applyAsDouble(w) / w.seconds();
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+        double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+        double intercept = (sy - slope * sx) / n;
+        return new Slope(process, slope, intercept / 1000 * 100);
+    }
+
+    private static Map<String, ThreadCpu> read(Map<String, Long> pids) {
+        Map<String, ThreadCpu> cpu = new LinkedHashMap<>();
+        pids.forEach((process, pid) -> cpu.put(process, ThreadCpu.read(pid)));
+        return cpu;
+    }
+
+    /** The per-rate, per-thread table and the slopes. */
+    static void print(Result result, PrintStream out) {
+        for (Window w : result.windows()) {
+            out.printf(Locale.ROOT, "-- %s: %d jobs in %.1f s (%.1f/s), p95 %.0f ms; CPU ms per job by thread%n",
+                    w.load().label(), w.jobs(), w.seconds(), w.jobsPerSec(), w.load().latency().p95Ms());
+            out.printf(Locale.ROOT, "%-24s", "process");
+            for (Kind kind : Kind.values()) {
+                out.printf(Locale.ROOT, " %9s", kind.label);
             }
-            return new Reading(System.nanoTime(), cpu);
+            out.printf(Locale.ROOT, " %9s%n", "all");
+            w.cpu().forEach((process, cpu) -> {
+                out.printf(Locale.ROOT, "%-24s", process);
+                for (Kind kind : Kind.values()) {
+                    out.printf(Locale.ROOT, " %9.2f", cpu.ms(kind) / w.jobs());
+                }
+                out.printf(Locale.ROOT, " %9.2f%n", cpu.totalMs() / w.jobs());
+            });
+            out.printf(Locale.ROOT, "platform (gateway + workers less fwd pass + kafka + redis): %.2f ms/job;"
+                    + " every process: %.2f ms/job%n", w.platformMsPerJob(), w.allMsPerJob());
         }
-
-        double cpuMs(long pid) {
-            return cpuMsByPid.get(pid);
-        }
-
-        double elapsedMsSince(Reading earlier) {
-            return (nanos - earlier.nanos) / 1e6;
+        out.printf(Locale.ROOT, "-- slope over the %d rates (CPU ms/s fitted on jobs/s)%n", result.windows().size());
+        out.printf(Locale.ROOT, "%-24s %12s %16s%n", "process", "ms per job", "idle % of core");
+        for (Slope slope : result.slopes()) {
+            out.printf(Locale.ROOT, "%-24s %12.2f %16.1f%n", slope.process(), slope.msPerJob(),
+                    slope.idlePctOfCore());
         }
     }
 }
