@@ -27,12 +27,12 @@ public class JobPlatformConfiguration {
 
     @Bean
     ModelCatalog modelCatalog(InferqProperties properties) {
-        return ModelCatalog.scan(properties.modelsDir());
+        return ModelCatalog.scan(properties.modelFolders());
     }
 
     @Bean
     JobStore jobStore(ReactiveRedisConnectionFactory connectionFactory, InferqProperties properties) {
-        return new JobStore(connectionFactory, properties.resultTtl());
+        return new JobStore(connectionFactory, properties.resultTtl(), properties.unfinishedTtl());
     }
 
     @Bean

@@ -18,9 +18,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What a model folder's {@code model-card.json} says about its weights: where they come from ({@link #weights()}:
- * {@code trained}, {@code converted}, {@code random}, or {@code unknown} when the folder has no card), the data set,
- * split and measured metrics. Written by {@code models/train_text.py}, {@code models/convert_hf.py} and
- * {@code models/generate_models.py}; see models/README.md.
+ * {@code trained}, {@code converted}, {@code imported}, {@code random}, or {@code unknown} when the folder has no
+ * card), the data set, split and measured metrics. Written by {@code models/train_text.py}, {@code models/convert_hf.py},
+ * {@code models/import_image_model.py} and {@code models/generate_models.py}; see models/README.md.
  *
  * <p>Nested sections ({@code architecture}, {@code dataset}, {@code split}, {@code metrics}) are kept as read-only
  * maps of plain JSON values rather than fixed types, because the three writers fill them differently (a converted
@@ -45,6 +45,8 @@ public record ModelCard(
 
     public static final String TRAINED = "trained";
     public static final String CONVERTED = "converted";
+    /** A TorchScript classifier brought in as it is ({@code models/import_image_model.py}). */
+    public static final String IMPORTED = "imported";
     public static final String RANDOM = "random";
     /** A folder without a card: nothing is known about its weights. */
     public static final String UNKNOWN = "unknown";
@@ -111,6 +113,14 @@ public record ModelCard(
                         ? Optional.of(root.path("training_seconds").asDouble()) : Optional.empty(),
                 text(root, "command"),
                 text(root, "note"));
+    }
+
+    /**
+     * Whether the weights were learnt ({@code trained}, {@code converted} or {@code imported}): their predictions mean
+     * something, so a variant must keep them (top-1 agreement), not merely point its logits the same way.
+     */
+    public boolean realWeights() {
+        return weights.equals(TRAINED) || weights.equals(CONVERTED) || weights.equals(IMPORTED);
     }
 
     /** A test-split metric such as {@code accuracy} or {@code f1}, if the card records one. */

@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,8 +21,9 @@ import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The models in a models folder, one subfolder each in DJL's layout. Gateway and worker read the same folder: the
- * gateway to validate requests and list models, the worker to load them, so both agree on names, tasks and labels.
+ * The models in one or more models folders, one subfolder each in DJL's layout. Gateway and worker read the same
+ * folders: the gateway to validate requests and list models, the worker to load them, so both agree on names, tasks
+ * and labels.
  *
  * <p>Only metadata is read here ({@code serving.properties}, {@code config.json}, {@code synset.txt},
  * {@code model-card.json}); weights are the worker's business.
@@ -37,16 +39,53 @@ public final class ModelCatalog {
         this.models = Collections.unmodifiableMap(models);
     }
 
+    /** What separates the folders in {@code MODELS_DIR} ({@code models/tiny:../my-models}). */
+    public static final String FOLDER_SEPARATOR = ":";
+
+    /** The folders a {@code MODELS_DIR} value names, in order; fails when it names none. */
+    public static List<Path> folders(String modelsPath) {
+        List<Path> folders = Arrays.stream(modelsPath.split(FOLDER_SEPARATOR)).map(String::trim)
+                .filter(part -> !part.isEmpty()).map(Path::of).toList();
+        if (folders.isEmpty()) {
+            throw new IllegalStateException("the models path '" + modelsPath + "' names no folder (folders of models, "
+                    + "separated by '" + FOLDER_SEPARATOR + "')");
+        }
+        return folders;
+    }
+
     /** Reads every model folder under {@code modelsDir}, sorted by name; fails naming the folder at fault. */
     public static ModelCatalog scan(Path modelsDir) {
+        return scan(List.of(modelsDir));
+    }
+
+    /**
+     * Reads every model folder under each of {@code modelsDirs}, sorted by name, each model served under its own
+     * folder's name. Fails naming the folder at fault, and when two folders hold a model of the same name: which one
+     * a request meant could not be told.
+     */
+    public static ModelCatalog scan(List<Path> modelsDirs) {
+        Map<String, ModelDescriptor> found = new TreeMap<>();
+        for (Path modelsDir : modelsDirs) {
+            for (ModelDescriptor model : scanOne(modelsDir)) {
+                ModelDescriptor earlier = found.putIfAbsent(model.name(), model);
+                if (earlier != null) {
+                    throw new IllegalStateException("two models are named '" + model.name() + "': "
+                            + earlier.directory() + " and " + model.directory() + " (a model is served under its "
+                            + "folder's name; rename one folder or leave one models folder out of MODELS_DIR)");
+                }
+            }
+        }
+        return new ModelCatalog(new LinkedHashMap<>(found));
+    }
+
+    private static List<ModelDescriptor> scanOne(Path modelsDir) {
         if (!Files.isDirectory(modelsDir)) {
             throw new IllegalStateException("models folder " + modelsDir.toAbsolutePath() + " does not exist");
         }
-        Map<String, ModelDescriptor> found = new TreeMap<>();
+        List<ModelDescriptor> found;
         try (Stream<Path> children = Files.list(modelsDir)) {
-            children.filter(dir -> Files.isRegularFile(dir.resolve(SERVING_PROPERTIES)))
-                    .map(ModelCatalog::read)
-                    .forEach(model -> found.put(model.name(), model));
+            found = children.filter(dir -> Files.isRegularFile(dir.resolve(SERVING_PROPERTIES))).sorted()
+                    .map(ModelCatalog::read).toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list models folder " + modelsDir.toAbsolutePath(), e);
         }
@@ -54,7 +93,7 @@ public final class ModelCatalog {
             throw new IllegalStateException("models folder " + modelsDir.toAbsolutePath()
                     + " holds no model (a model is a subfolder with " + SERVING_PROPERTIES + ")");
         }
-        return new ModelCatalog(new LinkedHashMap<>(found));
+        return found;
     }
 
     /** The catalog restricted to {@code names}; an empty collection keeps every model. Unknown names fail. */

@@ -16,7 +16,11 @@ class ModelCatalogTest {
     Path models;
 
     private void textModel(String name) throws IOException {
-        Path dir = Files.createDirectories(models.resolve(name));
+        textModel(models, name);
+    }
+
+    private static void textModel(Path parent, String name) throws IOException {
+        Path dir = Files.createDirectories(parent.resolve(name));
         Files.writeString(dir.resolve("serving.properties"), "engine=PyTorch\napplication=nlp/text_classification\n");
         Files.writeString(dir.resolve("config.json"),
                 "{\"id2label\": {\"1\": \"positive\", \"0\": \"negative\"}, \"model_type\": \"bert\"}");
@@ -64,6 +68,39 @@ class ModelCatalogTest {
                 .hasMessageContaining("unsupported application");
         Files.writeString(bad.resolve("serving.properties"), "application=nlp/text_classification\n");
         assertThatThrownBy(() -> ModelCatalog.scan(models)).hasMessageContaining("has no labels");
+    }
+
+    @Test
+    void servesTheModelsOfSeveralFoldersEachUnderItsFolderName() throws IOException {
+        Path tiny = models.resolve("tiny");
+        Path mine = models.resolve("my-models");
+        textModel(tiny, "sentiment");
+        textModel(tiny, "disaster");
+        textModel(mine, "imagenet");
+
+        List<Path> folders = ModelCatalog.folders(tiny + ":" + mine + ":");
+        ModelCatalog catalog = ModelCatalog.scan(folders);
+
+        assertThat(folders).containsExactly(tiny, mine);
+        assertThat(catalog.names()).containsExactly("disaster", "imagenet", "sentiment");
+        assertThat(catalog.find("imagenet").orElseThrow().directory()).isEqualTo(mine.resolve("imagenet"));
+        assertThat(catalog.find("sentiment").orElseThrow().directory()).isEqualTo(tiny.resolve("sentiment"));
+    }
+
+    @Test
+    void refusesTwoModelsOfOneNameAndAPathWithoutFolders() throws IOException {
+        Path tiny = models.resolve("tiny");
+        Path mine = models.resolve("my-models");
+        textModel(tiny, "sentiment");
+        textModel(mine, "sentiment");
+
+        assertThatThrownBy(() -> ModelCatalog.scan(ModelCatalog.folders(tiny + ":" + mine)))
+                .hasMessageContaining("two models are named 'sentiment'")
+                .hasMessageContaining(tiny.resolve("sentiment").toString())
+                .hasMessageContaining(mine.resolve("sentiment").toString());
+        assertThatThrownBy(() -> ModelCatalog.scan(ModelCatalog.folders(tiny + ":" + models.resolve("nope"))))
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> ModelCatalog.folders(" : ")).hasMessageContaining("names no folder");
     }
 
     @Test
