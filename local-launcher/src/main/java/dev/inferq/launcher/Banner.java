@@ -15,7 +15,7 @@ import java.util.List;
  * @param sampleImage an image to submit: the repository's {@value #SAMPLE_IMAGE}
  */
 record Banner(String elapsed, int gatewayPort, List<Integer> workerPorts, String kafka, String redis,
-              Path modelsDir, List<String> models, Path logDir, String authMode, Path sampleImage) {
+              String modelsDir, List<String> models, Path logDir, String authMode, Path sampleImage) {
 
     /** A committed JPEG (loadtest/samples/make_images.py draws it; no third-party rights). */
     static final String SAMPLE_IMAGE = "loadtest/samples/images/house_scene.jpg";

@@ -119,7 +119,10 @@ public final class LocalLauncher {
         Duration readyTimeout = Duration.ofSeconds(intEnv("STARTUP_TIMEOUT_SECONDS", 180));
         Path gatewayJar = root.resolve("api-gateway/target/api-gateway.jar");
         Path workerJar = root.resolve("inference-worker/target/inference-worker.jar");
-        Path modelsDir = root.resolve(get("MODELS_DIR", "models/tiny")).toAbsolutePath().normalize();
+        // One models folder or several separated by ':', each relative to the repository root.
+        List<Path> modelsDirs = Arrays.stream(get("MODELS_DIR", "models/tiny").split(":")).map(String::trim)
+                .filter(part -> !part.isEmpty()).map(part -> root.resolve(part).toAbsolutePath().normalize()).toList();
+        String modelsPath = String.join(":", modelsDirs.stream().map(Path::toString).toList());
         PrintStream echo = truthy(get("ECHO_LOGS", "")) ? OUT : null;
 
         // Everything that can be wrong before starting is checked first, so failures take milliseconds. Orphans of
@@ -127,8 +130,8 @@ public final class LocalLauncher {
         pids.claimOrCleanUp();
         requireFile(gatewayJar, "the gateway jar");
         requireFile(workerJar, "the worker jar");
-        requireModels(modelsDir);
-        WorkerLayout layout = WorkerLayout.of(get("WORKERS", "single"), modelsDir,
+        List<Path> modelFolders = WorkerLayout.modelFolders(modelsDirs);
+        WorkerLayout layout = WorkerLayout.of(get("WORKERS", "single"), modelsDirs,
                 Set.copyOf(splitOr(get("WORKER_MODELS", "").replace(',', ' '), List.of())),
                 intEnv("IMAGE_WORKER_NICE", 10));
         Ports.requireFree(kafkaPort, "Kafka", "KAFKA_PORT");
@@ -174,7 +177,7 @@ public final class LocalLauncher {
         common.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         common.put("REDIS_HOST", redis.host());
         common.put("REDIS_PORT", String.valueOf(redisPort));
-        common.put("MODELS_DIR", modelsDir.toString());
+        common.put("MODELS_DIR", modelsPath);
 
         // Gateway and worker boot in parallel: neither needs the other, and the worker's model loading dominates.
         t = System.nanoTime();
@@ -227,7 +230,8 @@ public final class LocalLauncher {
                     spec.niceness() > 0 ? " at niceness " + spec.niceness() : "", worker.pid(), secs(t)));
         }
 
-        banner(gatewayPort, workerPorts, kafka, redis, modelsDir, secs(t0));
+        banner(gatewayPort, workerPorts, kafka, redis, modelsPath,
+                modelFolders.stream().map(folder -> folder.getFileName().toString()).sorted().toList(), secs(t0));
         return watch(List.of(redis.process(), kafka.process(), gateway));
     }
 
@@ -321,10 +325,9 @@ public final class LocalLauncher {
     }
 
     private void banner(int gatewayPort, List<Integer> workerPorts, KafkaBroker kafka, RedisServerProcess redis,
-                        Path modelsDir, String elapsed) {
-        List<String> models = Arrays.asList(listModels(modelsDir).split(", "));
+                        String modelsPath, List<String> models, String elapsed) {
         Banner banner = new Banner(elapsed, gatewayPort, workerPorts, kafka.bootstrapServers(),
-                redis.host() + ":" + redis.port(), modelsDir, models, logDir, authMode(),
+                redis.host() + ":" + redis.port(), modelsPath, models, logDir, authMode(),
                 root.resolve(Banner.SAMPLE_IMAGE));
         banner.lines().forEach(OUT::println);
         OUT.flush();
@@ -359,25 +362,6 @@ public final class LocalLauncher {
         if (!Files.isRegularFile(file)) {
             throw new IllegalStateException(what + " is missing: " + file
                     + ". Build it with ./mvnw -B -q -Dmaven.test.skip=true package (./run-local does this).");
-        }
-    }
-
-    private static void requireModels(Path modelsDir) {
-        if (!Files.isDirectory(modelsDir)) {
-            throw new IllegalStateException("models folder " + modelsDir + " does not exist; set MODELS_DIR to a "
-                    + "folder with one subfolder per model");
-        }
-        if (listModels(modelsDir).isEmpty()) {
-            throw new IllegalStateException("models folder " + modelsDir + " has no model subfolders");
-        }
-    }
-
-    private static String listModels(Path modelsDir) {
-        try (Stream<Path> list = Files.list(modelsDir)) {
-            return String.join(", ", list.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-                    .sorted().toList());
-        } catch (IOException e) {
-            return "";
         }
     }
 

@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -27,13 +29,13 @@ record WorkerLayout(List<Worker> workers) {
     }
 
     /**
-     * The workers for the models in {@code modelsDir} (only {@code selected} ones when not empty). A model whose
+     * The workers for the models in {@code modelsDirs} (only {@code selected} ones when not empty). A model whose
      * {@code serving.properties} says {@code application=cv/...} is an image model; any other is a text model.
      */
-    static WorkerLayout of(String mode, Path modelsDir, Set<String> selected, int imageNiceness) {
+    static WorkerLayout of(String mode, List<Path> modelsDirs, Set<String> selected, int imageNiceness) {
         List<String> text = new ArrayList<>();
         List<String> image = new ArrayList<>();
-        for (Path folder : modelFolders(modelsDir)) {
+        for (Path folder : modelFolders(modelsDirs)) {
             String name = folder.getFileName().toString();
             if (selected.isEmpty() || selected.contains(name)) {
                 (isImageModel(folder) ? image : text).add(name);
@@ -55,12 +57,40 @@ record WorkerLayout(List<Worker> workers) {
         };
     }
 
-    private static List<Path> modelFolders(Path modelsDir) {
-        try (Stream<Path> list = Files.list(modelsDir)) {
-            return list.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list the models folder " + modelsDir, e);
+    /**
+     * The model folders (those with a {@code serving.properties}) in each of {@code modelsDirs}, in order. Fails, as
+     * gateway and worker would a minute later, when one of {@code modelsDirs} is missing or holds none, or two hold a
+     * model of the same name (each is served under its folder's name).
+     */
+    static List<Path> modelFolders(List<Path> modelsDirs) {
+        if (modelsDirs.isEmpty()) {
+            throw new IllegalStateException("MODELS_DIR names no models folder");
         }
+        Map<String, Path> byName = new LinkedHashMap<>();
+        for (Path modelsDir : modelsDirs) {
+            if (!Files.isDirectory(modelsDir)) {
+                throw new IllegalStateException("models folder " + modelsDir + " does not exist; set MODELS_DIR to a "
+                        + "folder with one subfolder per model, or several such folders separated by ':'");
+            }
+            List<Path> found;
+            try (Stream<Path> list = Files.list(modelsDir)) {
+                found = list.filter(dir -> Files.isRegularFile(dir.resolve("serving.properties"))).sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list the models folder " + modelsDir, e);
+            }
+            if (found.isEmpty()) {
+                throw new IllegalStateException("models folder " + modelsDir + " has no model subfolders (a model is "
+                        + "a subfolder with serving.properties)");
+            }
+            for (Path folder : found) {
+                Path earlier = byName.putIfAbsent(folder.getFileName().toString(), folder);
+                if (earlier != null) {
+                    throw new IllegalStateException("two models are named '" + folder.getFileName() + "': " + earlier
+                            + " and " + folder + "; rename one folder or leave one models folder out of MODELS_DIR");
+                }
+            }
+        }
+        return List.copyOf(byName.values());
     }
 
     private static boolean isImageModel(Path folder) {

@@ -17,7 +17,7 @@ class BannerTest {
 
     private static Banner banner(String authMode) {
         return new Banner("12.3 s", 8080, List.of(8081), "127.0.0.1:9092", "127.0.0.1:6379",
-                REPO.resolve("models/tiny"), List.of("disaster", "image", "sentiment"), REPO.resolve("run/logs"),
+                REPO.resolve("models/tiny").toString(), List.of("disaster", "image", "sentiment"), REPO.resolve("run/logs"),
                 authMode, REPO.resolve(Banner.SAMPLE_IMAGE));
     }
 
