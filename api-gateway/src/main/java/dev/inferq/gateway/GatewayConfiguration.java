@@ -1,6 +1,5 @@
 package dev.inferq.gateway;
 
-import dev.inferq.common.image.ImagePolicy;
 import java.time.Clock;
 import java.time.Duration;
 import org.apache.kafka.clients.admin.Admin;
@@ -9,9 +8,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
-import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.kafka.core.KafkaAdmin;
-import org.springframework.web.reactive.config.WebFluxConfigurer;
 
 /** Beans of the gateway that Spring Boot does not make on its own. */
 @Configuration(proxyBeanMethods = false)
@@ -41,18 +38,5 @@ public class GatewayConfiguration {
     @Bean
     DisposableBean kafkaAdminClientCloser(Admin kafkaAdminClient) {
         return () -> kafkaAdminClient.close(Duration.ofSeconds(2));
-    }
-
-    /** Request bodies are buffered up to what the largest accepted job needs, and refused with 413 beyond. */
-    @Bean
-    WebFluxConfigurer bodyLimits(GatewayProperties properties, ImagePolicy images) {
-        long textBudget = (long) properties.maxInputs() * properties.maxTextChars() * 4 + 64 * 1024;
-        int limit = Math.toIntExact(Math.max(textBudget, images.maxBytes() + 64 * 1024));
-        return new WebFluxConfigurer() {
-            @Override
-            public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {
-                configurer.defaultCodecs().maxInMemorySize(limit);
-            }
-        };
     }
 }

@@ -116,7 +116,7 @@ class MalformedRequestIT {
                 .containsEntry("x-content-type-options", "nosniff").containsEntry("x-frame-options", "DENY")
                 .containsKey("content-security-policy").containsKey("referrer-policy");
         JsonNode problem = response.json();
-        assertThat(problem.get("type").asString()).isEqualTo("about:blank");
+        assertThat(problem.get("type").asString()).startsWith("https://inferq.dev/problems/");
         assertThat(problem.get("title").asString()).isEqualTo(title);
         assertThat(problem.get("status").asInt()).isEqualTo(status);
     }

@@ -1,7 +1,9 @@
 package dev.inferq.gateway.auth;
 
 import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.problems.ApiException;
 import dev.inferq.gateway.problems.ProblemResponses;
+import dev.inferq.gateway.problems.ProblemType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -13,6 +15,8 @@ import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
 import org.springframework.security.web.server.WebFilterExchange;
 import org.springframework.security.web.server.authentication.ServerAuthenticationFailureHandler;
 import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedException;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -21,11 +25,12 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The answers of the security chain, as RFC 9457 problems shaped like {@code ProblemHandler}'s (they are written
  * before any controller runs, so its advice cannot): 401 with {@code WWW-Authenticate: Bearer} (RFC 6750) for a
- * missing or wrong key, 403 for a key without the route's role, 503 when the key store cannot be read.
+ * missing or wrong key, 403 for a key without the route's role, 503 when the key store cannot be read, 400 for a
+ * request the firewall rejects.
  */
 @Component
 class AuthProblems implements ServerAuthenticationEntryPoint, ServerAuthenticationFailureHandler,
-        ServerAccessDeniedHandler {
+        ServerAccessDeniedHandler, ServerExchangeRejectedHandler {
 
     static final String REALM = "Bearer realm=\"inferq\"";
     private static final Logger log = LoggerFactory.getLogger(AuthProblems.class);
@@ -66,6 +71,19 @@ class AuthProblems implements ServerAuthenticationEntryPoint, ServerAuthenticati
         return write(exchange, HttpStatus.FORBIDDEN, "Forbidden", isAdminRoute(exchange)
                 ? "only the admin key may use this route; this key belongs to a tenant"
                 : "the admin key manages API keys only; submit and read jobs with a tenant's key", null);
+    }
+
+    /**
+     * The firewall's refusal (Spring Security's {@code StrictServerWebExchangeFirewall}: an encoded slash or dot
+     * segment such as {@code /v1/models/..%2F../jobs}, a disallowed method or header); found as the bean of this type,
+     * it replaces the default answer, a 400 with no body.
+     */
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, ServerExchangeRejectedException rejected) {
+        return ProblemResponses.write(json, exchange.getRequest(), exchange.getResponse(), new ApiException(
+                HttpStatus.BAD_REQUEST, ProblemType.REJECTED_REQUEST.title(), "the request was rejected: its path,"
+                        + " method or headers hold what no route of this API takes (encoded slashes, dot segments,"
+                        + " control characters)"));
     }
 
     private static boolean isAdminRoute(ServerWebExchange exchange) {

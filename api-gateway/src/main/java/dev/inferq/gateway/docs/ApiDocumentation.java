@@ -2,6 +2,7 @@ package dev.inferq.gateway.docs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.inferq.gateway.problems.ProblemType;
 import io.swagger.v3.core.jackson.ModelResolver;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
@@ -117,8 +118,9 @@ public class ApiDocumentation {
 
     private static Schema<?> problemSchema() {
         Map<String, Schema> properties = new LinkedHashMap<>();
-        properties.put("type", new StringSchema().format("uri-reference").example("about:blank")
-                .description("Always `about:blank`: the status says what kind of problem it is"));
+        properties.put("type", new StringSchema().format("uri").example(ProblemType.INVALID_REQUEST.uri().toString())
+                .description("The kind of problem, one URI per kind (`https://inferq.dev/problems/<kind>`, listed in"
+                        + " docs/api.md): branch on it rather than on the status"));
         properties.put("title", new StringSchema().example("Invalid request"));
         properties.put("status", new IntegerSchema().example(400));
         properties.put("detail", new StringSchema()
@@ -127,6 +129,8 @@ public class ApiDocumentation {
         properties.put("instance", new StringSchema().format("uri-reference").example("/v1/models/sentiment/jobs"));
         properties.put("field", new StringSchema().example("inputs[1]")
                 .description("The request field at fault, where one is (JSON type errors, legacy field rules)"));
+        properties.put("setting", new StringSchema().example("inferq.gateway.limits.streams.per-tenant")
+                .description("The setting of the limit that refused the request, where a limit did"));
         return new ObjectSchema()
                 .description("An RFC 9457 problem")
                 .properties(properties)
@@ -210,7 +214,7 @@ public class ApiDocumentation {
 
     private static ApiResponse problem(String description, int status, String title, String detail, String field) {
         Map<String, Object> example = new LinkedHashMap<>();
-        example.put("type", "about:blank");
+        example.put("type", ProblemType.of(status, title).uri().toString());
         example.put("title", title);
         example.put("status", status);
         example.put("detail", detail);

@@ -1,23 +1,18 @@
 package dev.inferq.gateway.problems;
 
-import dev.inferq.gateway.SecurityHeaders;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import java.util.Map;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpRequestDecoderSpec;
 import tools.jackson.databind.json.JsonMapper;
@@ -104,23 +99,20 @@ public class PreRoutingProblems {
         private FullHttpResponse withProblemBody(ChannelHandlerContext ctx, FullHttpResponse response,
                                                  Throwable cause) {
             // Netty still uses RFC 2616's phrases ("Request-URI Too Long"); titles follow RFC 9110 like Spring's.
-            HttpStatus status = HttpStatus.resolve(response.status().code());
-            Map<String, Object> problem = ProblemBody.of(response.status().code(),
-                    status != null ? status.getReasonPhrase() : response.status().reasonPhrase(), detail(cause), null);
-            byte[] json = mapper.writeValueAsBytes(problem);
-            ByteBuf body = ctx.alloc().buffer(json.length).writeBytes(json);
-            FullHttpResponse withBody = response.replace(body);
+            HttpStatus status = HttpStatus.valueOf(response.status().code());
+            ProblemType type = cause instanceof TooLongHttpLineException ? ProblemType.URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? ProblemType.HEADERS_TOO_LARGE
+                    : ProblemType.INVALID_HTTP;
+            ApiException problem = ApiException.limit(status, type, detail(cause), setting(cause), null);
+            FullHttpResponse withBody = response.replace(RawProblems.body(ctx.alloc(), mapper, problem));
             response.release();
-            // Spring Security's header writer never sees these answers: the same headers, written here.
-            withBody.headers()
-                    .set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE)
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
-                    .set("X-Content-Type-Options", "nosniff")
-                    .set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY")
-                    .set(HttpHeaderNames.CACHE_CONTROL, "no-cache, no-store, max-age=0, must-revalidate")
-                    .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, SecurityHeaders.CONTENT_SECURITY_POLICY)
-                    .set("Referrer-Policy", SecurityHeaders.REFERRER_POLICY.getPolicy());
+            RawProblems.withHeaders(withBody, problem);
             return withBody;
+        }
+
+        private static String setting(Throwable cause) {
+            return cause instanceof TooLongHttpLineException ? "server.netty.max-initial-line-length"
+                    : cause instanceof TooLongHttpHeaderException ? "server.max-http-request-header-size" : null;
         }
 
         private String detail(Throwable cause) {
@@ -132,8 +124,7 @@ public class PreRoutingProblems {
                 return "the request headers are larger than " + limits.maxHeaders() + " bytes in total, the most"
                         + " this server reads; send fewer or shorter headers";
             }
-            return "the request is not valid HTTP/1.1"
-                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+            return "the request is not valid HTTP/1.1";
         }
     }
 }

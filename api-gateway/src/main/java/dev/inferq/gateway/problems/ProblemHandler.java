@@ -1,10 +1,12 @@
 package dev.inferq.gateway.problems;
 
+import dev.inferq.gateway.redis.RedisFull;
 import java.util.Collection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -20,6 +22,7 @@ import org.springframework.web.server.ServerWebInputException;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
@@ -31,26 +34,55 @@ import tools.jackson.databind.exc.MismatchedInputException;
 public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    private static final String BODY_SETTINGS = "inferq.gateway.max-inputs, inferq.gateway.max-text-chars,"
+            + " inferq.image.max-bytes";
+    private static final String IMAGE_BYTES = "inferq.image.max-bytes";
+    private static final String JSON_SETTINGS = "inferq.gateway.max-text-chars, inferq.gateway.limits.json.*";
+    private static final String MULTIPART_PARTS = "inferq.gateway.limits.multipart.max-parts";
+    private static final String MULTIPART_HEADERS = "inferq.gateway.limits.multipart.max-header-bytes";
 
     @ExceptionHandler(ApiException.class)
     public ResponseEntity<ProblemDetail> handleApi(ApiException e) {
         if (e.status().is5xxServerError()) {
             log.warn("{}: {}", e.title(), e.getMessage(), e.getCause());
         }
-        ProblemDetail problem = problem(e.status(), e.title(), e.getMessage());
+        ProblemDetail problem = problem(e.type(), e.status(), e.title(), e.getMessage());
         if (e.field() != null) {
             problem.setProperty("field", e.field());
         }
+        if (e.setting() != null) {
+            problem.setProperty("setting", e.setting());
+        }
         ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
         if (e.retryAfter() != null) {
-            response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+            response.header(HttpHeaders.RETRY_AFTER, ProblemResponses.retryAfterSeconds(e.retryAfter()));
         }
         return response.body(problem);
     }
 
+    /**
+     * Redis refusing a write at its memory cap ({@code noeviction}), on any route: a 503 naming the cause
+     * ({@link RedisFull}). Any other store failure is left to the default handling.
+     */
+    @ExceptionHandler(DataAccessException.class)
+    public ResponseEntity<ProblemDetail> handleStoreFailure(DataAccessException e) {
+        if (RedisFull.is(e)) {
+            return handleApi(RedisFull.problem(e));
+        }
+        throw e;
+    }
+
     @ExceptionHandler(DataBufferLimitException.class)
     public ResponseEntity<ProblemDetail> handleTooLarge(DataBufferLimitException e) {
-        return handleApi(ApiException.tooLarge("request body is larger than this gateway accepts: " + e.getMessage()));
+        if (e instanceof BodyTooLargeException body) {
+            return handleApi(ApiException.tooLarge(body.getMessage(), body.setting()));
+        }
+        String message = String.valueOf(e.getMessage());
+        // The multipart reader's own limits (Spring's messages name them in bytes).
+        String setting = message.startsWith("Part headers") ? MULTIPART_HEADERS
+                : message.startsWith("Part exceeded") ? IMAGE_BYTES : BODY_SETTINGS;
+        return handleApi(ApiException.tooLarge("request body is larger than this gateway accepts: " + message,
+                setting));
     }
 
     /**
@@ -62,7 +94,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
             return handleTooLarge(tooLarge);
         }
-        return handleApi(ApiException.badRequest("request body could not be read: " + firstLine(e.getMessage())));
+        if (String.valueOf(e.getMessage()).startsWith("Too many parts")) {
+            return handleApi(ApiException.tooLarge("the multipart body has " + firstLine(e.getMessage()).substring(
+                    "Too many parts".length()).strip() + " parts; an upload has one, 'file'", MULTIPART_PARTS));
+        }
+        return handleApi(ApiException.badRequest("request body could not be read: "
+                + ClassNames.strip(firstLine(e.getMessage()))));
     }
 
     /** A malformed Content-Type inside the body (a multipart part's); a malformed request Content-Type is a 415. */
@@ -96,7 +133,13 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
             return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(handleTooLarge(tooLarge).getBody()));
         }
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "Malformed request", describe(e));
+        if (jacksonProblem(e) instanceof StreamConstraintsException constraint) {
+            return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(handleApi(ApiException.tooLarge(
+                    "the JSON body is beyond this gateway's limits: " + constraint.getOriginalMessage(),
+                    JSON_SETTINGS)).getBody()));
+        }
+        ProblemDetail problem = problem(ProblemType.MALFORMED_REQUEST, HttpStatus.BAD_REQUEST, "Malformed request",
+                ClassNames.strip(describe(e)));
         JacksonException jackson = jacksonProblem(e);
         if (jackson != null && !jackson.getPath().isEmpty()) {
             problem.setProperty("field", fieldPath(jackson));
@@ -104,19 +147,22 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return Mono.just(ResponseEntity.badRequest().body(problem));
     }
 
-    /** Spring's own refusals (405, 406, 415 ...) get the type every problem of ours has. */
+    /** Spring's own refusals (405, 406, 415 ...) get the type of their status, and a detail that names no class. */
     @Override
     protected Mono<ResponseEntity<Object>> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
             ServerWebExchange exchange) {
-        if (body instanceof ProblemDetail problem && problem.getType() == null) {
-            problem.setType(ProblemBody.TYPE);
+        if (body instanceof ProblemDetail problem) {
+            if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
+                problem.setType(ProblemType.forStatus(status.value()).uri());
+            }
+            problem.setDetail(ClassNames.strip(problem.getDetail()));
         }
         return super.createResponseEntity(body, headers, status, exchange);
     }
 
-    private static ProblemDetail problem(HttpStatusCode status, String title, String detail) {
+    private static ProblemDetail problem(ProblemType type, HttpStatusCode status, String title, String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(ProblemBody.TYPE);
+        problem.setType(type.uri());
         problem.setTitle(title);
         return problem;
     }
@@ -131,6 +177,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 && expected(mismatch.getTargetType()) != null) {
             return "request body is not valid JSON for this endpoint: '" + fieldPath(mismatch) + "' must be "
                     + expected(mismatch.getTargetType()) + found(mismatch.getCurrentToken());
+        }
+        if (jacksonProblem(e) instanceof MismatchedInputException mismatch && mismatch.getPath().isEmpty()) {
+            return "request body is not valid JSON for this endpoint: it must be a JSON object"
+                    + found(mismatch.getCurrentToken());
         }
         if (decodingProblem != null) {
             return "request body is not valid JSON for this endpoint: " + firstLine(decodingProblem);
