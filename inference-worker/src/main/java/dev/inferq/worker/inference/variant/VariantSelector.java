@@ -4,8 +4,11 @@ import dev.inferq.common.worker.WorkerPresence;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -15,14 +18,18 @@ import java.util.stream.Collectors;
 /**
  * Chooses which of a model folder's variants this worker serves, on the CPU it runs on (models/README.md, "Image
  * model variants"). Candidates the CPU cannot run fast ({@link CpuFeatures#whySlow}) and those whose recorded
- * fidelity failed are skipped without loading; the rest are loaded one after the other, the baseline first (when
- * nothing qualifies, the baseline alone is measured and served: float32 always runs), and timed: one warm-up pass at
- * each batch size, then up to {@value #ROUNDS} timed rounds over all sizes. The fastest at the largest batch size is
- * served; every other candidate is closed as soon as it has lost, so at most two are loaded at a time.
+ * fidelity failed are skipped without loading; the rest are loaded together (when nothing qualifies, the baseline
+ * alone is measured and served: float32 always runs) and timed in alternation: one warm-up pass of each at each batch
+ * size, then up to {@value #ROUNDS} timed rounds, each candidate's pass at one size right after the others' (in
+ * reverse order every other round). Each candidate's figure per size is its fastest timed pass, the least disturbed
+ * by others; the fastest at the largest batch size is served and every other candidate is closed. Timing them side by
+ * side is what makes the choice hold under load at start: timed one after the other, a burst of load (the platform's
+ * other processes starting, a neighbour's job) that fell on one candidate's rounds made it look slower, and the
+ * slower one was served. The price is memory: every candidate is loaded at once while they are timed.
  *
  * <p>Time is capped: once the forward passes spent measuring one model add up to {@code budget}, no candidate gets
- * another timed round, and a candidate is dropped as soon as one of its timed passes takes more than
- * {@value #GIVE_UP_FACTOR} times the best candidate's at the same size. Every candidate still gets its warm-up and
+ * another timed round, and a candidate is dropped as soon as its fastest timed pass at a size takes more than
+ * {@value #GIVE_UP_FACTOR} times the fastest candidate's. Every candidate still gets its warm-up and
  * one timed round, whatever the budget: on a busy machine the float32 baseline alone once used the whole budget, and
  * the 4x faster bf16 variant was never measured. Warm-up passes are not compared: a first pass includes one-time
  * work (weight packing, kernel choice) that differs by precision, and on a busy machine it was over 2x float32's for
@@ -33,7 +40,7 @@ public final class VariantSelector {
 
     /** Timed rounds per candidate at most; the figure kept per size is the fastest, the least disturbed by others. */
     static final int ROUNDS = 3;
-    /** A candidate this many times slower than the best at one pass cannot win: stop spending time on it. */
+    /** A candidate this many times slower than the best at one size cannot win: stop spending time on it. */
     static final double GIVE_UP_FACTOR = 2.0;
 
     private final CpuFeatures cpu;
@@ -153,72 +160,86 @@ public final class VariantSelector {
     private <M> Selection<M> measure(String model, List<ModelVariant> eligible, List<Row> rows,
             TreeSet<Integer> sizes, Loader<M> loader) {
         int deciding = sizes.last();
-        Measured<M> best = null;
-        long spentNanos = 0;
-        List<Row> measuredRows = new ArrayList<>();
+        Map<ModelVariant, Row> ended = new LinkedHashMap<>();
+        List<Measured<M>> live = new ArrayList<>();
         for (ModelVariant candidate : eligible) {
-            Trial<M> trial;
             try {
-                trial = loader.load(candidate);
+                live.add(new Measured<>(candidate, loader.load(candidate)));
             } catch (Exception e) {
-                measuredRows.add(new Row(candidate, Outcome.FAILED, new TreeMap<>(), "cannot load: " + e.getMessage()));
-                continue;
+                ended.put(candidate, new Row(candidate, Outcome.FAILED, new TreeMap<>(), "cannot load: "
+                        + e.getMessage()));
             }
-            Measured<M> current = new Measured<>(candidate, trial);
-            String stopped = "";
-            Outcome outcome = Outcome.MEASURED;
-            try {
-                passes:
-                for (int round = 0; round <= ROUNDS; round++) {
-                    for (int size : sizes) {
-                        if (round > 1 && spentNanos >= budget.toNanos()) {
-                            stopped = "measuring budget of " + budget.toMillis() + " ms spent after " + (round - 1)
-                                    + " timed round(s)";
-                            break passes;
-                        }
-                        double ms = millis(trial.pass(size));
+        }
+        long spentNanos = 0;
+        for (int round = 0; round <= ROUNDS && !live.isEmpty(); round++) {
+            if (round > 1 && spentNanos >= budget.toNanos()) {
+                String note = "measuring budget of " + budget.toMillis() + " ms spent after " + (round - 1)
+                        + " timed round(s)";
+                live.forEach(m -> m.note = note);
+                break;
+            }
+            for (int size : sizes) {
+                // Every other round the other way round: a candidate is not always the one timed first after a rest.
+                List<Measured<M>> order = new ArrayList<>(live);
+                if (round % 2 == 1) {
+                    Collections.reverse(order);
+                }
+                for (Measured<M> current : order) {
+                    try {
+                        double ms = millis(current.trial.pass(size));
                         spentNanos += (long) (ms * 1e6);
-                        if (round == 0) {
-                            continue;
+                        if (round > 0) {
+                            current.timed.merge(size, ms, Math::min);
                         }
-                        current.timed.merge(size, ms, Math::min);
-                        Double bestMs = best == null ? null : best.timed.get(size);
-                        if (bestMs != null && ms > GIVE_UP_FACTOR * bestMs) {
-                            outcome = Outcome.SLOWER;
-                            stopped = String.format(Locale.ROOT,
-                                    "a timed pass at batch %d took %.1f ms, over %.0fx %s's", size, ms,
-                                    GIVE_UP_FACTOR, best.variant.name());
-                            break passes;
-                        }
+                    } catch (RuntimeException e) {
+                        current.trial.close();
+                        live.remove(current);
+                        ended.put(current.variant, new Row(current.variant, Outcome.FAILED, current.timed,
+                                "a forward pass failed: " + e.getMessage()));
                     }
                 }
-            } catch (RuntimeException e) {
-                trial.close();
-                measuredRows.add(new Row(candidate, Outcome.FAILED, current.timed, "a forward pass failed: "
-                        + e.getMessage()));
-                continue;
-            }
-            if (outcome == Outcome.MEASURED && (best == null || current.timed.get(deciding) < best.timed.get(deciding))) {
-                if (best != null) {
-                    best.trial.close();
+                if (round > 0) {
+                    dropTheHopeless(live, size, ended);
                 }
-                best = current;
-            } else {
-                trial.close();
             }
-            measuredRows.add(new Row(candidate, outcome, current.timed, stopped));
         }
+        Measured<M> best = live.stream().min(Comparator.comparingDouble(m -> m.timed.get(deciding))).orElse(null);
         if (best == null) {
             throw new IllegalStateException("no variant of model '" + model + "' could be loaded and run:\n"
-                    + new Selection<>(null, eligible.get(0), "", new TreeMap<>(), concat(measuredRows, rows)).table());
+                    + new Selection<>(null, eligible.get(0), "", new TreeMap<>(), concat(List.copyOf(ended.values()),
+                    rows)).table());
         }
-        List<Row> table = new ArrayList<>();
-        for (Row row : measuredRows) {
-            table.add(row.variant().equals(best.variant) ? new Row(row.variant(), Outcome.CHOSEN, row.msPerBatch(),
-                    "fastest at batch " + deciding) : row);
+        for (Measured<M> m : live) {
+            if (m != best) {
+                m.trial.close();
+            }
+            ended.put(m.variant, m == best
+                    ? new Row(m.variant, Outcome.CHOSEN, m.timed, "fastest at batch " + deciding)
+                    : new Row(m.variant, Outcome.MEASURED, m.timed, m.note));
         }
+        List<Row> table = eligible.stream().map(ended::get).toList();
         return new Selection<>(best.trial.model(), best.variant, WorkerPresence.Served.MEASURED, best.timed,
                 concat(table, rows));
+    }
+
+    /**
+     * Closes every candidate whose fastest pass at {@code size} so far is over {@value #GIVE_UP_FACTOR} times the
+     * fastest candidate's: it cannot win. Fastest against fastest, timed in the same rounds: load on the machine only
+     * slows passes, so a burst that hit one candidate's pass does not drop it.
+     */
+    private static <M> void dropTheHopeless(List<Measured<M>> live, int size, Map<ModelVariant, Row> ended) {
+        Measured<M> fastest = live.stream().filter(m -> m.timed.containsKey(size))
+                .min(Comparator.comparingDouble(m -> m.timed.get(size))).orElse(null);
+        for (Measured<M> m : List.copyOf(live)) {
+            if (fastest != null && m.timed.containsKey(size)
+                    && m.timed.get(size) > GIVE_UP_FACTOR * fastest.timed.get(size)) {
+                m.trial.close();
+                live.remove(m);
+                ended.put(m.variant, new Row(m.variant, Outcome.SLOWER, m.timed, String.format(Locale.ROOT,
+                        "its fastest timed pass at batch %d took %.1f ms, over %.0fx %s's", size,
+                        m.timed.get(size), GIVE_UP_FACTOR, fastest.variant.name())));
+            }
+        }
     }
 
     private <M> Selection<M> only(String model, ModelVariant variant, Loader<M> loader, String how, Outcome outcome,
@@ -256,6 +277,7 @@ public final class VariantSelector {
         final ModelVariant variant;
         final Trial<M> trial;
         final SortedMap<Integer, Double> timed = new TreeMap<>();
+        String note = "";
 
         Measured(ModelVariant variant, Trial<M> trial) {
             this.variant = variant;
