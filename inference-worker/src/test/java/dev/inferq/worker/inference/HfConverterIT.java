@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
@@ -26,15 +27,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * models/convert_hf.py end to end: {@code models/test_convert_hf.py --fixture} writes small BERT and ViT checkpoints
- * in Hugging Face's names and file formats (safetensors and pytorch_model.bin), converts them into target/, and
- * records logits from a reference forward pass on the HF state dict; here DJL/libtorch runs the converted folders,
- * raw and through the worker's own classifiers. Needs /usr/bin/python3 with torch; skipped without it.
+ * models/convert_hf.py end to end: {@code models/test_convert_hf.py --fixture} writes small BERT, DistilBERT, RoBERTa
+ * and ViT (224 px / patch 32 and 96 px / patch 16) checkpoints in Hugging Face's names, file formats (safetensors and
+ * pytorch_model.bin) and tokenizer files, converts them into target/, and records token ids and logits from a
+ * reference tokenizer and forward pass on the HF state dict; here DJL/libtorch runs the converted folders, raw, through
+ * DJL's tokenizer and through the worker's own classifiers. Needs /usr/bin/python3 with torch; skipped without it.
  */
 class HfConverterIT {
 
@@ -57,72 +60,96 @@ class HfConverterIT {
         converted = ModelCatalog.scan(ROOT.resolve("djl"));
     }
 
-    @Test
-    void convertedBertGivesTheReferenceLogitsForBothFileFormats() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-safetensors", "bert-bin", "distilbert-safetensors", "roberta-safetensors",
+        "roberta-bin"})
+    void aConvertedTextModelGivesTheReferenceLogits(String name) throws Exception {
+        ModelDescriptor model = converted.find(name).orElseThrow();
+        assertThat(model.card().weights()).isEqualTo(ModelCard.CONVERTED);
         double worst = 0;
-        for (String name : List.of("bert-safetensors", "bert-bin")) {
-            ModelDescriptor model = converted.find(name).orElseThrow();
-            assertThat(model.card().weights()).isEqualTo(ModelCard.CONVERTED);
-            try (ZooModel<NDList, NDList> raw = raw(model); Predictor<NDList, NDList> predictor = raw.newPredictor();
-                    NDManager manager = NDManager.newBaseManager()) {
-                for (JsonNode text : expected.path("text")) {
-                    long[] ids = longs(text.path("input_ids"));
-                    NDArray input = manager.create(ids, new Shape(1, ids.length));
-                    NDList out = predictor.predict(new NDList(input, manager.ones(input.getShape(), input.getDataType()),
-                            manager.zeros(input.getShape(), input.getDataType())));
-                    worst = Math.max(worst, maxDiff(out.singletonOrThrow().toFloatArray(), text.path("logits")));
-                }
+        try (ZooModel<NDList, NDList> raw = raw(model); Predictor<NDList, NDList> predictor = raw.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            for (JsonNode text : cases(name)) {
+                long[] ids = longs(text.path("input_ids"));
+                NDArray input = manager.create(ids, new Shape(1, ids.length));
+                NDList out = predictor.predict(new NDList(input, manager.ones(input.getShape(), input.getDataType()),
+                        manager.zeros(input.getShape(), input.getDataType())));
+                worst = Math.max(worst, maxDiff(out.singletonOrThrow().toFloatArray(), text.path("logits")));
             }
         }
-        System.out.printf("converted BERT: max |DJL - reference| logit difference %.3g%n", worst);
+        System.out.printf("converted %s: max |DJL - reference| logit difference %.3g%n", name, worst);
         assertThat(worst).isLessThan(TOLERANCE);
     }
 
-    @Test
-    void theWorkersTextClassifierTokenizesAndScoresAConvertedBertAsTheReference() throws Exception {
-        for (String name : List.of("bert-safetensors", "bert-bin")) {
-            ModelDescriptor model = converted.find(name).orElseThrow();
-            List<String> texts = new ArrayList<>();
-            expected.path("text").forEach(t -> texts.add(t.path("text").asString()));
-            try (TextClassifier classifier = TextClassifier.load(model)) {
-                assertProbabilities(classifier.classify(texts), expected.path("text"), model.labels());
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-safetensors", "distilbert-safetensors", "roberta-safetensors", "roberta-bin"})
+    void djlsTokenizerGivesTheReferenceIdsFromAConvertedFolder(String name) throws IOException {
+        // WordPiece from tokenizer.json and from vocab.txt; byte-level BPE from the Hub's tokenizer.json and from
+        // the tokenizer.json the converter builds out of vocab.json + merges.txt
+        ModelDescriptor model = converted.find(name).orElseThrow();
+        try (HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder()
+                .optTokenizerPath(model.directory())
+                .optPadding(false)
+                .build()) {
+            for (JsonNode text : cases(name)) {
+                assertThat(tokenizer.encode(text.path("text").asString()).getIds()).as("%s: %s", name, text)
+                        .containsExactly(longs(text.path("input_ids")));
             }
         }
     }
 
-    @Test
-    void convertedVitGivesTheReferenceLogitsForBothFileFormats() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"bert-safetensors", "bert-bin", "distilbert-safetensors", "roberta-safetensors",
+        "roberta-bin"})
+    void theWorkersTextClassifierTokenizesAndScoresAConvertedModelAsTheReference(String name) throws Exception {
+        ModelDescriptor model = converted.find(name).orElseThrow();
+        List<String> texts = new ArrayList<>();
+        cases(name).forEach(t -> texts.add(t.path("text").asString()));
+        try (TextClassifier classifier = TextClassifier.load(model)) {
+            // one batch: DJL pads the shorter texts, which must not change their scores
+            assertProbabilities(classifier.classify(texts), cases(name), model.labels());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"vit-safetensors", "vit-bin", "vit96-safetensors"})
+    void aConvertedVitGivesTheReferenceLogits(String name) throws Exception {
+        ModelDescriptor model = converted.find(name).orElseThrow();
+        assertThat(model.card().weights()).isEqualTo(ModelCard.CONVERTED);
         double worst = 0;
-        for (String name : List.of("vit-safetensors", "vit-bin")) {
-            ModelDescriptor model = converted.find(name).orElseThrow();
-            assertThat(model.card().weights()).isEqualTo(ModelCard.CONVERTED);
-            try (ZooModel<NDList, NDList> raw = raw(model); Predictor<NDList, NDList> predictor = raw.newPredictor();
-                    NDManager manager = NDManager.newBaseManager()) {
-                for (JsonNode image : expected.path("image")) {
-                    long[] shape = longs(image.path("shape"));
-                    float[] pixels = floats(image.path("pixels"));
-                    NDArray input = manager.create(pixels, new Shape(1, shape[0], shape[1], shape[2]));
-                    NDList out = predictor.predict(new NDList(input));
-                    worst = Math.max(worst, maxDiff(out.singletonOrThrow().toFloatArray(), image.path("logits")));
-                }
+        try (ZooModel<NDList, NDList> raw = raw(model); Predictor<NDList, NDList> predictor = raw.newPredictor();
+                NDManager manager = NDManager.newBaseManager()) {
+            for (JsonNode image : cases(name)) {
+                long[] shape = longs(image.path("shape"));
+                float[] pixels = floats(image.path("pixels"));
+                NDArray input = manager.create(pixels, new Shape(1, shape[0], shape[1], shape[2]));
+                NDList out = predictor.predict(new NDList(input));
+                worst = Math.max(worst, maxDiff(out.singletonOrThrow().toFloatArray(), image.path("logits")));
             }
         }
-        System.out.printf("converted ViT: max |DJL - reference| logit difference %.3g%n", worst);
+        System.out.printf("converted %s: max |DJL - reference| logit difference %.3g%n", name, worst);
         assertThat(worst).isLessThan(TOLERANCE);
     }
 
-    @Test
-    void theWorkersImageClassifierNormalisesWithThePreprocessorsMeanAndStd() throws Exception {
-        ModelDescriptor model = converted.find("vit-safetensors").orElseThrow();
-        assertThat(model.property("mean")).contains("0.485,0.456,0.406");
+    @ParameterizedTest
+    @ValueSource(strings = {"vit-safetensors", "vit96-safetensors"})
+    void theWorkersImageClassifierPreparesAtTheModelsSizeWithThePreprocessorsMeanAndStd(String name)
+            throws Exception {
+        ModelDescriptor model = converted.find(name).orElseThrow();
+        int size = (int) longs(cases(name).get(0).path("shape"))[1];
+        assertThat(model.property("width")).contains(String.valueOf(size));
         List<Image> images = new ArrayList<>();
-        for (JsonNode image : expected.path("image")) {
+        for (JsonNode image : cases(name)) {
             images.add(ImageFactory.getInstance().fromFile(ROOT.resolve(image.path("png").asString())));
         }
         try (ImageClassifier classifier = ImageClassifier.load(model)) {
-            // the pictures already have the model's size, so the translator's resize leaves the pixels as they are
-            assertProbabilities(classifier.classify(images), expected.path("image"), model.labels());
+            // the pictures already have the model's size, so the preparation's resize leaves the pixels as they are
+            assertProbabilities(classifier.classify(images), cases(name), model.labels());
         }
+    }
+
+    private static JsonNode cases(String name) {
+        return expected.path("models").path(name).path("cases");
     }
 
     private static void assertProbabilities(List<Prediction> predictions, JsonNode cases, List<String> labels) {
