@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.backlog.BacklogMonitor;
@@ -141,8 +142,8 @@ class GatewayMetricsIT {
             JobId id = new JobId(awaitOneKey(consumer));
             JobRecord queued = store.find(id).block(Duration.ofSeconds(5));
             store.transition(queued.running(Instant.now(), "test-worker")).block(Duration.ofSeconds(5));
-            store.transition(queued.running(Instant.now(), "test-worker").failed("cannot classify", Instant.now()))
-                    .block(Duration.ofSeconds(5));
+            store.transition(queued.running(Instant.now(), "test-worker")
+                    .failed(ErrorCodes.MODEL_ERROR, "cannot classify", Instant.now())).block(Duration.ofSeconds(5));
 
             assertThat(answer.get()).isEqualTo(HttpStatus.UNPROCESSABLE_CONTENT);
         }

@@ -82,11 +82,7 @@ public record JobRecord(
                 startedOr(now), now, results, null, null, worker, traceId, tenant, fromCache);
     }
 
-    public JobRecord failed(String reason, Instant now) {
-        return failed(null, reason, now);
-    }
-
-    /** The job as failed for {@code reason}, of the machine-readable kind {@code code}. */
+    /** The job as failed for {@code reason}, of the machine-readable kind {@code code} (one of {@link ErrorCodes}). */
     public JobRecord failed(String code, String reason, Instant now) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.FAILED, inputCount, createdAt, deadline,
                 startedOr(now), now, null, reason, code, worker, traceId, tenant, cached);
@@ -101,7 +97,7 @@ public record JobRecord(
     /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
     public JobRecord cancelled(Instant now) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.CANCELLED, inputCount, createdAt, deadline,
-                startedAt, now, null, "cancelled by the client", "cancelled", worker, traceId, tenant, cached);
+                startedAt, now, null, "cancelled by the client", ErrorCodes.CANCELLED, worker, traceId, tenant, cached);
     }
 
     /**
@@ -111,7 +107,7 @@ public record JobRecord(
     public JobRecord expired(Instant now) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.EXPIRED, inputCount, createdAt, deadline,
                 startedAt, now, null, "deadline " + deadline + " passed before a worker started the job",
-                "deadline_passed", worker, traceId, tenant, cached);
+                ErrorCodes.DEADLINE_PASSED, worker, traceId, tenant, cached);
     }
 
     /** Whether {@code someone} owns this job: the only tenant that may see, follow or cancel it. */

@@ -102,7 +102,7 @@ class JobContractTest {
         Prediction p = Prediction.fromRanked(List.of(new LabelScore("positive", 0.9), new LabelScore("negative", 0.1)));
 
         assertThat(List.of(queued, running, running.succeeded(List.of(p), T0.plusSeconds(2)),
-                running.failed("boom", T0.plusSeconds(2)), queued.cancelled(T0.plusSeconds(1)),
+                running.failed(ErrorCodes.MODEL_ERROR, "boom", T0.plusSeconds(2)), queued.cancelled(T0.plusSeconds(1)),
                 queued.expired(T0.plusSeconds(9)))).extracting(JobRecord::traceId).containsOnly(trace);
         assertThat(JobCodec.encodeRecord(queued)).contains("\"trace_id\":\"" + trace + "\"");
         assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(running))).isEqualTo(running);
@@ -112,13 +112,22 @@ class JobContractTest {
     }
 
     @Test
-    void failedJobBeforeStartGetsAStartTimeAndAReason() {
+    void failedJobBeforeStartGetsAStartTimeAReasonAndACode() {
         JobRecord failed = JobRecord.queued(JobRequest.of(JobId.random(), "image",
-                new JobInput.Image("image/png", 10), T0)).failed("not an image", T0.plusSeconds(3));
+                new JobInput.Image("image/png", 10), T0)).failed(ErrorCodes.UNDECODABLE_INPUT, "not an image",
+                T0.plusSeconds(3));
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).isEqualTo("not an image");
+        assertThat(JobCodec.encodeRecord(failed)).contains("\"error_code\":\"undecodable_input\"");
         assertThat(failed.startedAt()).isEqualTo(T0.plusSeconds(3));
         assertThat(JobStatus.RUNNING.isTerminal()).isFalse();
+    }
+
+    @Test
+    void errorCodesAreDistinctSnakeCaseWords() {
+        assertThat(ErrorCodes.ALL).doesNotHaveDuplicates().allMatch(code -> code.matches("[a-z]+(_[a-z]+)*"));
+        assertThat(ErrorCodes.ALL).contains(JobRecord.queued(JobRequest.of(JobId.random(), "m",
+                new JobInput.Texts(List.of("a")), T0)).cancelled(T0).errorCode());
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.IdempotencyClaim;
 import dev.inferq.common.job.JobLogs;
-import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.Sha256;
 import dev.inferq.contract.JobCodec;
@@ -13,7 +12,10 @@ import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.callbacks.CallbackStore;
 import dev.inferq.gateway.metrics.SubmitMeters;
+import dev.inferq.gateway.outbox.CrashBeforePublish;
+import dev.inferq.gateway.outbox.JobPublisher;
 import dev.inferq.gateway.problems.ApiException;
+import dev.inferq.gateway.redis.RedisFull;
 import dev.inferq.gateway.quota.TenantQuotas;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -29,20 +31,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.http.HttpStatus;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Service;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * What clients do with jobs, whatever API they use: submit, find, cancel.
  *
- * <p>A submit checks the model's backlog and its tenant's quotas ({@link TenantQuotas}), stores the input and QUEUED
- * record in Redis, then publishes the job to the model's Kafka topic. A job counts as accepted only when both have
- * succeeded; otherwise its traces are removed and the client gets a 503 to retry, so no half-created job is left
- * behind. A submission with an {@code Idempotency-Key}
+ * <p>A submit checks the model's backlog and its tenant's quotas ({@link TenantQuotas}), enters the job's message in
+ * the outbox, stores the input and QUEUED record in Redis, then publishes the job to the model's Kafka topic
+ * ({@link JobPublisher}). A job counts as accepted only when all have succeeded; otherwise its traces are removed and
+ * the client gets a 503 to retry, so no half-created job is left behind. A gateway that dies between the record and
+ * the publish leaves the job in the outbox, where a sweep publishes it. A submission with an {@code Idempotency-Key}
  * claims the key first and frees it again whenever the job is not accepted (429, 503, ...), so the client's retry
- * can create the job.
+ * can create the job; a replay whose job is still in the outbox publishes it before it answers.
  *
  * <p>Each accept runs in an {@value #ACCEPT_SPAN} span, child of the request's server span (which continues a
  * {@code traceparent} the client sent); the Kafka publish is its child, and Spring Kafka puts the W3C context into the
@@ -58,7 +59,8 @@ public class JobService {
     private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
     private final JobStore store;
-    private final KafkaTemplate<String, byte[]> kafka;
+    private final JobPublisher publisher;
+    private final CrashBeforePublish crashHook;
     private final BacklogMonitor backlog;
     private final GatewayProperties properties;
     private final SubmitMeters meters;
@@ -69,11 +71,12 @@ public class JobService {
     private final TenantQuotas quotas;
     private final JobListProperties jobList;
 
-    public JobService(JobStore store, KafkaTemplate<String, byte[]> kafka, BacklogMonitor backlog,
+    public JobService(JobStore store, JobPublisher publisher, CrashBeforePublish crashHook, BacklogMonitor backlog,
             GatewayProperties properties, SubmitMeters meters, ObservationRegistry observations, Tracer tracer,
             Clock clock, CallbackStore callbacks, TenantQuotas quotas, JobListProperties jobList) {
         this.store = store;
-        this.kafka = kafka;
+        this.publisher = publisher;
+        this.crashHook = crashHook;
         this.backlog = backlog;
         this.properties = properties;
         this.meters = meters;
@@ -140,8 +143,14 @@ public class JobService {
             return Mono.error(new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "Idempotency-Key reused",
                     "Idempotency-Key '" + key + "' was already used for a different request"));
         }
-        return store.find(first.jobId()).switchIfEmpty(Mono.error(() -> ApiException.conflict(
-                "the first request with Idempotency-Key '" + key + "' is still being accepted; retry")));
+        // A 202 stands for a job whose message is in Kafka: one the first request stored but never published (its
+        // gateway died in between) is published now.
+        return store.find(first.jobId())
+                .flatMap(job -> job.status().isQueued() ? publisher.publishPending(job.id())
+                        .onErrorMap(e -> !(e instanceof ApiException), this::notQueued).thenReturn(job)
+                        : Mono.just(job))
+                .switchIfEmpty(Mono.error(() -> ApiException.conflict(
+                        "the first request with Idempotency-Key '" + key + "' is still being accepted; retry")));
     }
 
     /**
@@ -191,18 +200,21 @@ public class JobService {
             // The record first: creating it is what fails when the id is taken or the tenant is over a quota, and
             // then nothing of ours is stored.
             Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
-                    : callbacks.register(id, submission.callbackUrl(), store.ttl());
-            return quotas.create(queued, jobList.maxJobs())
-                    .then(Mono.defer(() -> saveInput.then(registerCallback).then(publish(request, accept))
+                    : callbacks.register(id, submission.callbackUrl(), store.unfinishedTtl());
+            // The outbox entry before the record: a gateway that dies after the record leaves its job to the sweep.
+            return publisher.enter(request)
+                    .then(quotas.create(queued, jobList.maxJobs()))
+                    .then(Mono.defer(() -> saveInput.then(registerCallback)
+                            .then(Mono.fromRunnable(() -> crashHook.check(request)))
+                            .then(publisher.publish(request, accept))
                             .onErrorResume(e -> store.delete(queued).onErrorComplete()
                                     .then(Mono.error(e)))))
+                    .onErrorResume(e -> publisher.withdraw(id).onErrorComplete().then(Mono.error(e)))
                     .thenReturn(queued)
                     .onErrorResume(e -> !(e instanceof ApiException), e -> {
                         about(id, () -> log.warn("Job {} for model '{}' could not be queued, nothing of it is kept:"
                                 + " {}", id, submission.model(), e.toString()));
-                        return Mono.error(ApiException.unavailable("the job could not be queued (the job store or"
-                                + " the queue did not answer in time); nothing was stored, retry later",
-                                properties.retryAfter(), e));
+                        return Mono.error(notQueued(e));
                     })
                     .flatMap(accepted -> meters.accepted(submission.model(), submission.tenant()).thenReturn(accepted))
                     .doOnNext(accepted -> about(id, () -> log.info("Job {} accepted for model '{}' ({} inputs)", id,
@@ -210,18 +222,11 @@ public class JobService {
         });
     }
 
-    private Mono<Void> publish(JobRequest request, Observation accept) {
-        // send() can block on metadata while the broker is away: keep that off the event loop. The accept span is
-        // made current for the call, so that Spring Kafka's publish span is its child and carries its trace.
-        return Mono.fromFuture(() -> {
-                    try (Observation.Scope scope = accept.openScope()) {
-                        return kafka.send(JobNames.topic(request.model()), request.id().value(),
-                                JobCodec.encodeRequest(request));
-                    }
-                })
-                .subscribeOn(Schedulers.boundedElastic())
-                .timeout(properties.publishTimeout())
-                .then();
+    /** The 503 of a job that could not be queued: Redis full (it refuses writes), or a store or queue that failed. */
+    private ApiException notQueued(Throwable e) {
+        return RedisFull.is(e) ? RedisFull.problem(e)
+                : ApiException.unavailable("the job could not be queued (the job store or the queue did not answer in"
+                        + " time); nothing was stored, retry later", properties.retryAfter(), e);
     }
 
     private String traceId(Observation observation) {

@@ -58,6 +58,20 @@ public final class JobNames {
     }
 
     /**
+     * Redis sorted set of the accepted jobs whose Kafka publish has not been confirmed yet (the outbox), scored by when
+     * a sweep may publish them (epoch milliseconds); a sweep that takes an entry moves its score on by its lease
+     * ({@link JobOutbox}).
+     */
+    public static String outboxKey() {
+        return "inferq:outbox";
+    }
+
+    /** Redis key of the Kafka message of a job in the {@link #outboxKey outbox}, for a sweep to publish. */
+    public static String outboxMessageKey(JobId id) {
+        return KEY_PREFIX + id.value() + ":message";
+    }
+
+    /**
      * Redis hash of a job's webhook: its URL and delivery state (attempts, last status, delivered at). Only jobs
      * submitted with a {@code callback_url} have one.
      */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Range;
@@ -31,9 +32,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Job state in Redis: the {@link JobRecord} under {@link JobNames#jobKey}, input bytes under
- * {@link JobNames#inputKey}, every change published on {@link JobNames#eventsChannel}. Both keys expire after the
- * configured time to live, counted from the job's last change. Each tenant's jobs are listed, newest first, in
- * {@link JobNames#tenantJobsKey}, kept within the time to live and a size the caller sets.
+ * {@link JobNames#inputKey}, every change published on {@link JobNames#eventsChannel}. A record expires {@link #ttl()}
+ * after its job ended (the terminal step sets it, and deletes the input bytes); until then it has only the safety net
+ * {@link #unfinishedTtl()}, so that a long backlog never loses a job it still holds. Each tenant's jobs are listed,
+ * newest first, in {@link JobNames#tenantJobsKey}, kept within the time to live and a size the caller sets.
  */
 public class JobStore {
 
@@ -50,17 +52,31 @@ public class JobStore {
 
     private final ReactiveStringRedisTemplate records;
     private final ReactiveRedisTemplate<String, byte[]> inputs;
+    /** How long an unfinished job is kept at most when the caller does not say: Kafka's default retention. */
+    public static final Duration DEFAULT_UNFINISHED_TTL = Duration.ofDays(7);
+
     private final Duration ttl;
+    private final Duration unfinishedTtl;
 
     public JobStore(ReactiveRedisConnectionFactory connectionFactory, Duration ttl) {
+        this(connectionFactory, ttl, DEFAULT_UNFINISHED_TTL);
+    }
+
+    /**
+     * @param ttl how long a job is kept after it ended
+     * @param unfinishedTtl how long a job that has not ended is kept at most (a safety net, not a deadline)
+     */
+    public JobStore(ReactiveRedisConnectionFactory connectionFactory, Duration ttl, Duration unfinishedTtl) {
         this.records = new ReactiveStringRedisTemplate(connectionFactory);
         this.inputs = new ReactiveRedisTemplate<>(connectionFactory,
                 RedisSerializationContext.<String, byte[]>newSerializationContext(RedisSerializer.string())
                         .value(RedisSerializer.byteArray())
                         .build());
         this.ttl = Objects.requireNonNull(ttl, "ttl");
-        if (ttl.toSeconds() < 1) {
-            throw new IllegalArgumentException("job time to live must be at least one second, was " + ttl);
+        this.unfinishedTtl = Objects.requireNonNull(unfinishedTtl, "unfinishedTtl");
+        if (ttl.toSeconds() < 1 || unfinishedTtl.toSeconds() < 1) {
+            throw new IllegalArgumentException("job times to live must be at least one second, were " + ttl + " and "
+                    + unfinishedTtl);
         }
     }
 
@@ -75,8 +91,14 @@ public class JobStore {
         }
     }
 
+    /** How long a job stays readable after it ended. */
     public Duration ttl() {
         return ttl;
+    }
+
+    /** How long a job that has not ended is kept at most: what its record, input and webhook are stored for. */
+    public Duration unfinishedTtl() {
+        return unfinishedTtl;
     }
 
     /**
@@ -104,10 +126,32 @@ public class JobStore {
                 JobNames.tenantActiveKey(record.tenant()), JobNames.tenantJobsKey(record.tenant()));
         List<String> args = List.of(JobCodec.encodeRecord(record), Long.toString(ttl.toSeconds()),
                 record.id().value(), Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive),
-                Long.toString(maxListed));
+                Long.toString(maxListed), Long.toString(unfinishedTtl.toSeconds()));
         return records.execute(CREATE, keys, args).next().flatMap(reply -> reply.equals("EXISTS")
                 ? Mono.error(new IllegalStateException("job " + record.id() + " exists already"))
                 : Mono.just(Creation.fromScriptReply(reply)));
+    }
+
+    /**
+     * Takes entries whose record is gone off {@code model}'s queue, so that they no longer count in queue positions
+     * and estimates: every entry accepted longer than {@link #unfinishedTtl()} ago, and among the {@code checked}
+     * oldest ones those without a record. An entry joins the queue in the step that creates its record and leaves it
+     * before the record is deleted, so one found without its record is stale. Answers how many were removed.
+     */
+    public Mono<Long> trimQueue(String model, long nowMillis, int checked) {
+        String queue = JobNames.queueKey(model);
+        Mono<Long> old = records.opsForZSet().removeRangeByScore(queue,
+                Range.closed(Double.NEGATIVE_INFINITY, (double) (nowMillis - unfinishedTtl.toMillis())));
+        Mono<Long> orphaned = records.opsForZSet().range(queue, Range.closed(0L, checked - 1L)).collectList()
+                .flatMap(ids -> Flux.fromIterable(ids)
+                        .flatMapSequential(id -> records.hasKey(JobNames.jobKey(new JobId(id))))
+                        .collectList()
+                        .flatMap(exists -> {
+                            Object[] gone = IntStream.range(0, ids.size()).filter(i -> !exists.get(i))
+                                    .mapToObj(ids::get).toArray();
+                            return gone.length == 0 ? Mono.just(0L) : records.opsForZSet().remove(queue, gone);
+                        }));
+        return old.flatMap(removed -> orphaned.map(more -> removed + more));
     }
 
     /**
@@ -171,8 +215,9 @@ public class JobStore {
                         })));
     }
 
+    /** Stores a job's input bytes until it ends ({@link #transition} deletes them then). */
     public Mono<Boolean> saveInput(JobId id, byte[] bytes) {
-        return inputs.opsForValue().set(JobNames.inputKey(id), bytes, ttl);
+        return inputs.opsForValue().set(JobNames.inputKey(id), bytes, unfinishedTtl);
     }
 
     public Mono<byte[]> loadInput(JobId id) {
@@ -196,6 +241,17 @@ public class JobStore {
     /** Frees {@code clientKey} again: its job could not be accepted, so a retry must be able to create one. */
     public Mono<Boolean> releaseIdempotencyKey(String clientKey) {
         return records.delete(JobNames.idempotencyKey(clientKey)).map(count -> count > 0);
+    }
+
+    /**
+     * Stores {@code ended}, a terminal record, for a job whose record is gone (a worker received its message, but
+     * Redis lost the record), for the time to live; false when the job has a record after all, which is then kept.
+     */
+    public Mono<Boolean> restoreEnded(JobRecord ended) {
+        if (!ended.status().isTerminal()) {
+            return Mono.error(new IllegalArgumentException("only an ended job is restored, not a " + ended.status()));
+        }
+        return records.opsForValue().setIfAbsent(JobNames.jobKey(ended.id()), JobCodec.encodeRecord(ended), ttl);
     }
 
     /** Removes every trace of a job; used when a job could not be handed to Kafka and so was never accepted. */
@@ -234,7 +290,8 @@ public class JobStore {
     Mono<Transition> transition(JobId id, String model, String tenant, String recordJson, StatusRule rule) {
         List<String> args = new ArrayList<>();
         args.add(recordJson);
-        args.add(Long.toString(ttl.toSeconds()));
+        // A terminal record lives a time to live from now; an unfinished one is kept until its job ends.
+        args.add(Long.toString((rule.terminal() ? ttl : unfinishedTtl).toSeconds()));
         args.add(id.value());
         args.add(rule.terminal() ? "1" : "0");
         args.add(rule.queued() ? "1" : "0");

@@ -5,6 +5,8 @@
 -- A job that reaches a terminal state leaves its tenant's active jobs; one that does not has its entry there kept
 -- as long as its record (create.lua). A job that reaches a terminal state no longer needs its input bytes: they are
 -- deleted in the same step, so an image does not hold Redis memory for the rest of the record's time to live.
+-- ARGV[2] is the record's new time to live: from the terminal step on, the result's; before, the unfinished job's
+-- safety net (the caller's choice). A webhook's hash, kept as long as the unfinished job, gets the result's too.
 -- Which statuses are terminal, queued or allowed before the new one is JobStatus's rule alone: the caller says,
 -- and this script never decides by a status's name.
 -- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue, KEYS[4] the job's callback hash,
@@ -31,7 +33,7 @@ for i = 6, #ARGV do
       redis.call('ZADD', KEYS[6], 'XX', (redis.call('TIME')[1] + ARGV[2]) * 1000, ARGV[3])
       redis.call('EXPIRE', KEYS[6], ARGV[2])
     end
-    if terminal and redis.call('EXISTS', KEYS[4]) == 1 then
+    if terminal and redis.call('EXPIRE', KEYS[4], ARGV[2]) == 1 then
       local now = redis.call('TIME')
       redis.call('ZADD', KEYS[5], 'NX', now[1] * 1000 + math.floor(now[2] / 1000), ARGV[3])
     end

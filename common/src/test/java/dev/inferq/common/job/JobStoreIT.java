@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
@@ -69,7 +70,7 @@ class JobStoreIT {
         JobRecord job = newJob();
         store.create(job).block();
         JobRecord running = job.running(Instant.now(), "test-worker");
-        JobRecord failed = running.failed("boom", Instant.now());
+        JobRecord failed = running.failed(ErrorCodes.MODEL_ERROR, "boom", Instant.now());
 
         assertThat(store.transition(running).block().applied()).isTrue();
         assertThat(store.transition(failed).block().applied()).isTrue();
@@ -228,7 +229,7 @@ class JobStoreIT {
         store.transition(running).block();
         assertThat(createCapped(third, 2).created()).as("a RUNNING job still counts").isFalse();
 
-        store.transition(running.failed("boom", Instant.now())).block();
+        store.transition(running.failed(ErrorCodes.MODEL_ERROR, "boom", Instant.now())).block();
         assertThat(createCapped(third, 2)).isEqualTo(new JobStore.Creation(true, 2));
 
         store.transition(second.cancelled(Instant.now())).block();

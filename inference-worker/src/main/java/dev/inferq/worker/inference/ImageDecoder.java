@@ -5,6 +5,7 @@ import ai.djl.modality.cv.ImageFactory;
 import dev.inferq.common.image.ImageHeader;
 import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.image.ImageRejectedException;
+import dev.inferq.contract.ErrorCodes;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import javax.imageio.ImageReadParam;
@@ -32,7 +33,7 @@ public final class ImageDecoder {
         try {
             header = policy.check(bytes);
         } catch (ImageRejectedException e) {
-            throw new InvalidInputException(e.getMessage(), e);
+            throw new InvalidInputException(ErrorCodes.UNDECODABLE_INPUT, e.getMessage(), e);
         }
         ImageReader reader = null;
         try {
@@ -44,7 +45,7 @@ public final class ImageDecoder {
             }
             BufferedImage picture = reader.read(0, param);
             if (picture == null) {
-                throw new InvalidInputException(NOT_AN_IMAGE);
+                throw new InvalidInputException(ErrorCodes.UNDECODABLE_INPUT, NOT_AN_IMAGE);
             }
             return ImageFactory.getInstance().fromImage(picture);
         } catch (IOException | RuntimeException e) {
@@ -52,7 +53,7 @@ public final class ImageDecoder {
                 throw invalid;
             }
             // ImageIO reports truncated or corrupt files with unchecked exceptions as well as IOException.
-            throw new InvalidInputException(NOT_AN_IMAGE + ": " + e.getMessage(), e);
+            throw new InvalidInputException(ErrorCodes.UNDECODABLE_INPUT, NOT_AN_IMAGE + ": " + e.getMessage(), e);
         } finally {
             if (reader != null) {
                 ImagePolicy.dispose(reader);

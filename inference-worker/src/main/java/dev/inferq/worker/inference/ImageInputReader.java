@@ -1,6 +1,7 @@
 package dev.inferq.worker.inference;
 
 import dev.inferq.common.image.ImagePolicy;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRequest;
 import java.util.List;
@@ -36,9 +37,10 @@ public final class ImageInputReader implements InputReader<PreparedImage> {
     @Override
     public byte[] content(JobRequest request, StoredInputs stored) {
         if (!(request.input() instanceof JobInput.Image)) {
-            throw new InvalidInputException("model '" + request.model() + "' classifies images, but the job's input "
-                    + "is not an image");
+            throw new InvalidInputException(ErrorCodes.INVALID_INPUT, "model '" + request.model()
+                    + "' classifies images, but the job's input is not an image");
         }
-        return stored.load(request.id()).orElseThrow(() -> new InvalidInputException(INPUT_EXPIRED));
+        return stored.load(request.id())
+                .orElseThrow(() -> new InvalidInputException(ErrorCodes.INPUT_MISSING, INPUT_EXPIRED));
     }
 }

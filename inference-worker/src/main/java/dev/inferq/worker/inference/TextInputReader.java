@@ -1,5 +1,6 @@
 package dev.inferq.worker.inference;
 
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRequest;
 import java.io.ByteArrayOutputStream;
@@ -15,8 +16,8 @@ public final class TextInputReader implements InputReader<String> {
         if (request.input() instanceof JobInput.Texts texts) {
             return texts.texts();
         }
-        throw new InvalidInputException("model '" + request.model() + "' classifies texts, but the job's input is "
-                + "not text");
+        throw new InvalidInputException(ErrorCodes.INVALID_INPUT, "model '" + request.model()
+                + "' classifies texts, but the job's input is not text");
     }
 
     /** The texts in order, each as its UTF-8 length and bytes, so that no two lists of texts encode alike. */

@@ -1,6 +1,7 @@
 package dev.inferq.worker.run;
 
 import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.worker.WorkerProperties;
@@ -26,11 +27,12 @@ import org.slf4j.LoggerFactory;
  * ({@link Outcomes}), each job travelling through these steps as one {@link JobRun}. It returns only once every
  * outcome is stored, and the consumer commits the offsets only then, so a crash re-delivers the batch.
  *
- * <p>Re-delivery is harmless: a job already finished (or whose record is gone) is skipped, so a stored result never
- * changes. A job that arrives RUNNING was started by a delivery that never finished (its worker died): it is a
- * suspect, and runs alone, after the others, so that an input that crashes the worker takes no other job down with
- * it. A store that does not answer throws a {@link TransientStoreException}, and the consumer retries the whole
- * batch; anything else thrown is a fault, and the consumer has the batch's jobs {@link #fail}.
+ * <p>Re-delivery is harmless: a job already finished is skipped, so a stored result never changes; one whose record is
+ * gone ends FAILED or is skipped ({@link LostRecords}). A job that arrives RUNNING was started by a delivery that never
+ * finished (its worker died): it is a suspect, and runs alone, after the others, so that an input that crashes the
+ * worker takes no other job down with it. A store that does not answer throws a {@link TransientStoreException}, and
+ * the consumer retries the whole batch; anything else thrown is a fault, and the consumer has the batch's jobs {@link
+ * #fail}.
  *
  * <p>What can never succeed is not thrown: a job whose input cannot be read, that the model failed on, or that was
  * delivered too often ends FAILED with the reason, and a message that is no job for this model is skipped; each is
@@ -57,6 +59,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private final JobStarts starts;
     private final CachedAnswers cached;
     private final ForwardPasses<I> passes;
+    private final LostRecords lost;
 
     public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, DeadLetters deadLetters,
             WorkerProperties properties, JobMetrics metrics, JobTracing tracing, ResponseCache cache,
@@ -69,6 +72,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
         this.outcomes = new Outcomes(model.name(), store, deadLetters, metrics, tracing);
         this.starts = new JobStarts(store, outcomes, tracing, properties.maxDeliveries(), properties.id());
         this.cached = new CachedAnswers(model.name(), model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
+        this.lost = new LostRecords(model.name(), store, deadLetters, tracing);
         this.passes = new ForwardPasses<>(reading,
                 new BatchedInference<>(model.classifier(), model.policy(), compute, model.workload(), metrics,
                         tracing),
@@ -106,7 +110,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
     public void fail(Batch batch, RuntimeException fault) {
         try {
             List<JobRun> unfinished = candidates(batch, wellFormed(batch));
-            unfinished.forEach(job -> outcomes.fail(batch, job, "the worker failed on this job's batch: " + fault));
+            unfinished.forEach(job -> outcomes.fail(batch, job, ErrorCodes.WORKER_ERROR,
+                    "the worker failed on this job's batch: " + fault));
             outcomes.finish(batch, unfinished);
         } finally {
             reading.finished(batch);
@@ -145,8 +150,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
     }
 
     /**
-     * The jobs that may start, in order. A job is left out when it has no record, is finished, cancelled or expired
-     * already, or is past its deadline (it is stored EXPIRED here instead).
+     * The jobs that may start, in order. A job is left out when it has no record ({@link LostRecords}), is finished,
+     * cancelled or expired already, or is past its deadline (it is stored EXPIRED here instead).
      */
     private List<JobRun> candidates(Batch batch, List<Delivery> deliveries) {
         List<Optional<JobRecord>> current = store.findAll(deliveries.stream().map(job -> job.request().id()).toList());
@@ -158,9 +163,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
             Delivery delivery = deliveries.get(i);
             Optional<JobRecord> record = current.get(i);
             if (record.isEmpty()) {
-                try (JobTracing.Scope scope = tracing.about(batch, delivery)) {
-                    log.info("Skipping job {}: it has no record (expired, or never accepted)", delivery.request().id());
-                }
+                lost.handle(batch, delivery, now);
             } else if (record.get().status().isTerminal()) {
                 try (JobTracing.Scope scope = tracing.about(batch, delivery)) {
                     log.info("Skipping job {}: it is already {}", delivery.request().id(), record.get().status());

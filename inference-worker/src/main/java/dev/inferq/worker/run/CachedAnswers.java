@@ -59,7 +59,7 @@ final class CachedAnswers {
                 job.keyed(key(job.request(), loaded));
                 keyed.add(job);
             } catch (InvalidInputException e) {
-                outcomes.fail(batch, job, e.getMessage());
+                outcomes.fail(batch, job, e.code(), e.getMessage());
             }
         }
         Map<String, List<Prediction>> stored = lookup(keyed);

@@ -1,5 +1,6 @@
 package dev.inferq.worker.run;
 
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.StoredInputs;
 import java.time.Instant;
@@ -39,7 +40,7 @@ final class ForwardPasses<I> {
             try {
                 tasks.add(new Task<>(computation, reading.read(leader.request(), loaded)));
             } catch (InvalidInputException e) {
-                computation.members().forEach(member -> outcomes.fail(batch, member, e.getMessage()));
+                computation.members().forEach(member -> outcomes.fail(batch, member, e.code(), e.getMessage()));
             }
         }
         for (Task<I> task : tasks) {
@@ -54,7 +55,8 @@ final class ForwardPasses<I> {
             if (task.error() == null) {
                 task.computation().succeeded(task.predictions(), finished);
             } else {
-                task.computation().members().forEach(member -> outcomes.fail(batch, member, task.error()));
+                task.computation().members().forEach(member -> outcomes.fail(batch, member, ErrorCodes.MODEL_ERROR,
+                        task.error()));
             }
         }
         return tasks.size();

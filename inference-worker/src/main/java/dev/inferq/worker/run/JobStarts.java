@@ -1,6 +1,7 @@
 package dev.inferq.worker.run;
 
 import dev.inferq.common.job.JobStore.Transition;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.worker.store.BlockingJobStore;
@@ -45,9 +46,9 @@ final class JobStarts {
         for (JobRun job : group) {
             long delivery = batch.deliveries(job.id()).orElseThrow();
             if (delivery > maxDeliveries) {
-                outcomes.fail(batch, job, "given up: the job was started " + (delivery - 1) + " times and its worker"
-                        + " stopped every time before it finished (for example, it crashed on this input);"
-                        + " inferq.worker.max-deliveries is " + maxDeliveries);
+                outcomes.fail(batch, job, ErrorCodes.GIVEN_UP_AFTER_DELIVERIES, "given up: the job was started "
+                        + (delivery - 1) + " times and its worker stopped every time before it finished (for example,"
+                        + " it crashed on this input); inferq.worker.max-deliveries is " + maxDeliveries);
             } else {
                 starting.add(job);
             }

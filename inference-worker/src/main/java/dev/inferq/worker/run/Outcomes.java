@@ -40,13 +40,13 @@ final class Outcomes {
         this.tracing = tracing;
     }
 
-    /** Ends {@code job} FAILED with {@code reason}, once its dead letter is durable. */
-    void fail(Batch batch, JobRun job, String reason) {
+    /** Ends {@code job} FAILED with {@code reason} of the kind {@code code}, once its dead letter is durable. */
+    void fail(Batch batch, JobRun job, String code, String reason) {
         try (JobTracing.Scope scope = tracing.about(batch, job.delivery())) {
             log.warn("Job {} fails: {}", job.id(), reason);
             deadLetters.publish(model, job.delivery().source(), job.id().value(), reason);
         }
-        job.ended(job.record().failed(reason, Instant.now()));
+        job.ended(job.record().failed(code, reason, Instant.now()));
     }
 
     /** Stores the outcomes of the jobs of {@code group} that ended, with a line for each. */

@@ -43,6 +43,17 @@ public class BlockingJobStore implements StoredInputs {
         return all(Flux.fromIterable(ids).flatMapSequential(store::countDelivery), ids.size());
     }
 
+    /** {@link JobStore#restoreEnded}: stores a lost job's end unless it has a record after all. */
+    public boolean restoreEnded(JobRecord ended) {
+        return Boolean.TRUE.equals(TransientStoreException.await(store.restoreEnded(ended), timeout,
+                "a lost record's end"));
+    }
+
+    /** How long a job stays readable after it ended: a job younger than that must still have its record. */
+    public Duration resultTtl() {
+        return store.ttl();
+    }
+
     private <T> List<T> all(Flux<T> results, int expected) {
         if (expected == 0) {
             return List.of();

@@ -3,6 +3,7 @@ package dev.inferq.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRequest;
@@ -51,14 +52,15 @@ class InputPrefetchTest {
             reads.incrementAndGet();
             String content = new String(content(request, inputs), StandardCharsets.UTF_8);
             if (content.equals("bad")) {
-                throw new InvalidInputException("input is not a decodable image");
+                throw new InvalidInputException(ErrorCodes.UNDECODABLE_INPUT, "input is not a decodable image");
             }
             return List.of(content + " on " + Thread.currentThread().getName());
         }
 
         @Override
         public byte[] content(JobRequest request, StoredInputs inputs) {
-            return inputs.load(request.id()).orElseThrow(() -> new InvalidInputException("input bytes expired"));
+            return inputs.load(request.id())
+                    .orElseThrow(() -> new InvalidInputException(ErrorCodes.INPUT_MISSING, "input bytes expired"));
         }
 
         @Override
