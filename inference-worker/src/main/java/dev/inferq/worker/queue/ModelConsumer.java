@@ -90,6 +90,7 @@ final class ModelConsumer implements Runnable {
             while (!stopping) {
                 consumeOnce();
             }
+            commitNow(consumer.assignment());
             int left = aggregator.pendingRecords() + next.size();
             if (left > 0) {
                 log.info("Model '{}': leaving {} polled job(s) uncommitted for the next consumer", model, left);
@@ -216,12 +217,30 @@ final class ModelConsumer implements Runnable {
 
     /**
      * Commits each of the batch's partitions up to its lowest offset still unfinished: a job of another tenant
-     * polled earlier may still wait in the read-ahead. A commit that fails is not retried: every job in the batch has
-     * its outcome stored, the partition's next commit covers these offsets too, and a re-delivery in between skips
-     * finished jobs.
+     * polled earlier may still wait in the read-ahead. The commit is asynchronous, so the next batch does not wait for
+     * the broker's answer: every job in the batch already has its outcome stored, and a re-delivery (after a crash,
+     * before the commit landed) skips finished jobs. A commit that fails is not retried: the partition's next commit
+     * covers these offsets too. What is not yet committed is committed synchronously when partitions are revoked and
+     * when the consumer stops, so a new owner starts where this one ended.
      */
     private void commit(Batch batch) {
         Map<TopicPartition, OffsetAndMetadata> commits = offsets.finished(batch.jobs());
+        if (commits.isEmpty()) {
+            return;
+        }
+        consumer.commitAsync(commits, (committed, e) -> {
+            if (e == null) {
+                offsets.committed(committed);
+            } else {
+                log.warn("Model '{}': committing offsets {} failed; the jobs are finished, so a re-delivery will "
+                        + "skip them: {}", model, committed, e.toString());
+            }
+        });
+    }
+
+    /** Commits, and waits for, what is finished but not yet committed in {@code partitions}. */
+    private void commitNow(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> commits = offsets.uncommitted(partitions);
         if (commits.isEmpty()) {
             return;
         }
@@ -245,6 +264,7 @@ final class ModelConsumer implements Runnable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            commitNow(partitions);
             aggregator.forget(partitions);
             next.forget(partitions);
         }

@@ -73,6 +73,18 @@ final class OffsetTracker {
         return commits;
     }
 
+    /** The commit points of {@code owned} that moved past what was committed. */
+    Map<TopicPartition, OffsetAndMetadata> uncommitted(Collection<TopicPartition> owned) {
+        Map<TopicPartition, OffsetAndMetadata> commits = new HashMap<>();
+        for (TopicPartition key : owned) {
+            Partition partition = partitions.get(key);
+            if (partition != null && partition.commitPoint() > partition.committed) {
+                commits.put(key, new OffsetAndMetadata(partition.commitPoint()));
+            }
+        }
+        return commits;
+    }
+
     /** Records that these commits succeeded; a failed one is tried again with the partition's next commit. */
     void committed(Map<TopicPartition, OffsetAndMetadata> commits) {
         commits.forEach((key, offset) -> {

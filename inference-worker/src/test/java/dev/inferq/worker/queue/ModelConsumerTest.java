@@ -27,6 +27,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,9 +54,10 @@ class ModelConsumerTest {
     private final List<Map<TopicPartition, OffsetAndMetadata>> commits = new CopyOnWriteArrayList<>();
     private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
-        public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets,
+                OffsetCommitCallback callback) {
             commits.add(Map.copyOf(offsets));
-            super.commitSync(offsets);
+            super.commitAsync(offsets, callback);
         }
     };
     private final List<List<Long>> runs = new CopyOnWriteArrayList<>();

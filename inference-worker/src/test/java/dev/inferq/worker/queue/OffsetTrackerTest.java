@@ -51,6 +51,18 @@ class OffsetTrackerTest {
     }
 
     @Test
+    void whatIsFinishedButNotYetCommittedIsCommittedOnRevocationOrStop() {
+        List<Delivery> p0 = polled(P0, 0, 1);
+        List<Delivery> p1 = polled(P1, 0);
+        tracker.finished(List.of(p0.get(0), p1.get(0)));
+        tracker.committed(Map.of(P1, new OffsetAndMetadata(1)));
+
+        assertThat(tracker.uncommitted(List.of(P0, P1))).as("the asynchronous commit of P0 did not land")
+                .isEqualTo(Map.of(P0, new OffsetAndMetadata(1)));
+        assertThat(tracker.uncommitted(List.of(P1))).isEmpty();
+    }
+
+    @Test
     void partitionsAreTrackedApart() {
         List<Delivery> p0 = polled(P0, 5, 6);
         List<Delivery> p1 = polled(P1, 0);
