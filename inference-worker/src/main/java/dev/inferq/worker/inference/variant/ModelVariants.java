@@ -57,8 +57,9 @@ public final class ModelVariants {
         try {
             Precision precision = descriptor.property(prefix + "precision").map(Precision::parse)
                     .orElse(Precision.FP32);
-            Fidelity fidelity = descriptor.property(prefix + "fidelity").map(Fidelity::parse)
+            Fidelity recorded = descriptor.property(prefix + "fidelity").map(Fidelity::parse)
                     .orElse(baseline ? Fidelity.ofReference() : Fidelity.unchecked());
+            Fidelity fidelity = descriptor.card().realWeights() ? recorded.forRealWeights() : recorded;
             return new ModelVariant(name, descriptor.property(prefix + "engine").orElse(folderEngine), precision,
                     fidelity);
         } catch (IllegalArgumentException e) {

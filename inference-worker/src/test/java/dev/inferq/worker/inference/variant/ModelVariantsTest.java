@@ -3,6 +3,7 @@ package dev.inferq.worker.inference.variant;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.inferq.common.model.ModelCard;
 import dev.inferq.common.model.ModelDescriptor;
 import dev.inferq.common.model.ModelTask;
 import dev.inferq.worker.TinyModels;
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The candidates serving.properties lists ({@code variants}, {@code variant.<name>.*}). */
@@ -74,6 +76,25 @@ class ModelVariantsTest {
     }
 
     @Test
+    void realWeightsAreGatedOnTop1AgreementAloneRandomOnesAsRecorded() {
+        // bf16: passed on logit cosine, the random-weights gate, with top-1 under 99%; int8: top-1 99.5%
+        Map<String, String> properties = Map.of("option.modelName", "m", "variants", "m,m_bf16,m_int8",
+                "variant.m_bf16.fidelity", "images=96 top1=0.9792 cosine=0.99990 passed=true",
+                "variant.m_int8.fidelity", "images=96 photos=12 top1=0.9950 cosine=0.99000 passed=true");
+
+        for (String weights : List.of(ModelCard.IMPORTED, ModelCard.TRAINED, ModelCard.CONVERTED)) {
+            List<ModelVariant> real = ModelVariants.of(model(properties, weights));
+            assertThat(real).extracting(v -> v.fidelity().passed()).as(weights).containsExactly(true, false, true);
+            assertThat(real.get(1).fidelity().summary()).contains("real weights: needs top1 >= 0.99");
+        }
+        assertThat(ModelVariants.of(model(properties, ModelCard.RANDOM))).extracting(v -> v.fidelity().passed())
+                .containsExactly(true, true, true);
+        assertThat(ModelVariants.of(model(Map.of("option.modelName", "m", "variants", "m,q",
+                "variant.q.fidelity", "cosine=0.99999 passed=true"), ModelCard.IMPORTED)).get(1).fidelity().passed())
+                .as("no top-1 figure: nothing shows it keeps the answers").isFalse();
+    }
+
+    @Test
     void refusesListsAndFiguresItCannotRead() {
         assertThatThrownBy(() -> ModelVariants.of(model(Map.of("option.modelName", "image",
                 "variants", "image_bf16,image_int8"))))
@@ -92,8 +113,20 @@ class ModelVariantsTest {
     }
 
     private static ModelDescriptor model(Map<String, String> properties) {
+        return new ModelDescriptor("m", ModelTask.IMAGE_CLASSIFICATION, List.of("a", "b"), Path.of("/models/m"),
+                withApplication(properties));
+    }
+
+    private static ModelDescriptor model(Map<String, String> properties, String weights) {
+        ModelCard card = new ModelCard("m", "image-classification", List.of("a", "b"), weights, Map.of(), Map.of(),
+                Map.of(), Map.of(), Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
+        return new ModelDescriptor("m", ModelTask.IMAGE_CLASSIFICATION, List.of("a", "b"), Path.of("/models/m"),
+                withApplication(properties), card);
+    }
+
+    private static Map<String, String> withApplication(Map<String, String> properties) {
         Map<String, String> all = new HashMap<>(Map.of("application", "cv/image_classification"));
         all.putAll(properties);
-        return new ModelDescriptor("m", ModelTask.IMAGE_CLASSIFICATION, List.of("a", "b"), Path.of("/models/m"), all);
+        return all;
     }
 }
