@@ -41,7 +41,7 @@ class JobStoreIT {
         connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
         connections.afterPropertiesSet();
         connections.start();
-        store = new JobStore(connections, Duration.ofMinutes(5));
+        store = new JobStore(connections, Duration.ofMinutes(5), Duration.ofMinutes(30));
     }
 
     @AfterAll
@@ -55,14 +55,22 @@ class JobStoreIT {
     }
 
     @Test
-    void createStoresOnceWithTheTimeToLive() {
+    void createStoresOnceKeptUntilTheJobEndsThenForTheTimeToLive() {
         JobRecord job = newJob();
+        ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
 
         store.create(job).block();
         assertThatThrownBy(() -> store.create(job).block()).isInstanceOf(IllegalStateException.class);
         assertThat(store.find(job.id()).block()).isEqualTo(job);
-        Duration ttl = new ReactiveStringRedisTemplate(connections).getExpire(JobNames.jobKey(job.id())).block();
-        assertThat(ttl).isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
+        assertThat(redis.getExpire(JobNames.jobKey(job.id())).block()).as("QUEUED: the unfinished safety net")
+                .isBetween(Duration.ofMinutes(29), Duration.ofMinutes(30));
+        JobRecord running = job.running(Instant.now(), "test-worker");
+        store.transition(running).block();
+        assertThat(redis.getExpire(JobNames.jobKey(job.id())).block()).as("RUNNING: still the safety net")
+                .isBetween(Duration.ofMinutes(29), Duration.ofMinutes(30));
+        store.transition(running.failed(ErrorCodes.MODEL_ERROR, "boom", Instant.now())).block();
+        assertThat(redis.getExpire(JobNames.jobKey(job.id())).block()).as("FAILED: the time to live, from now")
+                .isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
     }
 
     @Test
@@ -112,7 +120,7 @@ class JobStoreIT {
 
     @Test
     void recordAndInputDisappearAfterTheirTimeToLive() throws InterruptedException {
-        JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1));
+        JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1), Duration.ofSeconds(1));
         JobRecord job = newJob();
         shortLived.create(job).block();
         shortLived.saveInput(job.id(), new byte[] {1, 2, 3}).block();
@@ -239,7 +247,7 @@ class JobStoreIT {
 
     @Test
     void aJobWhoseRecordExpiredStopsCountingForItsTenant() {
-        JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1));
+        JobStore shortLived = new JobStore(connections, Duration.ofSeconds(1), Duration.ofSeconds(1));
         String tenant = "forgotten-" + JobId.random().value();
         assertThat(shortLived.create(jobOf(tenant), 1, JobStore.DEFAULT_LISTED).block().created()).isTrue();
         JobRecord next = jobOf(tenant);

@@ -1,0 +1,134 @@
+package dev.inferq.common.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferq.contract.ErrorCodes;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.testsupport.RealInfrastructure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+/**
+ * The outbox and the sweeps' store side against a real Redis: what a gateway that dies between the record and the
+ * publish leaves behind is found again, queue entries whose record is gone are trimmed, and a lost record's end is
+ * stored only where no record is.
+ */
+class JobOutboxIT {
+
+    private static final String MODEL = "outbox-it-model";
+
+    private static LettuceConnectionFactory connections;
+    private static JobStore store;
+    private static JobOutbox outbox;
+    private static ReactiveStringRedisTemplate redis;
+
+    @BeforeAll
+    static void connect() {
+        RealInfrastructure infra = RealInfrastructure.shared();
+        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
+        connections.afterPropertiesSet();
+        connections.start();
+        store = new JobStore(connections, Duration.ofMinutes(5), Duration.ofMinutes(30));
+        outbox = new JobOutbox(connections, store.unfinishedTtl());
+        redis = new ReactiveStringRedisTemplate(connections);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        connections.destroy();
+    }
+
+    @BeforeEach
+    void emptyOutbox() {
+        redis.delete(JobNames.outboxKey(), JobNames.queueKey(MODEL)).block();
+    }
+
+    private static JobRequest request(Instant createdAt) {
+        return JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("x")), createdAt);
+    }
+
+    @Test
+    void anEntryIsDueOnlyAfterItsGraceAndThenLeasedToOneSweepAtATime() {
+        long now = System.currentTimeMillis();
+        JobRequest later = request(Instant.now());
+        JobRequest due = request(Instant.now());
+        outbox.enter(later, now + 60_000).block();
+        outbox.enter(due, now - 1).block();
+
+        assertThat(outbox.claimDue(10, Duration.ofMinutes(1)).collectList().block()).containsExactly(due.id());
+        assertThat(outbox.claimDue(10, Duration.ofMinutes(1)).collectList().block()).as("leased").isEmpty();
+        assertThat(outbox.message(due.id()).block()).isEqualTo(due);
+        assertThat(outbox.isPending(due.id()).block()).isTrue();
+
+        outbox.leave(due.id()).block();
+        assertThat(outbox.isPending(due.id()).block()).isFalse();
+        assertThat(outbox.message(due.id()).block()).isNull();
+        assertThat(outbox.isPending(later.id()).block()).isTrue();
+    }
+
+    @Test
+    void aLeaseThatRunsOutMakesTheEntryDueAgain() {
+        JobRequest due = request(Instant.now());
+        outbox.enter(due, System.currentTimeMillis() - 1).block();
+
+        assertThat(outbox.claimDue(10, Duration.ofMillis(1)).collectList().block()).containsExactly(due.id());
+        Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(outbox.claimDue(10, Duration.ofMinutes(1)).collectList().block())
+                        .containsExactly(due.id()));
+    }
+
+    @Test
+    void anEntrysMessageIsKeptAsLongAsAnUnfinishedRecord() {
+        JobRequest job = request(Instant.now());
+        outbox.enter(job, System.currentTimeMillis()).block();
+
+        assertThat(redis.getExpire(JobNames.outboxMessageKey(job.id())).block())
+                .isBetween(Duration.ofMinutes(29), Duration.ofMinutes(30));
+    }
+
+    @Test
+    void queueEntriesWhoseRecordIsGoneOrThatAreOlderThanAnUnfinishedRecordAreTrimmed() {
+        Instant now = Instant.now();
+        JobRecord kept = JobRecord.queued(request(now));
+        JobRecord deleted = JobRecord.queued(request(now.minusSeconds(2)));
+        store.create(kept).block();
+        store.create(deleted).block();
+        redis.delete(JobNames.jobKey(deleted.id())).block();
+        JobId ancient = JobId.random();
+        redis.opsForZSet().add(JobNames.queueKey(MODEL), ancient.value(),
+                now.minus(Duration.ofMinutes(31)).toEpochMilli()).block();
+
+        assertThat(store.trimQueue(MODEL, now.toEpochMilli(), 100).block()).isEqualTo(2);
+        assertThat(redis.opsForZSet().range(JobNames.queueKey(MODEL), Range
+                .closed(0L, -1L)).collectList().block()).containsExactly(kept.id().value());
+        assertThat(store.queuePosition(MODEL, kept.id()).block()).isZero();
+    }
+
+    @Test
+    void aLostRecordsEndIsStoredOnlyWhereNoRecordIs() {
+        JobRequest lost = request(Instant.now());
+        JobRecord failed = JobRecord.queued(lost).failed(ErrorCodes.RECORD_LOST, "lost", Instant.now());
+        assertThat(store.restoreEnded(failed).block()).isTrue();
+        assertThat(store.find(lost.id()).block()).isEqualTo(failed);
+        assertThat(redis.getExpire(JobNames.jobKey(lost.id())).block())
+                .isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5));
+
+        JobRecord present = JobRecord.queued(request(Instant.now()));
+        store.create(present).block();
+        assertThat(store.restoreEnded(present.failed(ErrorCodes.RECORD_LOST, "lost", Instant.now())).block())
+                .isFalse();
+        assertThat(store.find(present.id()).block()).isEqualTo(present);
+    }
+}
