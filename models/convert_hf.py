@@ -506,7 +506,9 @@ def fresh_folder(args):
     return out
 
 
-def main(argv=None):
+def main(argv=None, command=None):
+    """argv: the converter's arguments (default sys.argv[1:]); command: what the model card records as the command
+    that made the folder (default this script with argv), for a caller such as fetch_hf.py."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", help="Hugging Face checkpoint folder")
     parser.add_argument("--name", required=True, help="inferq model name (output folder and .pt name)")
@@ -546,7 +548,8 @@ def main(argv=None):
         "dataset": {"name": args.dataset, "source": source, "licence": args.licence},
         "metrics": {},
         "date": datetime.date.today().isoformat(),
-        "command": "/usr/bin/python3 models/convert_hf.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": command or "/usr/bin/python3 models/convert_hf.py " + " ".join(sys.argv[1:] if argv is None
+                                                                                else argv),
         "note": f"converted from {weights_file} by models/convert_hf.py; metrics are the checkpoint's own, "
                 f"not measured here",
     }
