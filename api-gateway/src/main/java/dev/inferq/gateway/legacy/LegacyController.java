@@ -5,6 +5,7 @@ import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.fetch.ImageFetcher;
+import dev.inferq.gateway.limits.RequestJson;
 import dev.inferq.gateway.jobs.CacheDirectives;
 import dev.inferq.gateway.jobs.InputValidator;
 import dev.inferq.gateway.jobs.JobAccepted;
@@ -54,9 +55,11 @@ public class LegacyController {
     private final ImageFetcher fetcher;
     private final JobEventStream events;
     private final LegacyApiProperties properties;
+    private final RequestJson requestJson;
 
     public LegacyController(JobService jobs, InputValidator validator, SubmitOptionsResolver submitOptions,
-            ImageFetcher fetcher, JobEventStream events, LegacyApiProperties properties) {
+            ImageFetcher fetcher, JobEventStream events, LegacyApiProperties properties, RequestJson requestJson) {
+        this.requestJson = requestJson;
         this.jobs = jobs;
         this.validator = validator;
         this.submitOptions = submitOptions;
@@ -111,7 +114,7 @@ public class LegacyController {
             String cacheControl, @AuthenticationPrincipal Caller caller) {
         SubmitOptions options = submitOptions.resolveLegacy(prefer, cacheControl, caller);
         return body.defaultIfEmpty("")
-                .map(LegacyRequests::image)
+                .map(text -> LegacyRequests.image(text, requestJson.mapper()))
                 .flatMap(request -> fetcher.fetch(request.classifiedUrl())
                         .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), options))
                         .flatMap(jobs::submit)
@@ -122,7 +125,7 @@ public class LegacyController {
     private Mono<ResponseEntity<Object>> classifyText(String model, String modelName, Mono<String> body,
             SubmitOptions options) {
         return body.defaultIfEmpty("")
-                .map(LegacyRequests::text)
+                .map(text -> LegacyRequests.text(text, requestJson.mapper()))
                 .flatMap(request -> jobs.submit(
                                 Submission.texts(model, validator.texts(request.text(), "text"), options))
                         .flatMap(queued -> answer(queued, options,

@@ -1,6 +1,5 @@
 package dev.inferq.gateway.legacy;
 
-import dev.inferq.contract.JobCodec;
 import dev.inferq.gateway.problems.ApiException;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -10,7 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads request bodies of the legacy API with its exact field rules ({@code user_id} a string, {@code text} a
@@ -46,13 +47,13 @@ final class LegacyRequests {
         }
     }
 
-    static TextRequest text(String body) {
-        JsonNode json = object(body);
+    static TextRequest text(String body, JsonMapper mapper) {
+        JsonNode json = object(body, mapper);
         return new TextRequest(userId(json), strings(json, "text"));
     }
 
-    static ImageRequest image(String body) {
-        JsonNode json = object(body);
+    static ImageRequest image(String body, JsonMapper mapper) {
+        JsonNode json = object(body, mapper);
         String userId = userId(json);
         List<String> urls = strings(json, "url");
         for (int i = 0; i < urls.size(); i++) {
@@ -61,10 +62,14 @@ final class LegacyRequests {
         return new ImageRequest(userId, urls);
     }
 
-    private static JsonNode object(String body) {
+    /** The body's JSON, read by {@code mapper}, whose parser limits stop a body of a million values early. */
+    private static JsonNode object(String body, JsonMapper mapper) {
         JsonNode json;
         try {
-            json = body == null || body.isBlank() ? null : JobCodec.mapper().readTree(body);
+            json = body == null || body.isBlank() ? null : mapper.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw ApiException.tooLarge("the JSON body is beyond this gateway's limits: " + e.getOriginalMessage(),
+                    "inferq.gateway.max-text-chars, inferq.gateway.limits.json.*");
         } catch (JacksonException e) {
             throw ApiException.invalidField("body", "is not valid JSON: " + e.getOriginalMessage());
         }

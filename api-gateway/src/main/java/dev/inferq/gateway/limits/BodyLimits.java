@@ -53,6 +53,11 @@ public class BodyLimits {
         return new Limit(otherBytes, OTHER_SETTING);
     }
 
+    /** The largest Kafka message of a valid job: its texts as JSON-escaped as they can be, and the envelope. */
+    public long largestJobMessage() {
+        return textBytes + FRAMING_BYTES;
+    }
+
     /** The most bytes any body may have: what codecs may hold in memory. */
     public int largest() {
         return Math.toIntExact(Math.max(Math.max(textBytes, imageBytes), otherBytes));

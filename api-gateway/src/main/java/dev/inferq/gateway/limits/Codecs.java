@@ -45,10 +45,17 @@ public class Codecs {
         return builder.build();
     }
 
+    /** The mapper that reads request bodies, wrapped: a second {@link JsonMapper} bean would unsettle Boot's own. */
     @Bean
-    WebFluxConfigurer boundedCodecs(GatewayProperties gateway, LimitsProperties limits, BodyLimits bodies,
-            ImagePolicy images, ObjectProvider<JsonMapperBuilderCustomizer> customizers) {
-        JsonMapper mapper = requestMapper(constraints(gateway, limits, bodies), customizers);
+    RequestJson requestJson(GatewayProperties gateway, LimitsProperties limits, BodyLimits bodies,
+            ObjectProvider<JsonMapperBuilderCustomizer> customizers) {
+        return new RequestJson(requestMapper(constraints(gateway, limits, bodies), customizers));
+    }
+
+    @Bean
+    WebFluxConfigurer boundedCodecs(RequestJson requestJson, LimitsProperties limits, BodyLimits bodies,
+            ImagePolicy images) {
+        JsonMapper mapper = requestJson.mapper();
         return new WebFluxConfigurer() {
             @Override
             public void configureHttpMessageCodecs(ServerCodecConfigurer configurer) {

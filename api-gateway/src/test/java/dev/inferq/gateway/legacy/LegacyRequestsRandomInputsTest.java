@@ -2,6 +2,7 @@ package dev.inferq.gateway.legacy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.contract.JobCodec;
 import dev.inferq.gateway.problems.ApiException;
 import dev.inferq.testsupport.RandomInputs;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ class LegacyRequestsRandomInputsTest {
     @MethodSource("bodies")
     void aTextBodyIsARequestOrA4xxProblem(String body) {
         try {
-            LegacyRequests.TextRequest request = LegacyRequests.text(body);
+            LegacyRequests.TextRequest request = LegacyRequests.text(body, JobCodec.mapper());
             assertThat(request.userId()).isNotNull();
             assertThat(request.text()).isNotEmpty().doesNotContainNull();
         } catch (ApiException refused) {
@@ -43,7 +44,7 @@ class LegacyRequestsRandomInputsTest {
     @MethodSource("bodies")
     void anImageBodyIsARequestOrA4xxProblem(String body) {
         try {
-            LegacyRequests.ImageRequest request = LegacyRequests.image(body);
+            LegacyRequests.ImageRequest request = LegacyRequests.image(body, JobCodec.mapper());
             assertThat(request.userId()).isNotNull();
             assertThat(request.classifiedUrl()).startsWithIgnoringCase("http");
         } catch (ApiException refused) {
