@@ -3,9 +3,11 @@ package dev.inferq.worker;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
 import dev.inferq.worker.inference.ModelRegistry;
+import dev.inferq.worker.inference.versions.ServedVersions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -15,7 +17,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Keeps this worker listed in the {@link WorkerDirectory} while it runs: its presence (the models it serves, the
- * variant of each, how it was chosen and its measured milliseconds per batch) is rewritten every
+ * variant of each, how it was chosen, its measured milliseconds per batch and the versions loaded) is rewritten every
  * {@code announce-interval} with three times that as its time to live, so the registry ({@code GET /v1/models/{name}})
  * shows live workers only, and a worker that dies drops out by itself.
  */
@@ -25,21 +27,44 @@ public class WorkerAnnouncer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(WorkerAnnouncer.class);
 
     private final WorkerDirectory directory;
-    private final WorkerPresence presence;
+    private final ModelRegistry registry;
+    private final ServedVersions versions;
+    private final String id;
+    private final Instant startedAt = Instant.now();
     private final Duration interval;
-    private ScheduledExecutorService scheduler;
+    private volatile ScheduledExecutorService scheduler;
     private boolean loginRefused;
 
-    public WorkerAnnouncer(WorkerDirectory directory, ModelRegistry registry, WorkerProperties properties) {
+    public WorkerAnnouncer(WorkerDirectory directory, ModelRegistry registry, ServedVersions versions,
+            WorkerProperties properties) {
         this.directory = directory;
+        this.registry = registry;
+        this.versions = versions;
+        this.id = properties.id();
         this.interval = properties.announceInterval();
-        this.presence = new WorkerPresence(properties.id(), Instant.now(), registry.models().stream()
+        // A version loaded or unloaded is announced at once: the gateway routes to a version once workers have it.
+        versions.onChange(() -> {
+            ScheduledExecutorService running = scheduler;
+            if (running != null) {
+                try {
+                    running.execute(this::announce);
+                } catch (RejectedExecutionException e) {
+                    // Stopping: the worker withdraws from the directory anyway.
+                }
+            }
+        });
+    }
+
+    /** What this worker serves now: the models, the variant of each and the versions loaded. */
+    private WorkerPresence presence() {
+        return new WorkerPresence(id, startedAt, registry.models().stream()
                 .map(model -> new WorkerPresence.Served(model.name(), model.variant(), model.engine(),
-                        model.selection(), model.msPerBatch()))
+                        model.selection(), model.msPerBatch(), versions.loaded(model.name())))
                 .toList());
     }
 
     private void announce() {
+        WorkerPresence presence = presence();
         try {
             directory.announce(presence, interval.multipliedBy(3)).block(interval);
             loginRefused = false;
@@ -84,9 +109,9 @@ public class WorkerAnnouncer implements SmartLifecycle {
         scheduler.shutdownNow();
         scheduler = null;
         try {
-            directory.withdraw(presence.id()).block(Duration.ofSeconds(2));
+            directory.withdraw(id).block(Duration.ofSeconds(2));
         } catch (RuntimeException e) {
-            log.debug("Could not withdraw worker {}: {}", presence.id(), e.toString());
+            log.debug("Could not withdraw worker {}: {}", id, e.toString());
         }
     }
 

@@ -17,6 +17,7 @@ import dev.inferq.gateway.outbox.JobPublisher;
 import dev.inferq.gateway.problems.ApiException;
 import dev.inferq.gateway.redis.RedisFull;
 import dev.inferq.gateway.quota.TenantQuotas;
+import dev.inferq.gateway.versions.VersionRouter;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
@@ -70,10 +71,13 @@ public class JobService {
     private final CallbackStore callbacks;
     private final TenantQuotas quotas;
     private final JobListProperties jobList;
+    private final VersionRouter versions;
 
     public JobService(JobStore store, JobPublisher publisher, CrashBeforePublish crashHook, BacklogMonitor backlog,
             GatewayProperties properties, SubmitMeters meters, ObservationRegistry observations, Tracer tracer,
-            Clock clock, CallbackStore callbacks, TenantQuotas quotas, JobListProperties jobList) {
+            Clock clock, CallbackStore callbacks, TenantQuotas quotas, JobListProperties jobList,
+            VersionRouter versions) {
+        this.versions = versions;
         this.store = store;
         this.publisher = publisher;
         this.crashHook = crashHook;
@@ -193,8 +197,9 @@ public class JobService {
             Instant now = clock.instant();
             Instant deadline = submission.timeout() == null ? null : now.plus(submission.timeout());
             JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline,
-                    submission.tenant(), submission.bypassCache());
-            JobRecord queued = JobRecord.queued(request, traceId(accept));
+                    submission.tenant(), submission.bypassCache())
+                    .withModelVersion(versions.route(submission.model(), submission.modelVersion()));
+            JobRecord queued = JobRecord.queued(request, traceId(accept)).withModelVersion(request.modelVersion());
             Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
                     : store.saveInput(id, submission.inputBytes());
             // The record first: creating it is what fails when the id is taken or the tenant is over a quota, and

@@ -164,8 +164,9 @@ public final class JobsApi {
 
     @Target(ElementType.PARAMETER)
     @Retention(RetentionPolicy.RUNTIME)
-    @Parameter(in = ParameterIn.PATH, description = "A model's name, as `GET /v1/models` lists them",
-            example = "sentiment")
+    @Parameter(in = ParameterIn.PATH, description = "A model's name, as `GET /v1/models` lists them; `name@N` (such"
+            + " as `sentiment@2`) runs the job on version N of the model, else it goes to the default version (or the"
+            + " canary, for its share). An unknown or retired version is a 404", example = "sentiment")
     public @interface ModelName {
     }
 

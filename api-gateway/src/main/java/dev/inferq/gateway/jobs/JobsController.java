@@ -8,6 +8,7 @@ import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.fetch.ImageFetcher;
 import dev.inferq.gateway.problems.ApiException;
+import dev.inferq.gateway.versions.ModelRef;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.ExampleObject;
@@ -95,7 +96,7 @@ public class JobsController {
                         case IMAGE_CLASSIFICATION -> fetcher.fetch(requireUrl(b))
                                 .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options));
                     };
-                    return submission.flatMap(checked -> submitAndAnswer(checked, options.preferences()));
+                    return submission.flatMap(checked -> submitAndAnswer(model, checked, options.preferences()));
                 });
     }
 
@@ -122,7 +123,7 @@ public class JobsController {
                     return bytes;
                 })
                 .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
-                .flatMap(submission -> submitAndAnswer(submission, options.preferences()));
+                .flatMap(submission -> submitAndAnswer(model, submission, options.preferences()));
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
@@ -141,7 +142,7 @@ public class JobsController {
         SubmitOptions options = submitOptions.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer,
                 cacheControl, caller);
         return body.map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
-                .flatMap(submission -> submitAndAnswer(submission, options.preferences()));
+                .flatMap(submission -> submitAndAnswer(model, submission, options.preferences()));
     }
 
     /** The caller's tenant's jobs, newest first, a page at a time ({@link JobListing}). */
@@ -219,12 +220,16 @@ public class JobsController {
         return cancel(id, caller);
     }
 
-    private ModelDescriptor model(String name) {
+    /** The model a submit path names, {@code name} or {@code name@version}. */
+    private ModelDescriptor model(String ref) {
+        String name = ModelRef.parse(ref).name();
         return catalog.find(name).orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
     }
 
-    private Mono<ResponseEntity<Object>> submitAndAnswer(Submission submission, Preferences preferences) {
-        return jobs.submit(submission).flatMap(queued -> answers.answer(queued, preferences));
+    /** Submits the job, for the version of its model that {@code ref} names, if any. */
+    private Mono<ResponseEntity<Object>> submitAndAnswer(String ref, Submission submission, Preferences preferences) {
+        return jobs.submit(submission.atVersion(ModelRef.parse(ref).version()))
+                .flatMap(queued -> answers.answer(queued, preferences));
     }
 
     private ModelDescriptor imageModel(String name) {

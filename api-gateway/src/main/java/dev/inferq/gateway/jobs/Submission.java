@@ -10,10 +10,11 @@ import java.util.Objects;
  * the checked input, the input bytes stored beside the job (images; null for texts), the time within which a worker
  * must start it (null: no deadline), the client's {@code Idempotency-Key} (null: none), the checked URL its
  * terminal record is POSTed to (null: none), the tenant it is submitted for ({@link Tenants#DEFAULT} unless the
- * caller is authenticated as another) and whether the client asked not to be answered from the response cache.
+ * caller is authenticated as another), whether the client asked not to be answered from the response cache, and the
+ * version of the model it named ({@code sentiment@2}; null: none, the job goes to the default version or the canary).
  */
 public record Submission(String model, JobInput input, byte[] inputBytes, Duration timeout, String idempotencyKey,
-        String callbackUrl, String tenant, boolean bypassCache) {
+        String callbackUrl, String tenant, boolean bypassCache, Integer modelVersion) {
 
     public Submission {
         Objects.requireNonNull(model, "model");
@@ -33,6 +34,12 @@ public record Submission(String model, JobInput input, byte[] inputBytes, Durati
 
     private Submission(String model, JobInput input, byte[] inputBytes, SubmitOptions options) {
         this(model, input, inputBytes, options.timeout(), options.idempotencyKey(), options.callbackUrl(),
-                options.tenant(), options.bypassCache());
+                options.tenant(), options.bypassCache(), null);
+    }
+
+    /** The same submission, for version {@code version} of its model (null: none named). */
+    public Submission atVersion(Integer version) {
+        return new Submission(model, input, inputBytes, timeout, idempotencyKey, callbackUrl, tenant, bypassCache,
+                version);
     }
 }

@@ -9,6 +9,8 @@ import dev.inferq.gateway.backlog.BacklogMonitor;
 import dev.inferq.gateway.backlog.BackpressureProperties;
 import dev.inferq.gateway.docs.ApiDocumentation;
 import dev.inferq.gateway.problems.ApiException;
+import dev.inferq.gateway.versions.VersionList;
+import dev.inferq.gateway.versions.VersionViews;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -37,10 +39,12 @@ public class ModelsController {
     private final BacklogMonitor backlog;
     private final WorkerDirectory workers;
     private final BackpressureProperties backpressure;
+    private final VersionViews versions;
 
     public ModelsController(ModelCatalog catalog, BacklogMonitor backlog, WorkerDirectory workers,
-            BackpressureProperties backpressure) {
+            BackpressureProperties backpressure, VersionViews versions) {
         this.catalog = catalog;
+        this.versions = versions;
         this.backlog = backlog;
         this.workers = workers;
         this.backpressure = backpressure;
@@ -76,7 +80,9 @@ public class ModelsController {
     @GetMapping("/v1/models/{name}")
     @Operation(operationId = "getModel", summary = "Describe a model",
             description = "Its card (architecture, weights, data set, split,"
-                + " metrics) and what it is doing now: backlog, jobs completed per second, the workers serving it.")
+                + " metrics) and what it is doing now: backlog, jobs completed per second, the workers serving it; and"
+                + " its versions: the default, the canary and its share, each version's status, card and the workers"
+                + " that have it loaded.")
     @ApiResponse(responseCode = "200", description = "The model", content = @Content(
             mediaType = "application/json", schema = @Schema(implementation = ModelDetails.class)))
     @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
@@ -85,13 +91,15 @@ public class ModelsController {
             @PathVariable String name) {
         ModelDescriptor model = catalog.find(name)
                 .orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
-        return serving().filter(entry -> entry.getKey().equals(name))
+        Mono<List<ServingWorker>> workers = serving().filter(entry -> entry.getKey().equals(name))
                 .map(Map.Entry::getValue)
                 .collectList()
-                .map(ModelsController::sorted)
-                .map(serving -> new ModelDetails(model.name(), model.task(), model.labels(), model.card(),
+                .map(ModelsController::sorted);
+        return Mono.zip(workers, versions.list(model, false))
+                .map(found -> new ModelDetails(model.name(), model.task(), model.labels(), model.card(),
                         new Live(backlog.backlog(name), backlog.completedPerSecond(name).orElse(null),
-                                backpressure.throughputWindow().toSeconds(), serving.size(), serving)));
+                                backpressure.throughputWindow().toSeconds(), found.getT1().size(), found.getT1()),
+                        found.getT2()));
     }
 
     /** Every (model, worker serving it) pair the worker directory holds now. */
@@ -118,8 +126,12 @@ public class ModelsController {
             List<ServingWorker> workers) {
     }
 
-    /** The answer of {@code GET /v1/models/{name}}. */
-    public record ModelDetails(String name, ModelTask task, List<String> labels, ModelCard card, Live live) {
+    /**
+     * The answer of {@code GET /v1/models/{name}}: {@code card} is the card of the model's folder in the models
+     * folder (version 1); {@code versions} lists every version with its own.
+     */
+    public record ModelDetails(String name, ModelTask task, List<String> labels, ModelCard card, Live live,
+            VersionList versions) {
     }
 
     /**

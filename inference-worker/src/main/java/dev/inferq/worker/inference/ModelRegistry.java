@@ -20,7 +20,8 @@ import org.springframework.stereotype.Component;
  * The models this worker serves, each loaded once when the application starts and closed when it stops. Loading
  * happens in the constructor, so the application (and its health endpoint) is only up once every model is. Where a
  * model folder lists several variants, the one served is chosen here, on this machine's CPU ({@link VariantSelector}).
- * What differs by task (loading, reading inputs, the kind of forward pass) comes from {@link TaskSupport}.
+ * What differs by task (loading, reading inputs, the kind of forward pass) comes from {@link TaskSupport}. These are
+ * the models' first versions; further versions are loaded the same way, later, by {@link #loadVersion}.
  */
 @Component
 public class ModelRegistry implements AutoCloseable {
@@ -28,6 +29,9 @@ public class ModelRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
 
     private final List<ServedModel<?>> models;
+    private final ImagePolicy images;
+    private final WorkerProperties properties;
+    private final VariantSelector selector;
 
     public ModelRegistry(ModelCatalog catalog, WorkerProperties properties, ImagePolicy images) {
         if (properties.intraOpThreads() > 0) {
@@ -40,11 +44,13 @@ public class ModelRegistry implements AutoCloseable {
                     throw new IllegalStateException("inferq.worker.variant." + model + " pins a variant of model '"
                             + model + "', which is not in the models folder; its models are " + catalog.names());
                 });
+        this.images = images;
+        this.properties = properties;
+        CpuFeatures cpu = CpuFeatures.ofThisMachine();
+        log.info("CPU flags that decide model variants: {}", cpu.summary());
+        this.selector = new VariantSelector(cpu, properties.variantSelection().budget());
         List<ServedModel<?>> loaded = new ArrayList<>();
         try {
-            CpuFeatures cpu = CpuFeatures.ofThisMachine();
-            log.info("CPU flags that decide model variants: {}", cpu.summary());
-            VariantSelector selector = new VariantSelector(cpu, properties.variantSelection().budget());
             for (ModelDescriptor descriptor : catalog.only(properties.models()).all()) {
                 loaded.add(load(descriptor, images, properties, selector));
             }
@@ -58,6 +64,14 @@ public class ModelRegistry implements AutoCloseable {
     /** The served models, in the catalog's order. */
     public List<ServedModel<?>> models() {
         return models;
+    }
+
+    /**
+     * Loads another version of a served model ({@code descriptor}: its folder, under the model's name), choosing its
+     * variant as at start. The caller owns the answer and closes its classifier when the version is unloaded.
+     */
+    public ServedModel<?> loadVersion(ModelDescriptor descriptor) {
+        return load(descriptor, images, properties, selector);
     }
 
     @Override

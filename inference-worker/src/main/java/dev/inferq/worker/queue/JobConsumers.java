@@ -8,6 +8,8 @@ import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
+import dev.inferq.worker.inference.versions.ServedVersions;
+import dev.inferq.worker.inference.versions.VersionedBatchRunner;
 import dev.inferq.worker.run.BatchJobRunner;
 import dev.inferq.worker.run.DeadLetters;
 import dev.inferq.worker.run.InputPreparation;
@@ -34,7 +36,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 /**
  * The worker's consumer threads: {@code consumers-per-model} {@link ModelConsumer}s per served model, each in the
- * model's consumer group (so replicas share its partitions) with its own batching by the model's {@link BatchPolicy}.
+ * model's consumer group (so replicas share its partitions) with its own batching by the model's {@link BatchPolicy}
+ * (its first version's), running each job on the version of the model it names ({@link VersionedBatchRunner}).
  * Started once the context is ready; stopping lets each finish and commit its batch in progress before it leaves the
  * group.
  */
@@ -50,7 +53,7 @@ public class JobConsumers implements SmartLifecycle {
     public JobConsumers(ModelRegistry registry, ConsumerFactory<String, byte[]> consumerFactory,
             BlockingJobStore store, DeadLetters deadLetters, WorkerProperties properties, MeterRegistry meters,
             ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator, ResponseCache cache,
-            ComputeScheduler compute, InputPreparation preparation) {
+            ComputeScheduler compute, InputPreparation preparation, ServedVersions versions) {
         this.shutdownTimeout = properties.shutdownTimeout();
         JobTracing tracing = new JobTracing(tracer.getIfAvailable(() -> Tracer.NOOP),
                 propagator.getIfAvailable(() -> Propagator.NOOP));
@@ -68,8 +71,9 @@ public class JobConsumers implements SmartLifecycle {
             for (int i = 0; i < properties.consumersPerModel(); i++) {
                 ModelConsumer consumer = new ModelConsumer(model.name(),
                         consumer(model.name(), i, policy, consumerFactory), policy, fairShare,
-                        new BatchJobRunner<>(model, store, deadLetters, properties, jobMetrics, tracing, cache,
-                                cacheMetrics, compute, preparation),
+                        new VersionedBatchRunner(versions.of(model.name()), version -> new BatchJobRunner<>(
+                                version.served(), Integer.toString(version.version()), store, deadLetters,
+                                properties, jobMetrics, tracing, cache, cacheMetrics, compute, preparation)),
                         retryBackOff(properties), properties.shutdownTimeout(), metrics, tracing);
                 consumers.add(consumer);
                 threads.add(new Thread(consumer, "inferq-" + model.name() + "-" + i));

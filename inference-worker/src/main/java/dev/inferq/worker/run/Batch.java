@@ -2,6 +2,8 @@ package dev.inferq.worker.run;
 
 import dev.inferq.contract.JobId;
 import io.micrometer.tracing.Span;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -73,6 +75,16 @@ public final class Batch {
     public void endSpans() {
         spans.values().forEach(Span::end);
         spans.clear();
+    }
+
+    /**
+     * The same delivery, only for {@code kept} (some of its jobs): the jobs of one model version, run by that version
+     * while the others run by theirs. Starts counted and spans stay shared with this batch.
+     */
+    public Batch only(Collection<Delivery> kept) {
+        Set<Delivery> wanted = Collections.newSetFromMap(new IdentityHashMap<>());
+        wanted.addAll(kept);
+        return new Batch(jobs.stream().filter(wanted::contains).toList(), counted, spans);
     }
 
     /** The same delivery, less the jobs of partitions this consumer no longer owns. */

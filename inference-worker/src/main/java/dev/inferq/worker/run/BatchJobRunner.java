@@ -60,18 +60,26 @@ public final class BatchJobRunner<I> implements BatchRunner {
     private final CachedAnswers cached;
     private final ForwardPasses<I> passes;
     private final LostRecords lost;
+    private final String version;
 
-    public BatchJobRunner(ServedModel<I> model, BlockingJobStore store, DeadLetters deadLetters,
+    /**
+     * The runner of {@code version} of the model, {@code model} as loaded from that version's folder: each job it
+     * starts names the version in its record ({@code model_version}).
+     */
+    public BatchJobRunner(ServedModel<I> model, String version, BlockingJobStore store, DeadLetters deadLetters,
             WorkerProperties properties, JobMetrics metrics, JobTracing tracing, ResponseCache cache,
             CacheMetrics cacheMetrics, ComputeScheduler compute, InputPreparation preparation) {
         this.model = model.name();
+        this.version = version;
         this.store = store;
         this.deadLetters = deadLetters;
         this.tracing = tracing;
         this.reading = preparation.forModel(model.name(), model.inputs(), store);
         this.outcomes = new Outcomes(model.name(), store, deadLetters, metrics, tracing);
         this.starts = new JobStarts(store, outcomes, tracing, properties.maxDeliveries(), properties.id());
-        this.cached = new CachedAnswers(model.name(), model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
+        // Versions may share a variant's name but not its weights: an added version's answers are cached apart.
+        this.cached = new CachedAnswers(model.name(), "1".equals(version) ? model.variant()
+                : "v" + version + "/" + model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
         this.lost = new LostRecords(model.name(), store, deadLetters, tracing);
         this.passes = new ForwardPasses<>(reading,
                 new BatchedInference<>(model.classifier(), model.policy(), compute, model.workload(), metrics,
@@ -173,7 +181,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
                 job.ended(record.get().expired(now));
                 expired.add(job);
             } else {
-                candidates.add(new JobRun(delivery, record.get()));
+                candidates.add(new JobRun(delivery, record.get().withModelVersion(version)));
             }
         }
         List<Transition> transitions = outcomes.store(batch, expired);

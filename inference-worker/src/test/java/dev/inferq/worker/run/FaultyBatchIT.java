@@ -79,7 +79,7 @@ class FaultyBatchIT {
         preparation = new InputPreparation(compute, meters);
         ServedModel<String> buggy = new ServedModel<>(new BuggyClassifier(), new TextInputReader(),
                 new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
-        runner = new BatchJobRunner<>(buggy, new BlockingJobStore(store, properties),
+        runner = new BatchJobRunner<>(buggy, "1", new BlockingJobStore(store, properties),
                 new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
                 new JobMetrics(meters, MODEL), JobTracing.noop(),
                 new ResponseCache(redis, new CacheProperties(true, Duration.ofMinutes(1),
