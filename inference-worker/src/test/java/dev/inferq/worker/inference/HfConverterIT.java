@@ -52,9 +52,9 @@ class HfConverterIT {
     @BeforeAll
     static void buildFixture() throws Exception {
         assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON + ": the converter test needs Debian's python3-torch");
-        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import torch")).exit == 0,
+        assumeTrue(run("torch-check", List.of(PYTHON.toString(), "-c", "import torch")).exit == 0,
                 PYTHON + " has no torch (apt-get install -y python3-torch libopenblas0-pthread)");
-        Result built = run(List.of(PYTHON.toString(), SCRIPT.toString(), "--fixture", ROOT.toString()));
+        Result built = run("fixture", List.of(PYTHON.toString(), SCRIPT.toString(), "--fixture", ROOT.toString()));
         assertThat(built.exit).as("test_convert_hf.py --fixture failed:%n%s", built.output).isZero();
         expected = JsonMapper.builder().build().readTree(ROOT.resolve("expected.json").toFile());
         converted = ModelCatalog.scan(ROOT.resolve("djl"));
@@ -148,6 +148,14 @@ class HfConverterIT {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"test_convert_hf.py", "test_fetch_hf.py"})
+    void thePythonTestsOfTheConverterAndTheDownloaderPass(String script) throws Exception {
+        // test_fetch_hf.py serves checkpoints from a local HTTP server laid out like huggingface.co: no internet
+        Result tests = run(script, List.of(PYTHON.toString(), SCRIPT.resolveSibling(script).toString()));
+        assertThat(tests.exit).as("%s failed:%n%s", script, tests.output).isZero();
+    }
+
     private static JsonNode cases(String name) {
         return expected.path("models").path(name).path("cases");
     }
@@ -202,9 +210,9 @@ class HfConverterIT {
     private record Result(int exit, String output) {
     }
 
-    private static Result run(List<String> command) throws IOException, InterruptedException {
+    private static Result run(String logName, List<String> command) throws IOException, InterruptedException {
         Files.createDirectories(ROOT);
-        Path log = ROOT.resolve("python.log");
+        Path log = ROOT.resolve(logName + ".log");
         // output to a file: a pipe nobody reads while waiting could fill up and stall the interpreter
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         // a bound, not a sync: the fixture takes seconds; a hung interpreter must fail the test, not hang the build
