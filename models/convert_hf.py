@@ -555,6 +555,11 @@ def main(argv=None, command=None):
     }
     gm.write_json(os.path.join(out, "model-card.json"), card)
     print(f"{args.name}: {arch['type']} from {weights_file} -> {out} ({len(labels)} labels)")
+    if LABEL_OVERRIDE:
+        # --labels renames by class id only: show what each id was called, for a check against the model card
+        own = config["id2label"]
+        print("  labels renamed: " + ", ".join(f"{k} {own[k]} -> {labels[i]}"
+                                              for i, k in enumerate(sorted(own, key=int))))
     return out
 
 
