@@ -34,6 +34,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.gateway.backpressure.max-backlog=3",
+    // one tenant fills the backlog here: no share below it
+    "inferq.gateway.backpressure.tenant-share=1",
     "inferq.gateway.backpressure.refresh-interval=100ms",
     "inferq.gateway.seed.result-wait=1s"
 })

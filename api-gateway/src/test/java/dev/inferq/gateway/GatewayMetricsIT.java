@@ -47,6 +47,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.gateway.max-inputs=4",
     "inferq.gateway.backpressure.max-backlog=5",
+    // one tenant fills the backlog here: no share below it
+    "inferq.gateway.backpressure.tenant-share=1",
     "inferq.gateway.backpressure.refresh-interval=100ms",
     "inferq.gateway.seed.result-wait=20s"
 })

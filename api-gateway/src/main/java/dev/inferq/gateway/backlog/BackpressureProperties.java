@@ -12,6 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param refreshInterval how often the backlog is read from Kafka; the check itself never waits on Kafka
  * @param throughputWindow the recent past over which a model's throughput is measured for {@code Retry-After}
  * @param maxRetryAfter the longest {@code Retry-After} ever suggested
+ * @param tenantShare the part of {@code max-backlog} one tenant's queued and running jobs may take (0 to 1), so that
+ *        one tenant cannot lock the others out of a model; 1: no share below the backlog limit
  */
 @ConfigurationProperties("inferq.gateway.backpressure")
 public record BackpressureProperties(
@@ -19,5 +21,18 @@ public record BackpressureProperties(
         @DefaultValue("2000") long maxBacklog,
         @DefaultValue("1s") Duration refreshInterval,
         @DefaultValue("30s") Duration throughputWindow,
-        @DefaultValue("120s") Duration maxRetryAfter) {
+        @DefaultValue("120s") Duration maxRetryAfter,
+        @DefaultValue("0.5") double tenantShare) {
+
+    public BackpressureProperties {
+        if (!(tenantShare > 0 && tenantShare <= 1)) {
+            throw new IllegalArgumentException("inferq.gateway.backpressure.tenant-share must be above 0 and at most 1,"
+                    + " not " + tenantShare);
+        }
+    }
+
+    /** The most jobs one tenant may have queued or running; 0 (no cap) while backpressure is off or the share 1. */
+    public long tenantCap() {
+        return enabled && tenantShare < 1 ? Math.max(1, (long) Math.floor(maxBacklog * tenantShare)) : 0;
+    }
 }

@@ -5,10 +5,15 @@ import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.GatewayProperties;
+import dev.inferq.gateway.limits.LimitsProperties;
+import dev.inferq.gateway.limits.Permits;
+import dev.inferq.gateway.problems.ApiException;
+import dev.inferq.gateway.problems.ProblemType;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -36,12 +41,15 @@ public class JobEventStream {
     private final JobEventHub hub;
     private final JobViews views;
     private final GatewayProperties properties;
+    private final Permits streams;
 
-    public JobEventStream(JobStore store, JobEventHub hub, JobViews views, GatewayProperties properties) {
+    public JobEventStream(JobStore store, JobEventHub hub, JobViews views, GatewayProperties properties,
+            LimitsProperties limits) {
         this.store = store;
         this.hub = hub;
         this.views = views;
         this.properties = properties;
+        this.streams = new Permits(limits.streams().total(), limits.streams().perTenant());
     }
 
     /** Where a reconnecting client left off, read from its {@code Last-Event-ID}. */
@@ -91,10 +99,36 @@ public class JobEventStream {
     }
 
     /**
+     * {@link #follow(JobId, String)} for {@code tenant}, within the stream limits: each open stream polls Redis while
+     * its job waits, so a tenant beyond {@code streams.per-tenant} open streams on this gateway is answered 429, and
+     * any stream beyond {@code streams.total} 503, both with {@code Retry-After}, before the stream starts.
+     */
+    public Flux<ServerSentEvent<JobView>> follow(JobId id, String lastEventId, String tenant) {
+        return Flux.defer(() -> {
+            Permits.Result taken = streams.tryAcquire(tenant);
+            if (!taken.granted()) {
+                return Flux.error(tooManyStreams(tenant, taken.refusal()));
+            }
+            return follow(id, lastEventId).doFinally(signal -> taken.permit().close());
+        });
+    }
+
+    private ApiException tooManyStreams(String tenant, Permits.Refusal refusal) {
+        return refusal == Permits.Refusal.PER_KEY
+                ? ApiException.limit(HttpStatus.TOO_MANY_REQUESTS, ProblemType.TOO_MANY_STREAMS, "tenant '" + tenant
+                        + "' has " + streams.inFlight(tenant) + " event streams open on this gateway, the most it may;"
+                        + " close one, or poll GET /v1/jobs/{id}", LimitsProperties.PREFIX + "streams.per-tenant",
+                        properties.retryAfter())
+                : ApiException.limit(HttpStatus.SERVICE_UNAVAILABLE, ProblemType.TOO_MANY_STREAMS, "this gateway has"
+                        + " as many event streams open as it serves; retry later, or poll GET /v1/jobs/{id}",
+                        LimitsProperties.PREFIX + "streams.total", properties.retryAfter());
+    }
+
+    /**
      * {@link #changes} as server-sent events after {@code lastEventId} (null: from the current state), with queue
      * figures while queued and keep-alive comments while the job is idle.
      */
-    public Flux<ServerSentEvent<JobView>> follow(JobId id, String lastEventId) {
+    Flux<ServerSentEvent<JobView>> follow(JobId id, String lastEventId) {
         Resume resume = Resume.parse(lastEventId);
         Flux<ServerSentEvent<JobView>> events = changes(id, resume.reachedRank())
                 .switchMap(job -> job.status() == JobStatus.QUEUED ? whileQueued(job, resume.queuePosition())

@@ -6,7 +6,7 @@ import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
-import dev.inferq.gateway.fetch.ImageFetcher;
+import dev.inferq.gateway.fetch.ImageDownloads;
 import dev.inferq.gateway.problems.ApiException;
 import dev.inferq.gateway.versions.ModelRef;
 import io.swagger.v3.oas.annotations.Operation;
@@ -55,20 +55,20 @@ public class JobsController {
     private final SubmitOptionsResolver submitOptions;
     private final JobService jobs;
     private final JobEventStream events;
-    private final ImageFetcher fetcher;
+    private final ImageDownloads downloads;
     private final JobViews views;
     private final SubmitAnswers answers;
     private final JobListing listing;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, SubmitOptionsResolver submitOptions,
-            JobService jobs, JobEventStream events, ImageFetcher fetcher, JobViews views, SubmitAnswers answers,
+            JobService jobs, JobEventStream events, ImageDownloads downloads, JobViews views, SubmitAnswers answers,
             JobListing listing) {
         this.catalog = catalog;
         this.validator = validator;
         this.submitOptions = submitOptions;
         this.jobs = jobs;
         this.events = events;
-        this.fetcher = fetcher;
+        this.downloads = downloads;
         this.views = views;
         this.answers = answers;
         this.listing = listing;
@@ -93,7 +93,7 @@ public class JobsController {
                     Mono<Submission> submission = switch (descriptor.task()) {
                         case TEXT_CLASSIFICATION -> Mono.just(Submission.texts(descriptor.name(),
                                 validator.texts(b.inputs(), "inputs"), options));
-                        case IMAGE_CLASSIFICATION -> fetcher.fetch(requireUrl(b))
+                        case IMAGE_CLASSIFICATION -> downloads.fetch(descriptor.name(), requireUrl(b), options.tenant())
                                 .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options));
                     };
                     return submission.flatMap(checked -> submitAndAnswer(model, checked, options.preferences()));
@@ -192,7 +192,7 @@ public class JobsController {
             @JobsApi.LastEventIdParameter @RequestHeader(name = "Last-Event-ID", required = false)
             String lastEventId, @AuthenticationPrincipal Caller caller) {
         JobId jobId = jobId(id);
-        return jobs.find(jobId, caller.tenant()).flatMapMany(known -> events.follow(jobId, lastEventId));
+        return jobs.find(jobId, caller.tenant()).flatMapMany(known -> events.follow(jobId, lastEventId, caller.tenant()));
     }
 
     /**

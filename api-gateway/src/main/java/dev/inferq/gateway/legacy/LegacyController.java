@@ -4,7 +4,7 @@ import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobStatus;
 import dev.inferq.gateway.auth.Caller;
 import dev.inferq.gateway.docs.ApiDocumentation;
-import dev.inferq.gateway.fetch.ImageFetcher;
+import dev.inferq.gateway.fetch.ImageDownloads;
 import dev.inferq.gateway.limits.RequestJson;
 import dev.inferq.gateway.jobs.CacheDirectives;
 import dev.inferq.gateway.jobs.InputValidator;
@@ -52,18 +52,18 @@ public class LegacyController {
     private final JobService jobs;
     private final InputValidator validator;
     private final SubmitOptionsResolver submitOptions;
-    private final ImageFetcher fetcher;
+    private final ImageDownloads downloads;
     private final JobEventStream events;
     private final LegacyApiProperties properties;
     private final RequestJson requestJson;
 
     public LegacyController(JobService jobs, InputValidator validator, SubmitOptionsResolver submitOptions,
-            ImageFetcher fetcher, JobEventStream events, LegacyApiProperties properties, RequestJson requestJson) {
+            ImageDownloads downloads, JobEventStream events, LegacyApiProperties properties, RequestJson requestJson) {
         this.requestJson = requestJson;
         this.jobs = jobs;
         this.validator = validator;
         this.submitOptions = submitOptions;
-        this.fetcher = fetcher;
+        this.downloads = downloads;
         this.events = events;
         this.properties = properties;
     }
@@ -115,7 +115,7 @@ public class LegacyController {
         SubmitOptions options = submitOptions.resolveLegacy(prefer, cacheControl, caller);
         return body.defaultIfEmpty("")
                 .map(text -> LegacyRequests.image(text, requestJson.mapper()))
-                .flatMap(request -> fetcher.fetch(request.classifiedUrl())
+                .flatMap(request -> downloads.fetch(properties.imageModel(), request.classifiedUrl(), options.tenant())
                         .map(bytes -> Submission.image(properties.imageModel(), validator.image(bytes), options))
                         .flatMap(jobs::submit)
                         .flatMap(queued -> answer(queued, options, done -> LegacyResponses.ImageResponse.of(request,

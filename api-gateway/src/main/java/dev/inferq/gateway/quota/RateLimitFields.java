@@ -30,6 +30,7 @@ public final class RateLimitFields {
 
     private final List<String> policies = new ArrayList<>(2);
     private final List<String> limits = new ArrayList<>(2);
+    private boolean tokenTaken;
 
     /** The rate policy of {@code quota}, with {@code remaining} tokens and {@code window} as the effective window. */
     synchronized void rate(TenantQuota quota, long remaining, Duration window) {
@@ -41,6 +42,15 @@ public final class RateLimitFields {
     synchronized void queued(TenantQuota quota, long active) {
         policies.add(item(QUEUED) + ";q=" + quota.maxQueued() + ";qu=\"concurrent-requests\"");
         limits.add(item(QUEUED) + ";r=" + Math.max(0, quota.maxQueued() - active));
+    }
+
+    /** Whether this submit's rate token was taken already, before a download ({@link TenantQuotas#precheck}). */
+    synchronized boolean tokenTaken() {
+        return tokenTaken;
+    }
+
+    synchronized void tokenTaken(boolean taken) {
+        tokenTaken = taken;
     }
 
     /** The {@code RateLimit-Policy} value; null when no quota applied. */
