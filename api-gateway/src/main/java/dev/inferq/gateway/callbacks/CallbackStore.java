@@ -68,6 +68,11 @@ public class CallbackStore {
                         fields.containsKey("gave_up_at") ? Instant.parse(fields.get("gave_up_at")) : null));
     }
 
+    /** Makes a delivery due again at {@code at} without counting an attempt (it was over a limit, never sent). */
+    public Mono<Void> putBack(JobId id, Instant at) {
+        return redis.opsForZSet().add(JobNames.callbacksDueKey(), id.value(), at.toEpochMilli()).then();
+    }
+
     /** Records a successful attempt and takes the delivery off the due list. */
     public Mono<Void> delivered(JobId id, int attempts, int status, Instant at) {
         return redis.opsForHash().putAll(JobNames.callbackKey(id), Map.of("attempts", Integer.toString(attempts),

@@ -192,7 +192,8 @@ public class JobsController {
             @JobsApi.LastEventIdParameter @RequestHeader(name = "Last-Event-ID", required = false)
             String lastEventId, @AuthenticationPrincipal Caller caller) {
         JobId jobId = jobId(id);
-        return jobs.find(jobId, caller.tenant()).flatMapMany(known -> events.follow(jobId, lastEventId, caller.tenant()));
+        return jobs.find(jobId, caller.tenant())
+                .flatMapMany(known -> events.follow(jobId, lastEventId, caller.tenant()));
     }
 
     /**
