@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tests for fetch_hf.py against a local HTTP server laid out like huggingface.co (`/{repo}/resolve/{revision}/
-{file}`, an X-Repo-Commit header, 404 for a file the repository lacks), serving small checkpoints written by
-test_convert_hf.py's helpers. No internet needed, nothing leaves the machine.
+{file}`, an X-Repo-Commit header, weights redirected to a CDN path, 404 for a file the repository lacks), serving
+small checkpoints written by test_convert_hf.py's helpers. No internet needed, nothing leaves the machine.
 
   /usr/bin/python3 models/test_fetch_hf.py
 """
@@ -29,16 +29,27 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 class HubHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, plus the commit header the Hub sends; records every path asked for."""
+    """Static files as the Hub serves them: small files directly with an X-Repo-Commit header, weights by a redirect
+    to another path (the Hub's CDN), which sends no such header. Records every path asked for."""
 
     requested = []
 
     def end_headers(self):
-        self.send_header("X-Repo-Commit", COMMIT)
+        if not self.path.startswith("/cdn/"):
+            self.send_header("X-Repo-Commit", COMMIT)
         super().end_headers()
 
     def do_GET(self):
         HubHandler.requested.append(self.path)
+        if self.path.endswith(("/model.safetensors", "/pytorch_model.bin")) and os.path.exists(
+                self.translate_path(self.path)):
+            self.send_response(302)
+            self.send_header("Location", "/cdn" + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/cdn/"):
+            self.path = self.path[len("/cdn"):]
         super().do_GET()
 
     def log_message(self, *args):
@@ -100,6 +111,7 @@ class FetchHfTest(unittest.TestCase):
         self.assertTrue(card["command"].startswith("/usr/bin/python3 models/fetch_hf.py --repo acme/tiny-bert"))
         # safetensors found first, so pytorch_model.bin is never asked for
         self.assertIn("/acme/tiny-bert/resolve/main/model.safetensors", HubHandler.requested)
+        self.assertIn("/cdn/acme/tiny-bert/resolve/main/model.safetensors", HubHandler.requested, "redirect followed")
         self.assertNotIn("/acme/tiny-bert/resolve/main/pytorch_model.bin", HubHandler.requested)
 
     def test_an_image_checkpoint_at_another_revision_falls_back_to_pytorch_model_bin(self):
