@@ -112,7 +112,8 @@ def main(argv=None):
                                             "--licence, --dataset, --source).")
     parser.add_argument("--repo", required=True, help="Hugging Face model repository, OWNER/NAME")
     parser.add_argument("--name", required=True, help="inferq model name (output folder and .pt name)")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "full"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "full"),
+                        help="folder that receives the model folder NAME (default models/full)")
     parser.add_argument("--revision", default="main", help="branch, tag or commit (default main)")
     parser.add_argument("--download-dir", help="keep the downloaded files here (default: a temporary folder)")
     parser.add_argument("--base-url", default=os.environ.get("HF_ENDPOINT", "https://huggingface.co"),

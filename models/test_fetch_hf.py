@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -148,6 +149,15 @@ class FetchHfTest(unittest.TestCase):
         with self.assertRaises(SystemExit) as raised:
             fetch_hf.main(["--repo", "acme/missing", "--name", "x", "--out", self.out(), "--base-url", self.base])
         self.assertIn(f"{self.base}/acme/missing/resolve/main/config.json: HTTP 404", str(raised.exception))
+
+    def test_an_unreachable_hub_points_to_the_offline_route(self):
+        # a port nothing listens on: what a machine without internet sees
+        with socket.socket() as unused:
+            unused.bind(("127.0.0.1", 0))
+            closed = f"http://127.0.0.1:{unused.getsockname()[1]}"
+        with self.assertRaises(SystemExit) as raised:
+            fetch_hf.main(["--repo", "acme/tiny-bert", "--name", "x", "--out", self.out(), "--base-url", closed])
+        self.assertIn("no internet? see models/README.md", str(raised.exception))
 
     def test_the_base_url_defaults_to_hf_endpoint(self):
         with mock.patch.dict(os.environ, {"HF_ENDPOINT": self.base}):
