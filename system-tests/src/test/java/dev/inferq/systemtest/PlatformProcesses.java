@@ -23,7 +23,7 @@ final class PlatformProcesses implements AutoCloseable {
     static final Path WORKER_JAR = REPO.resolve("inference-worker/target/inference-worker.jar");
 
     private final Map<String, String> infraEnv;
-    private final Path modelsDir;
+    private final String modelsPath;
     private final Path logs;
     private final ManagedProcess gateway;
     private final int gatewayPort;
@@ -34,17 +34,18 @@ final class PlatformProcesses implements AutoCloseable {
 
     /** On the shared Kafka and Redis, serving the models of {@code modelsDir}. */
     PlatformProcesses(String name, Path modelsDir) throws IOException {
-        this(name, RealInfrastructure.shared().environment(), modelsDir);
+        this(name, RealInfrastructure.shared().environment(), modelsDir.toString());
     }
 
     /** {@code infraEnv}: the environment that points the services at their Kafka and Redis. */
     PlatformProcesses(String name, Map<String, String> infraEnv) throws IOException {
-        this(name, infraEnv, REPO.resolve("models/tiny"));
+        this(name, infraEnv, REPO.resolve("models/tiny").toString());
     }
 
-    private PlatformProcesses(String name, Map<String, String> infraEnv, Path modelsDir) throws IOException {
+    /** {@code modelsPath}: MODELS_DIR, one models folder or several separated by ':'. */
+    PlatformProcesses(String name, Map<String, String> infraEnv, String modelsPath) throws IOException {
         this.infraEnv = Map.copyOf(infraEnv);
-        this.modelsDir = modelsDir;
+        this.modelsPath = modelsPath;
         logs = Files.createDirectories(REPO.resolve("system-tests/target/process-logs/" + name));
         gatewayPort = Ports.freePort();
         // Tests serve images from a loopback server, which the URL guard refuses unless allowed.
@@ -87,7 +88,7 @@ final class PlatformProcesses implements AutoCloseable {
         Map<String, String> env = new HashMap<>(infraEnv);
         // Without API keys (tenant "default"), unless a test sets INFERQ_AUTH_MODE=required with its own keys.
         env.put("INFERQ_AUTH_MODE", "open");
-        env.put("MODELS_DIR", modelsDir.toString());
+        env.put("MODELS_DIR", modelsPath);
         env.putAll(extraEnv);
         return ManagedProcess.builder(name)
                 .javaJar(jar, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), List.of())
