@@ -208,7 +208,8 @@ public class JobService {
                     : callbacks.register(id, submission.callbackUrl(), store.unfinishedTtl());
             // The outbox entry before the record: a gateway that dies after the record leaves its job to the sweep.
             return publisher.enter(request)
-                    .then(quotas.create(queued, jobList.maxJobs()))
+                    .then(quotas.create(queued, submission.inputBytes() == null ? 0
+                            : submission.inputBytes().length, jobList.maxJobs()))
                     .then(Mono.defer(() -> saveInput.then(registerCallback)
                             .then(Mono.fromRunnable(() -> crashHook.check(request)))
                             .then(publisher.publish(request, accept))

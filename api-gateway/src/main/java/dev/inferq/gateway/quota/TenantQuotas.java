@@ -28,6 +28,8 @@ import reactor.core.publisher.Mono;
  * of a model's backlog limit ({@code inferq.gateway.backpressure.tenant-share} of {@code max-backlog}, on by default):
  * one tenant alone cannot fill a model's backlog and lock every other tenant out of it.
  *
+ * <p>A job's input bytes count against its tenant's {@link TenantInputBytes} before the job is created.
+ *
  * <p>A submit whose input must first be downloaded is checked before the download ({@link #precheck}), which takes
  * its token then, so that a tenant over its quota makes the gateway download nothing.
  *
@@ -45,9 +47,12 @@ public class TenantQuotas {
     private final ReactiveStringRedisTemplate redis;
     private final Clock clock;
     private final long shareCap;
+    private final TenantInputBytes inputBytes;
 
     public TenantQuotas(QuotaProperties properties, TenantRateLimiter limiter, JobStore store,
-            BackpressureProperties backpressure, ReactiveRedisConnectionFactory connections, Clock clock) {
+            BackpressureProperties backpressure, ReactiveRedisConnectionFactory connections, Clock clock,
+            TenantInputBytes inputBytes) {
+        this.inputBytes = inputBytes;
         this.properties = properties;
         this.limiter = limiter;
         this.store = store;
@@ -61,11 +66,19 @@ public class TenantQuotas {
      * tenant's job list then keeps its newest {@code maxListed} jobs.
      */
     public Mono<Void> create(JobRecord queued, long maxListed) {
+        return create(queued, 0, maxListed);
+    }
+
+    /** {@link #create(JobRecord, long)} for a job that stores {@code inputBytes} bytes of input beside it. */
+    public Mono<Void> create(JobRecord queued, long inputBytes, long maxListed) {
         TenantQuota quota = properties.of(queued.tenant());
         return Mono.deferContextual(context -> {
             RateLimitFields fields = context.getOrDefault(RateLimitFields.class, new RateLimitFields());
             Mono<Void> token = fields.tokenTaken() ? Mono.empty() : takeToken(queued.tenant(), quota, fields);
-            return token.then(createWithin(queued, quota, maxListed, fields));
+            // The input's bytes are reserved first, and given back when the job is not created after all.
+            return token.then(this.inputBytes.reserve(queued, inputBytes))
+                    .then(createWithin(queued, quota, maxListed, fields).onErrorResume(e -> this.inputBytes
+                            .release(queued, inputBytes).onErrorComplete().then(Mono.error(e))));
         });
     }
 
