@@ -150,11 +150,6 @@ public final class JobNames {
         return WORKER_PREFIX + workerId;
     }
 
-    /** Pattern matching every {@link #workerKey}. */
-    public static String workerKeyPattern() {
-        return WORKER_PREFIX + "*";
-    }
-
     /** Redis pub/sub channel on which every stored change of the job is published. */
     public static String eventsChannel(JobId id) {
         return KEY_PREFIX + id.value() + EVENTS_SUFFIX;
