@@ -38,6 +38,7 @@ final class FaultCluster implements AutoCloseable {
     private KafkaBroker kafka;
     private RedisServerProcess redis;
     private ManagedProcess gateway;
+    private final Map<String, String> gatewayEnv;
 
     FaultCluster(String scenario) throws IOException {
         this(scenario, Map.of());
@@ -46,11 +47,28 @@ final class FaultCluster implements AutoCloseable {
     /** {@code gatewayEnv}: more environment for the first gateway, e.g. its authentication mode and keys. */
     FaultCluster(String scenario, Map<String, String> gatewayEnv) throws IOException {
         home = Files.createDirectories(REPO.resolve("system-tests/target/faults/" + scenario));
-        startKafka();
-        startRedis();
         Map<String, String> env = new HashMap<>(gatewayEnv);
         env.put("GATEWAY_PORT", Integer.toString(gatewayPort));
-        gateway = service("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"), env);
+        this.gatewayEnv = Map.copyOf(env);
+        try {
+            startKafka();
+            startRedis();
+            gateway = service("gateway", REPO.resolve("api-gateway/target/api-gateway.jar"), env);
+            gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY);
+        } catch (RuntimeException e) {
+            // The caller gets no cluster to close: what did start must not outlive the test (and lock its data).
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts the first gateway again, as {@code name} (its log file), on the same port and settings, once the one
+     * before has exited (it is stopped if it has not), and waits until it is healthy.
+     */
+    void restartGateway(String name) {
+        gateway.stop(Duration.ofSeconds(10));
+        gateway = service(name, REPO.resolve("api-gateway/target/api-gateway.jar"), gatewayEnv);
         gateway.awaitHealthUp(URI.create(gatewayUrl() + "/actuator/health"), READY);
     }
 

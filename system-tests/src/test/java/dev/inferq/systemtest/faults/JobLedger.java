@@ -49,23 +49,41 @@ final class JobLedger {
         return submit(model, "application/json", HttpRequest.BodyPublishers.ofString(jsonBody));
     }
 
+    /**
+     * Submits one job with an {@code Idempotency-Key}, as a client that retries would; returns its id when accepted
+     * (202), null when refused or unanswered (a gateway that died on it, say).
+     */
+    String submit(String model, String jsonBody, String idempotencyKey) {
+        return submit(model, "application/json", HttpRequest.BodyPublishers.ofString(jsonBody), idempotencyKey);
+    }
+
     /** Submits an image as the raw request body. */
     String submitImage(String model, String contentType, byte[] image) {
         return submit(model, contentType, HttpRequest.BodyPublishers.ofByteArray(image));
     }
 
     private String submit(String model, String contentType, HttpRequest.BodyPublisher body) {
+        return submit(model, contentType, body, null);
+    }
+
+    private String submit(String model, String contentType, HttpRequest.BodyPublisher body, String idempotencyKey) {
         submitted.incrementAndGet();
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+            HttpRequest.Builder request = HttpRequest.newBuilder(
                             URI.create(nextGateway() + "/v1/models/" + model + "/jobs"))
                     .header("Content-Type", contentType)
-                    .timeout(Duration.ofSeconds(30))
-                    .POST(body).build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(30));
+            if (idempotencyKey != null) {
+                request.header("Idempotency-Key", idempotencyKey);
+            }
+            HttpResponse<String> response = http.send(request.POST(body).build(),
+                    HttpResponse.BodyHandlers.ofString());
             statuses.computeIfAbsent(response.statusCode(), s -> new AtomicInteger()).incrementAndGet();
             if (response.statusCode() == 202) {
                 String id = JobCodec.mapper().readTree(response.body()).path("id").asString();
-                accepted.add(id);
+                if (!accepted.contains(id)) {
+                    accepted.add(id);
+                }
                 return id;
             }
         } catch (Exception e) {
@@ -163,8 +181,14 @@ final class JobLedger {
 
     /** Prints and returns the scenario's summary line. */
     String report() {
+        return report("");
+    }
+
+    /** Prints and returns the scenario's summary line, with {@code more} (e.g. {@code gateway_peak_rss_mb=..}). */
+    String report(String more) {
         String line = "faults: scenario=" + scenario + " submitted=" + submitted() + " accepted=" + accepted()
-                + " completed=" + terminal.size() + " lost=" + lost() + " duplicated=" + duplicated();
+                + " completed=" + terminal.size() + " lost=" + lost() + " duplicated=" + duplicated()
+                + (more.isEmpty() ? "" : " " + more);
         System.out.println(line);
         System.out.println("faults: scenario=" + scenario + " answers by status " + statuses);
         return line;
