@@ -275,7 +275,14 @@ class DeployManifestsTest {
                 .isEqualTo("PLAINTEXT://" + settings.get("KAFKA_BOOTSTRAP_SERVERS"));
         assertThat(env(broker, "KAFKA_NUM_PARTITIONS")).isEqualTo(settings.get("INFERQ_TOPIC_PARTITIONS"));
         assertThat(stringList(containers(redis).get(0).get("command")))
-                .containsSequence("--appendonly", "yes", "--appendfsync", "always");
+                .containsSequence("--appendonly", "yes", "--appendfsync", "always")
+                .containsSequence("--maxmemory-policy", "noeviction")
+                .contains("--maxmemory");
+        assertThat(env(broker, "KAFKA_DEFAULT_REPLICATION_FACTOR")).as("one broker").isEqualTo("1");
+        assertThat(settings.get("INFERQ_TOPIC_REPLICAS")).as("the base's job topic replicas").isEqualTo("3");
+        assertThat(strings(documents(K8S.resolve("components/dev/single-broker.yaml")).get(0).get("data")))
+                .as("components/dev's job topic replicas, for its one broker")
+                .containsEntry("INFERQ_TOPIC_REPLICAS", "1");
     }
 
     /**
@@ -306,6 +313,10 @@ class DeployManifestsTest {
             }
             boolean dev = stringList(kustomization(target).get("components")).stream()
                     .anyMatch(c -> c.endsWith("components/dev"));
+            Map<String, Object> renderedSettings = all.stream().filter(o -> "ConfigMap".equals(o.get("kind"))
+                    && name(o).startsWith("inferq-settings")).findFirst().orElseThrow();
+            assertThat(strings(renderedSettings.get("data")).get("INFERQ_TOPIC_REPLICAS"))
+                    .as("%s: job topic replicas (one broker in components/dev)", what).isEqualTo(dev ? "1" : "3");
             Set<String> present = new TreeSet<>();
             for (Map<String, Object> o : all) {
                 present.add(o.get("kind") + "/" + name(o));
