@@ -128,7 +128,9 @@ public class AdminVersionsController {
     public Mono<VersionList> setDefault(@ModelParameter @PathVariable String name, @RequestBody DefaultVersion body) {
         ModelDescriptor model = model(name);
         int version = required(body == null ? null : body.version(), "version");
-        return views.requireLoaded(name, version).then(change(model, versions -> versions.withDefault(version)));
+        return checked(name, versions -> versions.withDefault(version))
+                .then(views.requireLoaded(name, version))
+                .then(change(model, versions -> versions.withDefault(version)));
     }
 
     @PutMapping(path = BASE + "/canary", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -147,7 +149,8 @@ public class AdminVersionsController {
             throw ApiException.badRequest("the body must give the canary's 'share', more than 0 and less than 1");
         }
         double share = body.share();
-        return views.requireLoaded(name, version)
+        return checked(name, versions -> versions.withCanary(version, share))
+                .then(views.requireLoaded(name, version))
                 .then(change(model, versions -> versions.withCanary(version, share)));
     }
 
@@ -186,6 +189,14 @@ public class AdminVersionsController {
         return unavailableWithoutRedis(store.update(model.name(), change)
                 .doOnNext(router::adopt)
                 .then(views.list(model, true)));
+    }
+
+    /**
+     * Fails as {@code change} would on the versions stored now: a change that cannot be made is refused for what it
+     * is before the workers are asked whether they have the version.
+     */
+    private Mono<Void> checked(String model, UnaryOperator<ModelVersions> change) {
+        return unavailableWithoutRedis(store.read(model).map(change)).then();
     }
 
     private ModelDescriptor model(String name) {
