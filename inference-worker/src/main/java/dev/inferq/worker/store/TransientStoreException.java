@@ -8,11 +8,11 @@ import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 
 /**
- * A store that a batch's outcomes go to did not answer: Redis (the job store, the response cache) could not be reached
- * or timed out, or Kafka did not acknowledge a dead letter. Like Kafka's {@code RetriableException}, it says that the
- * same call may succeed later, so the consumer retries the batch, its offsets uncommitted, until it does. Any other
- * exception is a fault that retrying cannot mend (a bug, a model that misbehaves), and it fails the batch's jobs
- * instead of looping.
+ * A store that a batch's outcomes go to did not answer: Redis (the job store, the response cache) could not be reached,
+ * timed out or refused the write (at its memory cap, {@code noeviction}: "OOM command not allowed"), or Kafka did not
+ * acknowledge a dead letter. Like Kafka's {@code RetriableException}, it says that the same call may succeed later, so
+ * the consumer retries the batch, its offsets uncommitted, until it does. Any other exception is a fault that retrying
+ * cannot mend (a bug, a model that misbehaves), and it fails the batch's jobs instead of looping.
  */
 public class TransientStoreException extends RuntimeException {
 
@@ -30,7 +30,11 @@ public class TransientStoreException extends RuntimeException {
     public static <T> T await(Mono<T> result, Duration timeout, String what) {
         try {
             return result.timeout(timeout).block();
-        } catch (DataAccessException | RedisException e) {
+        } catch (DataAccessException e) {
+            // Spring's message is generic ("Error in execution"); Redis's own says why, e.g. that it is full (OOM).
+            throw new TransientStoreException("Redis failed on " + what + ": " + e.getMostSpecificCause().getMessage(),
+                    e);
+        } catch (RedisException e) {
             throw new TransientStoreException("Redis failed on " + what + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             if (Exceptions.unwrap(e) instanceof TimeoutException) {
