@@ -67,7 +67,7 @@ public class Codecs {
                 // An image part stays in memory (it is read into memory next anyway): no temporary files to fill.
                 parts.setMaxInMemorySize(Math.toIntExact(images.maxBytes() + BodyLimits.FRAMING_BYTES));
                 parts.setMaxDiskUsagePerPart(0);
-                configurer.defaultCodecs().multipartReader(new MultipartHttpMessageReader(parts));
+                configurer.defaultCodecs().multipartReader(new MultipartHttpMessageReader(new BoundedParts(parts)));
             }
         };
     }

@@ -53,7 +53,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         if (e.setting() != null) {
             problem.setProperty("setting", e.setting());
         }
-        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status());
+        // Always a problem, also where the client asked for events or an image: content negotiation would otherwise
+        // write the problem as whatever the route produces.
+        ResponseEntity.BodyBuilder response = ResponseEntity.status(e.status())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (e.retryAfter() != null) {
             response.header(HttpHeaders.RETRY_AFTER, ProblemResponses.retryAfterSeconds(e.retryAfter()));
         }
