@@ -39,8 +39,6 @@ public record LimitsProperties(
         require(otherBodyMaxBytes.toBytes() > 0, "other-body-max-bytes must be positive");
         require(bufferedBodyBytes.toBytes() >= 0, "buffered-body-bytes must not be negative");
         require(tenantInputBytes.toBytes() > 0, "tenant-input-bytes must be positive");
-        require(streams.perTenant() <= streams.total(), "streams.per-tenant must not exceed streams.total");
-        require(downloads.perTenant() <= downloads.total(), "downloads.per-tenant must not exceed downloads.total");
     }
 
     /**
@@ -94,6 +92,7 @@ public record LimitsProperties(
 
         public Streams {
             require(total > 0 && perTenant > 0, "streams limits must be positive");
+            require(perTenant <= total, "streams.per-tenant must not exceed streams.total");
         }
     }
 
@@ -105,6 +104,7 @@ public record LimitsProperties(
 
         public Downloads {
             require(total > 0 && perTenant > 0, "downloads limits must be positive");
+            require(perTenant <= total, "downloads.per-tenant must not exceed downloads.total");
         }
     }
 
