@@ -115,9 +115,10 @@ async function refreshLive() {
     const name = state.model.name;
     try {
         if (!document.hidden) {
-            const {live} = await api(`/v1/models/${encodeURIComponent(name)}`);
+            const {live, versions} = await api(`/v1/models/${encodeURIComponent(name)}`);
             if (state.model.name === name) {
                 renderLive(live);
+                renderVersions(versions);
             }
         }
     } catch (problem) {
@@ -136,6 +137,17 @@ function renderLive(live) {
     $('live-workers').textContent = String(live.worker_count);
     $('live-worker-list').replaceChildren(...live.workers.map((w) =>
         element('li', {}, `${w.id}: ${w.variant} on ${w.engine}`)));
+}
+
+/** Each version of the model: its status (the canary with its share), its weights and how many workers have it. */
+function renderVersions(versions) {
+    $('model-versions').replaceChildren(...versions.versions.map((v) => {
+        const status = v.status === 'canary' ? `canary, ${Math.round(versions.canary.share * 1000) / 10}% of jobs`
+            : v.status;
+        const weights = v.card ? v.card.weights : 'card unreadable';
+        return element('li', {}, `${versions.model}@${v.version}: ${status} · weights ${weights}`
+            + ` · loaded on ${v.workers.length} worker(s)`);
+    }));
 }
 
 // ---- Submitting ----
@@ -321,6 +333,7 @@ function formatSeconds(seconds) {
 function renderFacts(job) {
     const facts = [
         ['Model', job.model],
+        ['Version', job.model_version],
         ['Inputs', job.input_count],
         ['Created', formatTime(job.created_at)],
         ['Started', formatTime(job.started_at)],

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,8 +107,9 @@ class ModelVersionsIT {
         List<String> beforeSwitch = submit(60, MODEL);
         admin("PUT", "/v1/admin/models/" + MODEL + "/default", "{\"version\":2}", 200);
         List<String> afterSwitch = new ArrayList<>(submit(30, MODEL));
-        // A burst for version 1, then version 1 retired at once: those of its jobs still queued run on the default.
-        List<String> lastOfOne = burst(20, MODEL + "@1");
+        // A burst of large jobs for version 1, then version 1 retired at once: those of its jobs still queued when the
+        // worker sees the change run on the default.
+        List<String> lastOfOne = burst(30, MODEL + "@1");
         JsonNode retired = admin("DELETE", VERSIONS + "/1", null, 200);
         assertThat(retired.path("versions").get(0).path("status").asString()).isEqualTo("retired");
         afterSwitch.addAll(submit(30, MODEL));
@@ -232,11 +234,18 @@ class ModelVersionsIT {
         return JobCodec.mapper().readTree(answer.body()).path("id").asString();
     }
 
-    /** Submits {@code count} text jobs to {@code model} all at once, and waits until each is accepted; their ids. */
+    /**
+     * Submits {@code count} jobs of 64 texts each to {@code model} all at once, and waits until each is accepted; their
+     * ids.
+     */
     private List<String> burst(int count, String model) {
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            answers.add(http.sendAsync(submission(model, "burst " + i), HttpResponse.BodyHandlers.ofString()));
+            String texts = String.join("\",\"", Collections.nCopies(64, "a long review, number " + i + ", of " + model));
+            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/v1/models/" + model
+                            + "/jobs")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":[\"" + texts + "\"]}")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
         }
         return answers.stream().map(CompletableFuture::join).map(ModelVersionsIT::accepted).toList();
     }
