@@ -32,7 +32,10 @@ final class HeadTimeout extends ChannelDuplexHandler {
     private final Duration timeout;
     private final JsonMapper mapper;
     private ChannelHandlerContext context;
-    private boolean awaitingHead = true;
+    /** Between a request's head and its last content: bytes that arrive then are its body, not a new head. */
+    private boolean readingRequest;
+    /** Between a request's head and the end of its answer: the next head is not due before the answer is out. */
+    private boolean answering;
     private ScheduledFuture<?> timer;
 
     HeadTimeout(Duration timeout, JsonMapper mapper) {
@@ -56,8 +59,12 @@ final class HeadTimeout extends ChannelDuplexHandler {
         context = ctx;
     }
 
+    private boolean awaitingHead() {
+        return !readingRequest && !answering;
+    }
+
     private void bytesArrived() {
-        if (awaitingHead && timer == null && context != null) {
+        if (awaitingHead() && timer == null && context != null) {
             timer = context.executor().schedule(this::expire, timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -65,8 +72,12 @@ final class HeadTimeout extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
-            awaitingHead = false;
+            readingRequest = true;
+            answering = true;
             cancel();
+        }
+        if (msg instanceof LastHttpContent) {
+            readingRequest = false;
         }
         ctx.fireChannelRead(msg);
     }
@@ -74,8 +85,8 @@ final class HeadTimeout extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof LastHttpContent) {
-            // The answer is complete: what arrives next is the head of the next request on this connection.
-            awaitingHead = true;
+            // The answer is complete: once its request is read too, what arrives next is the next request's head.
+            answering = false;
         }
         ctx.write(msg, promise);
     }
@@ -95,7 +106,7 @@ final class HeadTimeout extends ChannelDuplexHandler {
 
     private void expire() {
         timer = null;
-        if (!awaitingHead || !context.channel().isActive()) {
+        if (!awaitingHead() || !context.channel().isActive()) {
             return;
         }
         ApiException problem = ApiException.limit(HttpStatus.REQUEST_TIMEOUT, ProblemType.REQUEST_TIMEOUT,
