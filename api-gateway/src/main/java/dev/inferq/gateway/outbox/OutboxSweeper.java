@@ -3,6 +3,7 @@ package dev.inferq.gateway.outbox;
 import dev.inferq.common.job.JobLogs;
 import dev.inferq.common.job.JobOutbox;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.QueueTrim;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
@@ -22,7 +23,7 @@ import reactor.core.publisher.Mono;
  * Every gateway's sweep, every {@code interval}: publishes the jobs whose publish was never confirmed once their grace
  * has passed ({@link OutboxProperties}), ends FAILED ({@code publish_failed}) those that still cannot be published at
  * {@code give-up}, drops outbox entries of jobs that were never created or have ended, and trims each model's queue of
- * entries whose record is gone ({@link JobStore#trimQueue}), so that they no longer count in queue positions. Gateways
+ * entries whose record is gone ({@link QueueTrim}), so that they no longer count in queue positions. Gateways
  * share the work through leases in Redis ({@link JobOutbox#claimDue}), not by talking to each other.
  */
 @Component
@@ -33,16 +34,18 @@ public class OutboxSweeper implements SmartLifecycle {
     private final JobOutbox outbox;
     private final JobStore store;
     private final JobPublisher publisher;
+    private final QueueTrim queues;
     private final ModelCatalog catalog;
     private final OutboxProperties properties;
     private final Clock clock;
     private volatile Disposable loop;
 
-    OutboxSweeper(JobOutbox outbox, JobStore store, JobPublisher publisher, ModelCatalog catalog,
+    OutboxSweeper(JobOutbox outbox, JobStore store, JobPublisher publisher, QueueTrim queues, ModelCatalog catalog,
             OutboxProperties properties, Clock clock) {
         this.outbox = outbox;
         this.store = store;
         this.publisher = publisher;
+        this.queues = queues;
         this.catalog = catalog;
         this.properties = properties;
         this.clock = clock;
@@ -68,7 +71,7 @@ public class OutboxSweeper implements SmartLifecycle {
                     return failIfGivenUp(id);
                 }))
                 .then(Flux.fromIterable(catalog.names())
-                        .concatMap(model -> store.trimQueue(model, clock.millis(), properties.queueChecked())
+                        .concatMap(model -> queues.trim(model, clock.millis(), properties.queueChecked())
                                 .filter(removed -> removed > 0)
                                 .doOnNext(removed -> log.info("Took {} entries whose job is gone off the queue of"
                                         + " model '{}'", removed, model)))

@@ -7,7 +7,6 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.stereotype.Component;
@@ -16,7 +15,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Redis's memory use, read from {@code INFO memory} every {@code inferq.gateway.redis-memory-interval} (15 s) and
+ * Redis's memory use, read from {@code INFO memory} every {@code inferq.gateway.redis-memory.interval} (15 s) and
  * exported as {@value #USED} and {@value #MAX} (bytes; max is 0 when Redis has no cap) and {@value #RATIO}
  * (used / max; NaN without a cap or before the first read), so that an alert fires well before Redis, at its cap,
  * refuses new jobs (deploy/prometheus/alerts.yml). Read by every gateway: Redis is one, so any of them tells.
@@ -36,9 +35,9 @@ public class RedisMemoryGauge implements SmartLifecycle {
     private volatile Disposable loop;
 
     RedisMemoryGauge(ReactiveRedisConnectionFactory connections, MeterRegistry registry,
-            @Value("${inferq.gateway.redis-memory-interval:15s}") Duration interval) {
+            RedisMemoryProperties properties) {
         this.connections = connections;
-        this.interval = interval;
+        this.interval = properties.interval();
         Gauge.builder(USED, last, memory -> memory.get().used()).baseUnit("bytes")
                 .description("memory Redis uses (INFO memory used_memory)").register(registry);
         Gauge.builder(MAX, last, memory -> memory.get().max()).baseUnit("bytes")

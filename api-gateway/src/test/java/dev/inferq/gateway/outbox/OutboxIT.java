@@ -50,7 +50,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.gateway.outbox.grace=1h",
     "inferq.gateway.outbox.interval=200ms",
-    "inferq.gateway.redis-memory-interval=200ms"
+    "inferq.gateway.redis-memory.interval=200ms"
 })
 @AutoConfigureWebTestClient
 class OutboxIT {

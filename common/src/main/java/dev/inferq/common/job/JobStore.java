@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.domain.Range;
@@ -130,28 +129,6 @@ public class JobStore {
         return records.execute(CREATE, keys, args).next().flatMap(reply -> reply.equals("EXISTS")
                 ? Mono.error(new IllegalStateException("job " + record.id() + " exists already"))
                 : Mono.just(Creation.fromScriptReply(reply)));
-    }
-
-    /**
-     * Takes entries whose record is gone off {@code model}'s queue, so that they no longer count in queue positions
-     * and estimates: every entry accepted longer than {@link #unfinishedTtl()} ago, and among the {@code checked}
-     * oldest ones those without a record. An entry joins the queue in the step that creates its record and leaves it
-     * before the record is deleted, so one found without its record is stale. Answers how many were removed.
-     */
-    public Mono<Long> trimQueue(String model, long nowMillis, int checked) {
-        String queue = JobNames.queueKey(model);
-        Mono<Long> old = records.opsForZSet().removeRangeByScore(queue,
-                Range.closed(Double.NEGATIVE_INFINITY, (double) (nowMillis - unfinishedTtl.toMillis())));
-        Mono<Long> orphaned = records.opsForZSet().range(queue, Range.closed(0L, checked - 1L)).collectList()
-                .flatMap(ids -> Flux.fromIterable(ids)
-                        .flatMapSequential(id -> records.hasKey(JobNames.jobKey(new JobId(id))))
-                        .collectList()
-                        .flatMap(exists -> {
-                            Object[] gone = IntStream.range(0, ids.size()).filter(i -> !exists.get(i))
-                                    .mapToObj(ids::get).toArray();
-                            return gone.length == 0 ? Mono.just(0L) : records.opsForZSet().remove(queue, gone);
-                        }));
-        return old.flatMap(removed -> orphaned.map(more -> removed + more));
     }
 
     /**

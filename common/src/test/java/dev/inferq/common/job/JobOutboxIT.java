@@ -110,7 +110,8 @@ class JobOutboxIT {
         redis.opsForZSet().add(JobNames.queueKey(MODEL), ancient.value(),
                 now.minus(Duration.ofMinutes(31)).toEpochMilli()).block();
 
-        assertThat(store.trimQueue(MODEL, now.toEpochMilli(), 100).block()).isEqualTo(2);
+        assertThat(new QueueTrim(connections, store.unfinishedTtl()).trim(MODEL, now.toEpochMilli(), 100).block())
+                .isEqualTo(2);
         assertThat(redis.opsForZSet().range(JobNames.queueKey(MODEL), Range
                 .closed(0L, -1L)).collectList().block()).containsExactly(kept.id().value());
         assertThat(store.queuePosition(MODEL, kept.id()).block()).isZero();
