@@ -4,12 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -48,10 +43,8 @@ import org.springframework.stereotype.Component;
  * ({@code ai.djl.pytorch.num_interop_threads}) stay idle: traced models do not fork. Models on another engine (ONNX Runtime) are
  * bounded the same way, but their thread count is fixed when their session is created.
  *
- * <p>Passes run on the scheduler's own threads ({@code inferq-pass-N}, as many as the budget, so a granted pass never
- * queues), and the caller waits for the pass: its result and exceptions reach the caller unchanged. Their own threads
- * (and the OpenMP teams they start, which inherit their name) let CPU time be told apart per thread: forward passes
- * from the consumer that fetched and batched the jobs (the benchmark reads {@code /proc/<pid>/task} by name).
+ * <p>Passes run on {@link PassThreads}, and the caller waits for the pass: its result and exceptions reach the caller
+ * unchanged.
  */
 @Component
 public class ComputeScheduler implements AutoCloseable {
@@ -72,7 +65,7 @@ public class ComputeScheduler implements AutoCloseable {
     private final long maxWaitNanos;
     private final IntConsumer intraOpThreads;
     private final LongSupplier clock;
-    private final ExecutorService passThreads;
+    private final PassThreads passThreads;
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Passes not yet started, in arrival order. */
@@ -129,12 +122,7 @@ public class ComputeScheduler implements AutoCloseable {
         this.maxWaitNanos = properties.bulkMaxWait().toNanos();
         this.intraOpThreads = intraOpThreads;
         this.clock = clock;
-        AtomicInteger next = new AtomicInteger();
-        this.passThreads = Executors.newFixedThreadPool(budget, task -> {
-            Thread thread = new Thread(task, "inferq-pass-" + next.getAndIncrement());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.passThreads = new PassThreads(budget);
     }
 
     /** Sets the calling thread's libtorch intra-op threads; loads the engine first, where no model has yet. */
@@ -164,47 +152,13 @@ public class ComputeScheduler implements AutoCloseable {
     public <T> T run(Workload workload, Supplier<T> pass) {
         int threads = acquire(workload);
         try {
-            return onPassThread(() -> {
+            return passThreads.run(() -> {
                 intraOpThreads.accept(threads);
                 return pass.get();
             });
         } finally {
             release(workload, threads);
         }
-    }
-
-    /**
-     * Waits for the pass even when interrupted: it holds its threads until it ends, and libtorch cannot stop a pass
-     * half way; the interrupt is kept for the caller.
-     */
-    private <T> T onPassThread(Supplier<T> pass) {
-        Future<T> result = passThreads.submit(pass::get);
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return result.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    throw unchecked(e.getCause());
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static RuntimeException unchecked(Throwable cause) {
-        if (cause instanceof RuntimeException runtime) {
-            return runtime;
-        }
-        if (cause instanceof Error error) {
-            throw error;
-        }
-        return new IllegalStateException("a forward pass failed", cause);
     }
 
     /**
@@ -235,7 +189,7 @@ public class ComputeScheduler implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        passThreads.shutdown();
+        passThreads.close();
     }
 
     private int acquire(Workload workload) {
