@@ -93,6 +93,15 @@ public final class ModelVersionSet {
     }
 
     /**
+     * Takes {@code current} as the versions to route by, loading nothing and unloading nothing: called by a consumer
+     * thread, which may hold a version that {@code current} retires (unloading it would wait for that very thread).
+     * The next {@link #sync} loads and unloads.
+     */
+    private synchronized void learn(ModelVersions current) {
+        versions = current;
+    }
+
+    /**
      * Holds the version a job routed to {@code routed} (null: none named) runs on, for the length of a batch; the
      * caller {@link LoadedVersion#exit}s it. A version the worker does not know yet is looked up in Redis first,
      * one it knows and has not loaded is loaded now.
@@ -100,7 +109,7 @@ public final class ModelVersionSet {
     LoadedVersion enter(Integer routed) {
         while (true) {
             if (routed != null && versions.find(routed).isEmpty()) {
-                reread.get().ifPresent(this::sync);
+                reread.get().ifPresent(this::learn);
             }
             LoadedVersion version = resolve(routed);
             if (version.enter()) {

@@ -1,6 +1,7 @@
 package dev.inferq.worker.inference.versions;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 import dev.inferq.common.model.ModelDescriptor;
@@ -90,6 +91,20 @@ class VersionedBatchRunnerTest {
 
         assertThat(ran).containsOnly(Map.entry(2, List.of("queued-for-1", "new")));
         assertThat(versions.loadedVersions()).containsExactly(2);
+        assertThat(first.closed.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aBatchThatMeetsNewsOfItsOwnVersionsRetirementStillRuns() {
+        // The worker has not seen the change yet; its batch holds version 1 when a job names version 2.
+        stored = stored.add(folder("sentiment-2"), NOW).withDefault(2).retire(1, NOW);
+
+        assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> runner.run(batch(job("routed-before", null), job("new", "2"))));
+
+        assertThat(ran).containsOnly(Map.entry(1, List.of("routed-before")), Map.entry(2, List.of("new")));
+        versions.sync(stored);
+        assertThat(versions.loadedVersions()).as("unloaded by the next refresh").containsExactly(2);
         assertThat(first.closed.get()).isEqualTo(1);
     }
 
