@@ -93,13 +93,16 @@ public final class ImagePreparer {
          */
         static Resizing of(ModelDescriptor descriptor, int width, int height) {
             Optional<Integer> shortSide = intSetting(descriptor, "resizeShort");
-            if (shortSide.isEmpty()) {
-                return STRETCH;
-            }
+            boolean crop = isTrue(descriptor, "centerCrop");
             // Anything else would either leave pictures larger than the model's input or prepare them in a way the
             // model was not trained for: refused at start rather than served wrong.
-            if (!descriptor.property("centerCrop").map(v -> v.trim().equals("true")).orElse(false)
-                    || descriptor.property("resize").map(v -> v.trim().equals("true")).orElse(false)) {
+            if (shortSide.isEmpty()) {
+                if (crop) {
+                    throw invalid(descriptor, "centerCrop=true needs resizeShort=N (the short side scaled first)");
+                }
+                return STRETCH;
+            }
+            if (!crop || isTrue(descriptor, "resize")) {
                 throw invalid(descriptor, "resizeShort needs centerCrop=true and no resize=true (the short side "
                         + "scaled, then the centre width x height)");
             }
@@ -114,6 +117,10 @@ public final class ImagePreparer {
         public String toString() {
             return shortSide == 0 ? "stretched" : "short side " + shortSide + ", centre crop";
         }
+    }
+
+    private static boolean isTrue(ModelDescriptor descriptor, String key) {
+        return descriptor.property(key).map(v -> v.trim().equals("true")).orElse(false);
     }
 
     private static Optional<Integer> intSetting(ModelDescriptor descriptor, String key) {
