@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A {@link Classifier} backed by a DJL model whose translator answers {@link Classifications}. */
 abstract class DjlClassifier<I> implements Classifier<I> {
@@ -23,6 +24,7 @@ abstract class DjlClassifier<I> implements Classifier<I> {
     // from batch to batch, and no call waits on another's forward pass.
     private final Deque<Predictor<I, Classifications>> idle = new ConcurrentLinkedDeque<>();
     private final Queue<Predictor<I, Classifications>> created = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     DjlClassifier(String name, ZooModel<I, Classifications> model, int topK) {
         this.name = name;
@@ -52,10 +54,16 @@ abstract class DjlClassifier<I> implements Classifier<I> {
         }
     }
 
+    /**
+     * Closes once, whoever asks first: a model version unloaded at run time ({@code versions.ModelVersionSet}) may be
+     * the one the registry loaded at start, which the registry closes again as the worker stops.
+     */
     @Override
     public void close() {
-        created.forEach(Predictor::close);
-        model.close();
+        if (closed.compareAndSet(false, true)) {
+            created.forEach(Predictor::close);
+            model.close();
+        }
     }
 
     private Predictor<I, Classifications> borrow() {
