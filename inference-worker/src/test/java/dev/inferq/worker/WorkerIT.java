@@ -7,6 +7,7 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
@@ -148,6 +149,7 @@ class WorkerIT {
 
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).isEqualTo(NOT_AN_IMAGE);
+        assertThat(failed.errorCode()).isEqualTo(ErrorCodes.UNDECODABLE_INPUT);
         assertThat(failed.predictions()).isNull();
         assertThat(awaitFinished(good).status()).isEqualTo(JobStatus.SUCCEEDED);
     }
@@ -175,6 +177,7 @@ class WorkerIT {
 
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).isEqualTo(ImageInputReader.INPUT_EXPIRED);
+        assertThat(failed.errorCode()).isEqualTo(ErrorCodes.INPUT_MISSING);
     }
 
     @Test
@@ -259,16 +262,16 @@ class WorkerIT {
     }
 
     @Test
-    void skipsGarbageAndJobsWithoutARecordAndRunsTheJobsAfterThem() {
+    void skipsGarbageEndsJobsWhoseRecordWasLostAndRunsTheJobsAfterThem() {
         int partition = 1;
         String garbageKey = "garbage-" + JobId.random().value();
         byte[] garbageBytes = {(byte) 0xff, 0x00, 0x7b, 0x22};
         RecordMetadata garbage = send(new ProducerRecord<>(JobNames.topic("disaster"), partition, garbageKey,
                 garbageBytes));
-        JobRequest neverAccepted = JobRequest.of(JobId.random(), "disaster",
+        JobRequest recordLost = JobRequest.of(JobId.random(), "disaster",
                 new JobInput.Texts(List.of("no record for me")), Instant.now());
-        send(new ProducerRecord<>(JobNames.topic("disaster"), partition, neverAccepted.id().value(),
-                JobCodec.encodeRequest(neverAccepted)));
+        send(new ProducerRecord<>(JobNames.topic("disaster"), partition, recordLost.id().value(),
+                JobCodec.encodeRequest(recordLost)));
         JobRequest after = JobRequest.of(JobId.random(), "disaster", new JobInput.Texts(List.of("flood")),
                 Instant.now());
         store.create(JobRecord.queued(after)).block(REDIS);
@@ -278,7 +281,7 @@ class WorkerIT {
         assertSucceeded(awaitFinished(after.id()), 1, List.of("not_disaster", "disaster"));
         awaitCommittedPast(last);
         assertThat(last.offset()).isGreaterThan(garbage.offset());
-        assertThat(store.find(neverAccepted.id()).block(REDIS)).isNull();
+        assertThat(store.find(recordLost.id()).block(REDIS).errorCode()).isEqualTo(ErrorCodes.RECORD_LOST);
         ConsumerRecord<String, byte[]> letter = DeadLetterTopics.await("disaster", garbageKey);
         assertThat(letter.value()).isEqualTo(garbageBytes);
         assertThat(header(letter, DeadLetters.ERROR)).startsWith("malformed message");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
@@ -110,6 +111,7 @@ class FaultyBatchIT {
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).isEqualTo("the worker failed on this job's batch: "
                 + "java.lang.IllegalStateException: a bug in the model wrapper");
+        assertThat(failed.errorCode()).isEqualTo(ErrorCodes.WORKER_ERROR);
         assertThat(new String(DeadLetterTopics.await(MODEL, request.id().value()).headers()
                 .lastHeader(DeadLetters.ERROR).value(), StandardCharsets.UTF_8)).isEqualTo(failed.error());
     }

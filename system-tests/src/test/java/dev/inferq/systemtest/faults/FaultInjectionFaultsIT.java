@@ -3,6 +3,7 @@ package dev.inferq.systemtest.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.inferq.common.job.JobNames;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.launcher.ManagedProcess;
 import dev.inferq.launcher.Supervised;
 import dev.inferq.testsupport.TestImages;
@@ -217,6 +218,8 @@ class FaultInjectionFaultsIT {
             assertThat(ledger.endedWith("SUCCEEDED")).isEqualTo(normal);
             assertThat(ledger.terminalState(poison).path("error").asString())
                     .contains("started 3 times").contains("max-deliveries");
+            assertThat(ledger.terminalState(poison).path("error_code").asString())
+                    .isEqualTo(ErrorCodes.GIVEN_UP_AFTER_DELIVERIES);
             // One crash per start the limit allows; the fourth delivery fails the job without running it.
             assertThat(worker.restarts()).isEqualTo(3);
             assertThat(deadLetterKeys(cluster, JobNames.deadLetterTopic("sentiment"), 1)).contains(poison);

@@ -1,0 +1,150 @@
+package dev.inferq.worker.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.ErrorCodes;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
+import dev.inferq.contract.Prediction;
+import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.worker.DeadLetterTopics;
+import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.WorkerSettings;
+import dev.inferq.worker.cache.CacheMetrics;
+import dev.inferq.worker.cache.CacheProperties;
+import dev.inferq.worker.cache.ResponseCache;
+import dev.inferq.worker.compute.ComputeProperties;
+import dev.inferq.worker.compute.ComputeScheduler;
+import dev.inferq.worker.compute.ComputeScheduler.Workload;
+import dev.inferq.worker.inference.BatchPolicy;
+import dev.inferq.worker.inference.Classifier;
+import dev.inferq.worker.inference.ServedModel;
+import dev.inferq.worker.inference.TextInputReader;
+import dev.inferq.worker.store.BlockingJobStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * A job whose message arrives but whose record is gone is not dropped silently: accepted within the result time to
+ * live, its record was lost, and it ends FAILED ({@code record_lost}) with a dead letter; older, its record expired
+ * as designed, and it is skipped. On a real Redis and broker, through the whole batch runner.
+ */
+class LostRecordsIT {
+
+    private static final String MODEL = "lost-records";
+    private static final Duration REDIS = Duration.ofSeconds(5);
+    private static final Duration RESULT_TTL = Duration.ofMinutes(10);
+
+    private final RealInfrastructure infra = RealInfrastructure.shared();
+    private LettuceConnectionFactory redis;
+    private DefaultKafkaProducerFactory<String, byte[]> producers;
+    private ComputeScheduler compute;
+    private InputPreparation preparation;
+    private JobStore store;
+    private BatchJobRunner<String> runner;
+
+    @BeforeEach
+    void runner() {
+        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
+        redis.afterPropertiesSet();
+        redis.start();
+        producers = new DefaultKafkaProducerFactory<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+        store = new JobStore(redis, RESULT_TTL);
+        WorkerProperties properties = WorkerSettings.of(Map.of());
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        compute = new ComputeScheduler(new ComputeProperties(0, 1, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+        preparation = new InputPreparation(compute, meters);
+        ServedModel<String> model = new ServedModel<>(new Positive(), new TextInputReader(),
+                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
+        runner = new BatchJobRunner<>(model, "1", new BlockingJobStore(store, properties),
+                new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
+                new JobMetrics(meters, MODEL), JobTracing.noop(),
+                new ResponseCache(redis, new CacheProperties(false, Duration.ofMinutes(1),
+                        CacheProperties.Scope.TENANT), properties),
+                new CacheMetrics(meters, MODEL), compute, preparation);
+    }
+
+    @AfterEach
+    void close() {
+        preparation.close();
+        compute.close();
+        producers.destroy();
+        redis.destroy();
+    }
+
+    @Test
+    void aRecentJobWithoutARecordEndsFailedRecordLostWithADeadLetterAndTheOthersRun() {
+        JobRequest lost = request(Instant.now());
+        JobRequest kept = request(Instant.now());
+        store.create(JobRecord.queued(kept)).block(REDIS);
+
+        runner.run(batchOf(lost, kept));
+
+        JobRecord failed = store.find(lost.id()).block(REDIS);
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.errorCode()).isEqualTo(ErrorCodes.RECORD_LOST);
+        assertThat(new String(DeadLetterTopics.await(MODEL, lost.id().value()).headers()
+                .lastHeader(DeadLetters.ERROR).value(), StandardCharsets.UTF_8)).isEqualTo(failed.error());
+        assertThat(store.find(kept.id()).block(REDIS).status()).isEqualTo(JobStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aJobOlderThanTheResultTimeToLiveWithoutARecordIsSkipped() {
+        JobRequest expired = request(Instant.now().minus(RESULT_TTL).minusSeconds(1));
+
+        runner.run(batchOf(expired));
+
+        assertThat(store.find(expired.id()).block(REDIS)).isNull();
+    }
+
+    private static JobRequest request(Instant createdAt) {
+        return JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("hello")), createdAt);
+    }
+
+    private static Batch batchOf(JobRequest... requests) {
+        return new Batch(Arrays.stream(requests).map(request -> Delivery.decode(new ConsumerRecord<>(
+                JobNames.topic(MODEL), 0, 0, request.id().value(), JobCodec.encodeRequest(request)), MODEL)).toList());
+    }
+
+    /** Every input is positive. */
+    private static final class Positive implements Classifier<String> {
+
+        @Override
+        public String name() {
+            return MODEL;
+        }
+
+        @Override
+        public List<Prediction> classify(List<String> inputs) {
+            return inputs.stream().map(input -> new Prediction("positive", 1.0, List.of())).toList();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
