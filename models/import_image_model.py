@@ -90,7 +90,9 @@ class Recipe:
             lines += ["# the short side resized to resizeShort (aspect ratio kept), then the centre width x height",
                       "resize=false", f"resizeShort={self.resize_short}", "centerCrop=true"]
         fmt = lambda values: ",".join(f"{v:g}" for v in values)
-        return lines + ["normalize=true",
+        # DJL's normalize takes mean and std in one list (normalize=true would mean ImageNet's); the worker reads
+        # mean/std, which say the same
+        return lines + [f"normalize={fmt(self.mean)},{fmt(self.std)}",
                         "# scaled to 0..1, then (x - mean) / std per RGB channel (read by the worker itself)",
                         f"mean={fmt(self.mean)}", f"std={fmt(self.std)}"]
 

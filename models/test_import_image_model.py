@@ -140,6 +140,7 @@ class ImportTest(unittest.TestCase):
                          ("224", "224", "false", "256", "true"))
         self.assertEqual(p["mean"], "0.485,0.456,0.406")
         self.assertEqual(p["std"], "0.229,0.224,0.225")
+        self.assertEqual(p["normalize"], "0.485,0.456,0.406,0.229,0.224,0.225", "DJL's own key says the same")
         self.assertEqual(p["batchSize"], "4")
         with open(os.path.join(out, "synset.txt"), encoding="utf-8") as f:
             self.assertEqual(f.read().splitlines(), LABELS)
