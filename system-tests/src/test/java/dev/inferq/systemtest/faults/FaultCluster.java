@@ -81,6 +81,11 @@ final class FaultCluster implements AutoCloseable {
         return "127.0.0.1:" + kafkaPort;
     }
 
+    /** Where the cluster's Redis listens, for tests that look at what the services stored. */
+    int redisPort() {
+        return redisPort;
+    }
+
     String gatewayUrl() {
         return "http://127.0.0.1:" + gatewayPort;
     }

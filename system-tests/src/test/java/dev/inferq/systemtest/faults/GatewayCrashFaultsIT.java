@@ -2,11 +2,19 @@ package dev.inferq.systemtest.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.inferq.common.job.JobNames;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobStatus;
 import dev.inferq.launcher.ManagedProcess;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -44,10 +52,11 @@ class GatewayCrashFaultsIT {
             long peakRssKb = peakRssKb(cluster.gateway().pid());
             assertThat(ledger.submit("sentiment", doomed, key)).as("answer of the gateway that died").isNull();
             assertThat(cluster.gateway().awaitExit(Duration.ofSeconds(10))).as("the gateway's exit").isPresent();
+            String stranded = strandedJob(cluster);
 
             cluster.restartGateway("gateway-restarted");
             String retried = ledger.submit("sentiment", doomed, key);
-            assertThat(retried).as("the retry with the same Idempotency-Key").isNotNull();
+            assertThat(retried).as("the retry with the same Idempotency-Key").isEqualTo(stranded);
             assertThat(ledger.submit("sentiment", doomed, key)).as("a second retry").isEqualTo(retried);
             for (int i = 0; i < 20; i++) {
                 ledger.submit("sentiment", "{\"inputs\":[\"after the restart " + i + "\"]}");
@@ -63,6 +72,23 @@ class GatewayCrashFaultsIT {
             assertThat(ledger.answersOtherThan(202)).as("only the crashed submit had no 202").isEqualTo(1);
             assertThat(ledger.lost()).isZero();
             assertThat(ledger.duplicated()).isZero();
+        }
+    }
+
+    /**
+     * The one job the dead gateway left between its record and its publish: QUEUED in Redis, still in the outbox (so
+     * the hook halted the gateway where it should).
+     */
+    private static String strandedJob(FaultCluster cluster) {
+        RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", cluster.redisPort()));
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            List<String> pending = connection.sync().zrange(JobNames.outboxKey(), 0, -1);
+            assertThat(pending).as("jobs in the outbox after the crash").hasSize(1);
+            String record = connection.sync().get(JobNames.jobKey(new JobId(pending.get(0))));
+            assertThat(JobCodec.decodeRecord(record).status()).isEqualTo(JobStatus.QUEUED);
+            return pending.get(0);
+        } finally {
+            client.shutdown();
         }
     }
 
