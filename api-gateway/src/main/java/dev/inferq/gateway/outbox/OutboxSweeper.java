@@ -96,7 +96,8 @@ public class OutboxSweeper implements SmartLifecycle {
         Instant now = clock.instant();
         return store.find(id)
                 .filter(job -> !job.status().isTerminal() && job.createdAt().plus(properties.giveUp()).isBefore(now))
-                .flatMap(job -> fail(job, "it could not be handed to Kafka within " + properties.giveUp()))
+                .flatMap(job -> fail(job, "it could not be handed to Kafka within " + properties.giveUp().toSeconds()
+                        + " s (inferq.gateway.outbox.give-up)"))
                 .onErrorResume(e -> Mono.empty());
     }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobOutbox;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
@@ -111,6 +112,33 @@ class OutboxIT {
 
         await().atMost(Duration.ofSeconds(20)).until(() -> !outbox.isPending(request.id()).block());
         assertThat(timesPublished(request.id())).isZero();
+    }
+
+    @Test
+    void aJobWhoseMessageWasLostEndsFailedPublishFailed() {
+        JobRequest request = request();
+        store.create(JobRecord.queued(request)).block();
+        outbox.enter(request, System.currentTimeMillis()).block();
+        new ReactiveStringRedisTemplate(redis).delete(JobNames.outboxMessageKey(request.id())).block();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> store.find(request.id()).block().status().isTerminal());
+        assertThat(store.find(request.id()).block().errorCode()).isEqualTo(ErrorCodes.PUBLISH_FAILED);
+        assertThat(outbox.isPending(request.id()).block()).isFalse();
+    }
+
+    @Test
+    void aJobKafkaStillRefusesAtTheGiveUpAgeEndsFailedPublishFailed() {
+        // A topic name Kafka refuses at once ('!' is not allowed), for a job accepted an hour ago (give-up: 10 min).
+        JobRequest refused = JobRequest.of(JobId.random(), "no such model!", new JobInput.Texts(List.of("x")),
+                Instant.now().minus(Duration.ofHours(1)));
+        store.create(JobRecord.queued(refused)).block();
+        outbox.enter(refused, System.currentTimeMillis()).block();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> store.find(refused.id()).block().status().isTerminal());
+        JobRecord failed = store.find(refused.id()).block();
+        assertThat(failed.errorCode()).isEqualTo(ErrorCodes.PUBLISH_FAILED);
+        assertThat(failed.error()).contains("could not be handed to Kafka within");
+        assertThat(outbox.isPending(refused.id()).block()).isFalse();
     }
 
     @Test
