@@ -45,7 +45,7 @@ public class JobOutbox {
         this.keep = keep;
     }
 
-    /** Enters {@code request}'s message, due for a sweep at {@code dueAt} (epoch milliseconds) unless it leaves first. */
+    /** Enters {@code request}'s message, due for a sweep at {@code dueAt} (epoch ms) unless it leaves first. */
     public Mono<Void> enter(JobRequest request, long dueAt) {
         return redis.execute(ENTER, List.of(JobNames.outboxKey(), JobNames.outboxMessageKey(request.id())),
                 List.of(request.id().value(), new String(JobCodec.encodeRequest(request),
