@@ -30,6 +30,19 @@ import tools.jackson.core.JacksonException;
  */
 final class Transport {
 
+    /** The JDK's setting of how long a pooled connection may idle, in seconds (read once, when its pool loads). */
+    static final String KEEP_ALIVE_PROPERTY = "jdk.httpclient.keepalive.timeout";
+    /** Under the gateway's {@code inferq.gateway.limits.connections.idle-timeout} (60 s): the client closes first. */
+    static final String KEEP_ALIVE_SECONDS = "30";
+
+    static {
+        // The JDK's default (1,200 s on Java 17) outlives the gateway's idle timeout: a pooled connection would be
+        // closed under the client, which then finds it dead on its next request. Unless the application chose.
+        if (System.getProperty(KEEP_ALIVE_PROPERTY) == null) {
+            System.setProperty(KEEP_ALIVE_PROPERTY, KEEP_ALIVE_SECONDS);
+        }
+    }
+
     private final ClientSettings settings;
     private final HttpClient http;
     private final Clock clock = Clock.systemUTC();

@@ -136,7 +136,9 @@ public class JobEventStream {
                 .map(view -> ServerSentEvent.builder(view).event(EVENT_NAME).id(eventId(view))
                         .retry(properties.sseRetry()).build())
                 .share();
+        // A client that does not read holds its stream at no cost: ticks it cannot take are dropped, not an error.
         Flux<ServerSentEvent<JobView>> heartbeats = Flux.interval(properties.sseHeartbeat())
+                .onBackpressureDrop()
                 .map(tick -> ServerSentEvent.<JobView>builder().comment("keep-alive").build())
                 .takeUntilOther(events.then());
         // Sent at once, so the response starts even when a resumed stream has nothing new yet.
@@ -146,7 +148,7 @@ public class JobEventStream {
 
     /** The queued job now and then once a second while it waits, whenever its figures changed. */
     private Flux<JobView> whileQueued(JobRecord job, Long seenPosition) {
-        return Flux.concat(Mono.just(0L), Flux.interval(QUEUE_REFRESH))
+        return Flux.concat(Mono.just(0L), Flux.interval(QUEUE_REFRESH).onBackpressureDrop())
                 .concatMap(tick -> views.view(job))
                 .distinctUntilChanged(view -> Arrays.asList(view.queuePosition(), view.etaS()))
                 // A resumed client has seen this position already.

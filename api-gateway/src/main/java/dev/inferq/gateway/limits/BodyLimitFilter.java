@@ -31,19 +31,22 @@ import tools.jackson.databind.json.JsonMapper;
  * dropped as they come (so that the client reads the answer rather than a reset, within the body timeouts); one sent
  * in chunks fails as soon as its count passes the limit, whatever decoder reads it. Bodies larger than
  * {@code other-body-max-bytes} are read whole before they are checked (an image, 64 texts): together they hold at most
- * {@code buffered-body-bytes}, and one more is answered 503 with {@code Retry-After}.
+ * {@code buffered-body-bytes}, and one more is answered 503 with {@code Retry-After}. A multipart body's parts are
+ * counted as they stream in ({@link PartCounter}): one beyond {@code multipart.max-parts} fails it.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class BodyLimitFilter implements WebFilter {
 
     static final String BUDGET_SETTING = LimitsProperties.PREFIX + "buffered-body-bytes";
+    static final String MAX_PARTS_SETTING = LimitsProperties.PREFIX + "multipart.max-parts";
 
     private final BodyLimits limits;
     private final JsonMapper json;
     private final long budget;
     private final long smallBody;
     private final Duration retryAfter;
+    private final int maxParts;
     private final AtomicLong buffered = new AtomicLong();
 
     BodyLimitFilter(BodyLimits limits, JsonMapper json, LimitsProperties properties, GatewayProperties gateway) {
@@ -52,6 +55,7 @@ class BodyLimitFilter implements WebFilter {
         this.budget = properties.bufferedBodyBudget();
         this.smallBody = properties.otherBodyMaxBytes().toBytes();
         this.retryAfter = gateway.retryAfter();
+        this.maxParts = properties.multipart().maxParts();
     }
 
     @Override
@@ -76,8 +80,12 @@ class BodyLimitFilter implements WebFilter {
                     retryAfter);
             return drainThen(request, ProblemResponses.write(json, request, exchange.getResponse(), problem));
         }
-        Mono<Void> handled = announced >= 0 ? chain.filter(exchange)
-                : chain.filter(exchange.mutate().request(new Counted(request, limit)).build());
+        MediaType type = contentType(request.getHeaders());
+        String boundary = type != null && MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)
+                ? type.getParameter("boundary") : null;
+        Mono<Void> handled = announced >= 0 && boundary == null ? chain.filter(exchange)
+                : chain.filter(exchange.mutate().request(new Counted(request, limit, boundary == null ? null
+                        : new PartCounter(unquoted(boundary)), maxParts)).build());
         return reserved > smallBody ? handled.doFinally(signal -> buffered.addAndGet(-reserved)) : handled;
     }
 
@@ -96,14 +104,23 @@ class BodyLimitFilter implements WebFilter {
         }
     }
 
-    /** A body without a length, failing once it passes the limit. */
+    private static String unquoted(String boundary) {
+        return boundary.length() > 1 && boundary.startsWith("\"") && boundary.endsWith("\"")
+                ? boundary.substring(1, boundary.length() - 1) : boundary;
+    }
+
+    /** A body counted as it streams: failing once it passes the limit, or, multipart, its cap on parts. */
     private static final class Counted extends ServerHttpRequestDecorator {
 
         private final BodyLimits.Limit limit;
+        private final PartCounter parts;
+        private final int maxParts;
 
-        Counted(ServerHttpRequest request, BodyLimits.Limit limit) {
+        Counted(ServerHttpRequest request, BodyLimits.Limit limit, PartCounter parts, int maxParts) {
             super(request);
             this.limit = limit;
+            this.parts = parts;
+            this.maxParts = maxParts;
         }
 
         @Override
@@ -111,13 +128,16 @@ class BodyLimitFilter implements WebFilter {
             return Flux.defer(() -> {
                 AtomicLong seen = new AtomicLong();
                 return super.getBody().handle((buffer, sink) -> {
+                    // The buffer goes on either way, so that whoever reads the body releases it (on the error too).
+                    long begun = parts == null ? 0 : parts.parts(buffer);
+                    sink.next(buffer);
                     if (seen.addAndGet(buffer.readableByteCount()) > limit.bytes()) {
-                        DataBufferUtils.release(buffer);
                         sink.error(new BodyTooLargeException("the request body has more than " + limit.bytes()
                                 + " bytes, the most this route takes", limit.setting()));
-                        return;
+                    } else if (begun > maxParts + 1) {
+                        sink.error(new BodyTooLargeException("the multipart body has more than " + maxParts
+                                + " parts; an upload has one, 'file'", MAX_PARTS_SETTING));
                     }
-                    sink.next(buffer);
                 });
             });
         }

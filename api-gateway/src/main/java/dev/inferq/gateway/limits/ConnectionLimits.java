@@ -10,16 +10,20 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
+import reactor.core.publisher.Hooks;
 import reactor.netty.NettyPipeline;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,6 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
 public class ConnectionLimits {
 
     static final String OVER_CAPACITY = "inferq.overCapacity";
+    private static final Logger log = LoggerFactory.getLogger(ConnectionLimits.class);
 
     @Bean
     WebServerFactoryCustomizer<NettyReactiveWebServerFactory> connectionLimitsCustomizer(LimitsProperties limits,
@@ -48,6 +53,10 @@ public class ConnectionLimits {
 
         @Override
         public void customize(NettyReactiveWebServerFactory factory) {
+            // A body that times out fails its reader, answered 408, and Reactor Netty then reports the same timeout
+            // once more to no one: that one is expected, not an ERROR line per slow client.
+            Hooks.resetOnErrorDropped();
+            Hooks.onErrorDropped(ConnectionLimits::dropped);
             AtomicInteger open = new AtomicInteger();
             factory.addServerCustomizers(server -> server
                     .idleTimeout(limits.idleTimeout())
@@ -74,6 +83,15 @@ public class ConnectionLimits {
         @Override
         public int getOrder() {
             return Ordered.LOWEST_PRECEDENCE - 1;
+        }
+    }
+
+    /** Reactor's default for a dropped error (an ERROR line), but quiet for a connection's read timeout. */
+    static void dropped(Throwable error) {
+        if (error instanceof ReadTimeoutException) {
+            log.debug("Read timeout after its request was answered: {}", error.toString());
+        } else {
+            log.error("Operator called default onErrorDropped", error);
         }
     }
 

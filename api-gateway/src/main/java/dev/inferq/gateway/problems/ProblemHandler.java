@@ -2,6 +2,7 @@ package dev.inferq.gateway.problems;
 
 import dev.inferq.gateway.redis.RedisFull;
 import java.util.Collection;
+import io.netty.handler.timeout.ReadTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -38,6 +39,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             + " inferq.image.max-bytes";
     private static final String IMAGE_BYTES = "inferq.image.max-bytes";
     private static final String JSON_SETTINGS = "inferq.gateway.max-text-chars, inferq.gateway.limits.json.*";
+    private static final String BODY_READ_TIMEOUT = "inferq.gateway.limits.connections.body-read-timeout";
     private static final String MULTIPART_PARTS = "inferq.gateway.limits.multipart.max-parts";
     private static final String MULTIPART_HEADERS = "inferq.gateway.limits.multipart.max-header-bytes";
 
@@ -75,6 +77,16 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         throw e;
     }
 
+    /**
+     * A request body that paused longer than {@code connections.body-read-timeout} (Reactor Netty's read timeout,
+     * which fails the body's reader): the client's doing, a 408, not a 500.
+     */
+    @ExceptionHandler(ReadTimeoutException.class)
+    public ResponseEntity<ProblemDetail> handleBodyTimeout(ReadTimeoutException e) {
+        return handleApi(ApiException.limit(HttpStatus.REQUEST_TIMEOUT, ProblemType.REQUEST_TIMEOUT,
+                "the request body paused for longer than this gateway waits between reads", BODY_READ_TIMEOUT, null));
+    }
+
     @ExceptionHandler(DataBufferLimitException.class)
     public ResponseEntity<ProblemDetail> handleTooLarge(DataBufferLimitException e) {
         if (e instanceof BodyTooLargeException body) {
@@ -96,6 +108,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     public ResponseEntity<ProblemDetail> handleDecoding(DecodingException e) {
         if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
             return handleTooLarge(tooLarge);
+        }
+        if (rootCause(e) instanceof ReadTimeoutException timeout) {
+            return handleBodyTimeout(timeout);
         }
         if (String.valueOf(e.getMessage()).startsWith("Too many parts")) {
             return handleApi(ApiException.tooLarge("the multipart body has " + firstLine(e.getMessage()).substring(
@@ -134,7 +149,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     protected Mono<ResponseEntity<Object>> handleServerWebInputException(
             ServerWebInputException e, HttpHeaders headers, HttpStatusCode status, ServerWebExchange exchange) {
         if (rootCause(e) instanceof DataBufferLimitException tooLarge) {
-            return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(handleTooLarge(tooLarge).getBody()));
+            return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                    .body(handleTooLarge(tooLarge).getBody()));
+        }
+        if (rootCause(e) instanceof ReadTimeoutException timeout) {
+            return Mono.just(ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT)
+                    .body(handleBodyTimeout(timeout).getBody()));
         }
         if (jacksonProblem(e) instanceof StreamConstraintsException constraint) {
             return Mono.just(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(handleApi(ApiException.tooLarge(
