@@ -18,13 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.awaitility.core.ConditionTimeoutException;
@@ -41,7 +39,8 @@ import tools.jackson.databind.JsonNode;
  * Model versions at run time, on the packaged gateway and worker with real Kafka, Redis and libtorch: a model
  * ({@value #MODEL}, the tiny sentiment model under a name of its own, so that no other test's platform follows its
  * versions) gets a second version from a copy of its folder with another card; the default switches to it while jobs
- * flow, and the first version is retired with jobs still queued; then a third version takes a 10% canary.
+ * flow; jobs for the first version queue up while the worker is away, the first version is retired, and the next
+ * worker runs them on the default; then a third version takes a 10% canary.
  *
  * <p>Each test prints a {@code versions:} line with its figures (lost, duplicated, jobs per version).
  */
@@ -107,25 +106,27 @@ class ModelVersionsIT {
         List<String> beforeSwitch = submit(60, MODEL);
         admin("PUT", "/v1/admin/models/" + MODEL + "/default", "{\"version\":2}", 200);
         List<String> afterSwitch = new ArrayList<>(submit(30, MODEL));
-        // A burst of large jobs for version 1, then version 1 retired at once: those of its jobs still queued when the
-        // worker sees the change run on the default.
-        List<String> lastOfOne = burst(30, MODEL + "@1");
+        // Jobs for version 1 queue up while no worker runs; version 1 is retired; the next worker runs them on the
+        // default (it reads the versions before it takes a job) and unloads version 1, which it loaded at start.
+        worker.stop(Duration.ofSeconds(20));
+        List<String> queuedForOne = submit(20, MODEL + "@1");
         JsonNode retired = admin("DELETE", VERSIONS + "/1", null, 200);
         assertThat(retired.path("versions").get(0).path("status").asString()).isEqualTo("retired");
         afterSwitch.addAll(submit(30, MODEL));
+        worker = platform.startWorker("worker-after-retire", List.of(MODEL));
         List<String> named = submit(5, MODEL + "@2");
 
-        Map<String, JsonNode> done = awaitTerminal(concat(beforeSwitch, afterSwitch, lastOfOne, named));
+        Map<String, JsonNode> done = awaitTerminal(concat(beforeSwitch, afterSwitch, queuedForOne, named));
         Map<String, Integer> versions = new TreeMap<>();
         done.values().forEach(job -> versions.merge(job.path("model_version").asString("none"), 1, Integer::sum));
         long lost = done.values().stream().filter(job -> !job.path("status").asString().equals("SUCCEEDED")).count();
         long duplicated = done.keySet().stream().filter(id -> deliveries(id) != 1).count();
-        long rerouted = lastOfOne.stream().filter(id -> done.get(id).path("model_version").asString().equals("2"))
+        long rerouted = queuedForOne.stream().filter(id -> done.get(id).path("model_version").asString().equals("2"))
                 .count();
         System.out.println("versions: default switch 1 -> 2 and version 1 retired while " + done.size()
                 + " jobs flowed: lost=" + lost + " duplicated=" + duplicated + " jobs per model_version " + versions
-                + "; of " + lastOfOne.size() + " jobs sent to @1 just before it was retired, " + rerouted
-                + " were still queued and ran on the default");
+                + "; of " + queuedForOne.size() + " jobs queued for @1 when it was retired, " + rerouted
+                + " ran on the default");
 
         assertThat(lost).isZero();
         assertThat(duplicated).isZero();
@@ -133,6 +134,7 @@ class ModelVersionsIT {
         assertThat(afterSwitch).allSatisfy(id -> assertThat(done.get(id).path("model_version").asString())
                 .isEqualTo("2"));
         assertThat(named).allSatisfy(id -> assertThat(done.get(id).path("model_version").asString()).isEqualTo("2"));
+        assertThat(rerouted).isEqualTo(queuedForOne.size());
         // The worker unloads the retired version once its batches in progress end.
         awaitVersions(list -> list.path("versions").get(0).path("workers").isEmpty());
     }
@@ -232,22 +234,6 @@ class ModelVersionsIT {
     private static String accepted(HttpResponse<String> answer) {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
         return JobCodec.mapper().readTree(answer.body()).path("id").asString();
-    }
-
-    /**
-     * Submits {@code count} jobs of 64 texts each to {@code model} all at once, and waits until each is accepted; their
-     * ids.
-     */
-    private List<String> burst(int count, String model) {
-        List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String texts = String.join("\",\"", Collections.nCopies(64, "a long review, number " + i + ", of " + model));
-            answers.add(http.sendAsync(HttpRequest.newBuilder(URI.create(platform.gatewayUrl() + "/v1/models/" + model
-                            + "/jobs")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"inputs\":[\"" + texts + "\"]}")).build(),
-                    HttpResponse.BodyHandlers.ofString()));
-        }
-        return answers.stream().map(CompletableFuture::join).map(ModelVersionsIT::accepted).toList();
     }
 
     /**
