@@ -133,6 +133,7 @@ class GatewayMetricsIT {
         assertThat(sample(scrape, "inferq_accept_seconds_count", "error=\"none\",model=\"" + TEXT + "\""))
                 .isEqualTo(4);
         assertThat(scrape).contains("jvm_memory_used_bytes", "kafka_producer_", "http_server_requests_seconds");
+        assertThat(scrape).as("the scrape needs no key: it names no tenant").doesNotContain("tenant=");
     }
 
     @Test

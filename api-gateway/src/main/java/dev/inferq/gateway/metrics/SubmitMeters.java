@@ -27,7 +27,8 @@ import reactor.core.publisher.Mono;
  * created no job: a legacy call whose job was accepted and then ended FAILED answers 422 but is not a refusal. The
  * {@code model} tag is a catalog model or {@value #UNKNOWN_MODEL}, so that made-up names in paths cannot grow the
  * number of series. The {@code tenant} tag is the caller's tenant, or {@value #NO_TENANT} for a submit refused before
- * it was known (401): tenants are configured or created by the administrator, so they are bounded too.
+ * it was known (401): tenants are configured or created by the administrator, so they are bounded too. It is dropped
+ * from what is exported unless {@code inferq.gateway.metrics.tenant-tag} is on ({@link TenantTags}).
  */
 @Component
 public class SubmitMeters implements WebFilter, Ordered {
@@ -54,7 +55,7 @@ public class SubmitMeters implements WebFilter, Ordered {
             Counter.builder("inferq.jobs.submitted")
                     .description("Jobs accepted (202) by the gateway, native and legacy routes")
                     .tag("model", model)
-                    .tag("tenant", tenant)
+                    .tag(TenantTags.TAG, tenant)
                     .register(registry)
                     .increment();
             context.<Submit>getOrEmpty(Submit.class).ifPresent(Submit::accept);
@@ -84,7 +85,7 @@ public class SubmitMeters implements WebFilter, Ordered {
         Counter.builder("inferq.jobs.refused")
                 .description("Submits refused with an error status (no job created), by model, tenant and status")
                 .tag("model", model)
-                .tag("tenant", tenant)
+                .tag(TenantTags.TAG, tenant)
                 .tag("status", Integer.toString(status))
                 .register(registry)
                 .increment();
