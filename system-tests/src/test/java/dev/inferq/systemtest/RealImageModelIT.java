@@ -1,6 +1,7 @@
 package dev.inferq.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -141,6 +142,21 @@ class RealImageModelIT {
         JsonNode imagenet = get("/v1/models/" + MODEL);
         assertThat(imagenet.path("card").path("weights").asString()).isEqualTo("imported");
         assertThat(imagenet.path("labels")).hasSize(1000);
+        // The worker's choice, shown as for any model: imported without variants, float32 is the only candidate.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(servingWorkers()).singleElement().satisfies(w -> {
+            assertThat(w.path("variant").asString()).isEqualTo(MODEL);
+            assertThat(w.path("selection").asString()).isEqualTo("only");
+        }));
+    }
+
+    private List<JsonNode> servingWorkers() throws Exception {
+        List<JsonNode> workers = new ArrayList<>();
+        get("/v1/models").path("models").forEach(m -> {
+            if (m.path("name").asString().equals(MODEL)) {
+                m.path("workers").forEach(workers::add);
+            }
+        });
+        return workers;
     }
 
     @ParameterizedTest
