@@ -183,6 +183,14 @@ class ModelVersionsIT {
         assertThat(problem(request("PUT", "/v1/admin/models/" + MODEL + "/default", "{\"version\":1}", ADMIN_KEY),
                 409)).contains("retired");
         assertThat(request("GET", VERSIONS, null, null).statusCode()).as("without the admin key").isIn(401, 403);
+        HttpRequest.Builder sameKey = HttpRequest.newBuilder().header("Idempotency-Key", "versions-key")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"inputs\":[\"one request\"]}"));
+        accepted(http.send(sameKey.uri(URI.create(platform.gatewayUrl() + "/v1/models/" + MODEL + "@2/jobs")).build(),
+                HttpResponse.BodyHandlers.ofString()));
+        assertThat(problem(http.send(sameKey.uri(URI.create(platform.gatewayUrl() + "/v1/models/" + MODEL
+                + "@3/jobs")).build(), HttpResponse.BodyHandlers.ofString()), 422))
+                .as("another version is another request").contains("different request");
     }
 
     /** A copy of {@code source} whose card says it is the candidate. */

@@ -165,10 +165,16 @@ public class JobService {
         return tenant + ":" + key;
     }
 
-    /** What makes two submits the same request: the model, the input, the image bytes, the timeout, the webhook. */
+    /**
+     * What makes two submits the same request: the model (and the version the client named, if any), the input, the
+     * image bytes, the timeout, the webhook.
+     */
     private static String fingerprint(Submission submission) {
         MessageDigest sha = Sha256.digest();
-        sha.update((submission.model() + "\n" + JobCodec.mapper().writeValueAsString(submission.input()) + "\n"
+        // The version only when the client named one: the fingerprints of other submits stay as they were.
+        String model = submission.modelVersion() == null ? submission.model()
+                : submission.model() + "@" + submission.modelVersion();
+        sha.update((model + "\n" + JobCodec.mapper().writeValueAsString(submission.input()) + "\n"
                 + submission.timeout() + "\n" + submission.callbackUrl() + "\n").getBytes(StandardCharsets.UTF_8));
         if (submission.inputBytes() != null) {
             sha.update(submission.inputBytes());
