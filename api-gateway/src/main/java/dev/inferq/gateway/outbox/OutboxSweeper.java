@@ -20,11 +20,12 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Every gateway's sweep, every {@code interval}: publishes the jobs whose publish was never confirmed once their grace
- * has passed ({@link OutboxProperties}), ends FAILED ({@code publish_failed}) those that still cannot be published at
- * {@code give-up}, drops outbox entries of jobs that were never created or have ended, and trims each model's queue of
- * entries whose record is gone ({@link QueueTrim}), so that they no longer count in queue positions. Gateways
- * share the work through leases in Redis ({@link JobOutbox#claimDue}), not by talking to each other.
+ * Every gateway's sweep, every {@code interval}: publishes the QUEUED jobs whose publish was never confirmed once
+ * their grace has passed ({@link OutboxProperties}), ends FAILED ({@code publish_failed}) those that still cannot be
+ * published at {@code give-up}, drops outbox entries of jobs that were never created, have started (a worker got their
+ * message) or have ended, and trims each model's queue of entries whose record is gone ({@link QueueTrim}), so that
+ * they no longer count in queue positions. Gateways share the work through leases in Redis
+ * ({@link JobOutbox#claimDue}), not by talking to each other.
  */
 @Component
 public class OutboxSweeper implements SmartLifecycle {
@@ -78,10 +79,13 @@ public class OutboxSweeper implements SmartLifecycle {
                         .then());
     }
 
-    /** Publishes a pending job that has not ended; drops the entry of one that was never created or has ended. */
+    /**
+     * Publishes a pending job still QUEUED; drops the entry of one that was never created, has started (a worker got
+     * its message, so it is in Kafka) or has ended.
+     */
     private Mono<Void> settle(JobId id) {
         return store.find(id)
-                .filter(job -> !job.status().isTerminal())
+                .filter(job -> job.status().isQueued())
                 .flatMap(job -> publisher.publishPending(id).flatMap(published -> published
                         ? Mono.fromRunnable(() -> about(id, () -> log.warn("Job {} for model '{}' was stored but"
                                 + " never published (its gateway stopped in between): published it now", id,
@@ -91,11 +95,11 @@ public class OutboxSweeper implements SmartLifecycle {
                 .then();
     }
 
-    /** Ends a job that still is not in Kafka once it is {@code give-up} old; else leaves it for a later sweep. */
+    /** Ends a QUEUED job that still is not in Kafka once it is {@code give-up} old; else leaves it to a later sweep. */
     private Mono<Void> failIfGivenUp(JobId id) {
         Instant now = clock.instant();
         return store.find(id)
-                .filter(job -> !job.status().isTerminal() && job.createdAt().plus(properties.giveUp()).isBefore(now))
+                .filter(job -> job.status().isQueued() && job.createdAt().plus(properties.giveUp()).isBefore(now))
                 .flatMap(job -> fail(job, "it could not be handed to Kafka within " + properties.giveUp().toSeconds()
                         + " s (inferq.gateway.outbox.give-up)"))
                 .onErrorResume(e -> Mono.empty());
