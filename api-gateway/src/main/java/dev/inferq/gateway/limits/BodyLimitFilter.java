@@ -6,6 +6,8 @@ import dev.inferq.gateway.problems.BodyTooLargeException;
 import dev.inferq.gateway.problems.ProblemResponses;
 import dev.inferq.gateway.problems.ProblemType;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -31,8 +33,8 @@ import tools.jackson.databind.json.JsonMapper;
  * dropped as they come (so that the client reads the answer rather than a reset, within the body timeouts); one sent
  * in chunks fails as soon as its count passes the limit, whatever decoder reads it. Bodies larger than
  * {@code other-body-max-bytes} are read whole before they are checked (an image, 64 texts): together they hold at most
- * {@code buffered-body-bytes}, and one more is answered 503 with {@code Retry-After}. A multipart body's parts are
- * counted as they stream in ({@link PartCounter}): one beyond {@code multipart.max-parts} fails it.
+ * {@code buffered-body-bytes}, and one more is answered 503 with {@code Retry-After}. A multipart body is read and
+ * its parts counted here, before any parser sees it ({@link #multipart}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -70,6 +72,9 @@ class BodyLimitFilter implements WebFilter {
                     + " takes at most " + limit.bytes(), limit.setting());
             return drainThen(request, ProblemResponses.write(json, request, exchange.getResponse(), problem));
         }
+        MediaType type = contentType(request.getHeaders());
+        String boundary = type != null && MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)
+                ? type.getParameter("boundary") : null;
         // Large bodies are read whole before they are checked: together they stay within the budget.
         long reserved = announced >= 0 ? announced : limit.bytes();
         if (reserved > smallBody && buffered.addAndGet(reserved) > budget) {
@@ -80,18 +85,59 @@ class BodyLimitFilter implements WebFilter {
                     retryAfter);
             return drainThen(request, ProblemResponses.write(json, request, exchange.getResponse(), problem));
         }
-        MediaType type = contentType(request.getHeaders());
-        String boundary = type != null && MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)
-                ? type.getParameter("boundary") : null;
-        Mono<Void> handled = announced >= 0 && boundary == null ? chain.filter(exchange)
-                : chain.filter(exchange.mutate().request(new Counted(request, limit, boundary == null ? null
-                        : new PartCounter(unquoted(boundary)), maxParts)).build());
+        Mono<Void> handled = boundary != null ? multipart(exchange, chain, limit, new PartCounter(unquoted(boundary)))
+                : announced >= 0 ? chain.filter(exchange)
+                : chain.filter(exchange.mutate().request(new Counted(request, limit)).build());
         return reserved > smallBody ? handled.doFinally(signal -> buffered.addAndGet(-reserved)) : handled;
+    }
+
+    /**
+     * A multipart body is read whole here, within its limit, and its parts counted ({@link PartCounter}) before
+     * Spring's multipart parser sees any of it: that parser, failing halfway through a body (its own cap on parts, or
+     * an error from upstream), releases some buffers twice, which corrupts Netty's pooled memory. Here a body over
+     * its limit or its parts is released by this filter alone and refused with 413; the parser gets whole bodies.
+     */
+    private Mono<Void> multipart(ServerWebExchange exchange, WebFilterChain chain, BodyLimits.Limit limit,
+            PartCounter counter) {
+        ServerHttpRequest request = exchange.getRequest();
+        AtomicLong seen = new AtomicLong();
+        return request.getBody()
+                .<DataBuffer>handle((buffer, sink) -> {
+                    if (seen.addAndGet(buffer.readableByteCount()) > limit.bytes()) {
+                        // Not passed on: discarded, so released by the hook below, as are the ones collected.
+                        sink.error(new BodyTooLargeException("the request body has more than " + limit.bytes()
+                                + " bytes, the most this route takes", limit.setting()));
+                    } else {
+                        sink.next(buffer);
+                    }
+                })
+                .collectList()
+                .doOnDiscard(DataBuffer.class, DataBufferUtils::release)
+                .flatMap(buffers -> {
+                    long parts = 0;
+                    for (DataBuffer buffer : buffers) {
+                        parts = counter.parts(buffer);
+                    }
+                    if (parts > maxParts + 1) {
+                        buffers.forEach(DataBufferUtils::release);
+                        return Mono.error(new BodyTooLargeException("the multipart body has " + (parts - 1)
+                                + " parts, more than " + maxParts + "; an upload has one, 'file'", MAX_PARTS_SETTING));
+                    }
+                    Replayed replayed = new Replayed(request, buffers);
+                    return chain.filter(exchange.mutate().request(replayed).build())
+                            .doFinally(signal -> replayed.releaseUnread());
+                })
+                .onErrorResume(BodyTooLargeException.class, tooLarge -> {
+                    exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
+                    return ProblemResponses.write(json, request, exchange.getResponse(),
+                            ApiException.tooLarge(tooLarge.getMessage(), tooLarge.setting()));
+                });
     }
 
     /** Reads the body and drops it, then answers: the client reads the answer rather than a reset. */
     private static Mono<Void> drainThen(ServerHttpRequest request, Mono<Void> answer) {
-        return request.getBody().doOnNext(DataBufferUtils::release).then().onErrorComplete()
+        // map, not doOnNext: then() discards what it ignores, and a discard hook would release each buffer again.
+        return request.getBody().map(DataBufferUtils::release).then().onErrorComplete()
                 .then(Mono.defer(() -> answer));
     }
 
@@ -109,18 +155,14 @@ class BodyLimitFilter implements WebFilter {
                 ? boundary.substring(1, boundary.length() - 1) : boundary;
     }
 
-    /** A body counted as it streams: failing once it passes the limit, or, multipart, its cap on parts. */
+    /** A body without a length, failing once it passes the limit. */
     private static final class Counted extends ServerHttpRequestDecorator {
 
         private final BodyLimits.Limit limit;
-        private final PartCounter parts;
-        private final int maxParts;
 
-        Counted(ServerHttpRequest request, BodyLimits.Limit limit, PartCounter parts, int maxParts) {
+        Counted(ServerHttpRequest request, BodyLimits.Limit limit) {
             super(request);
             this.limit = limit;
-            this.parts = parts;
-            this.maxParts = maxParts;
         }
 
         @Override
@@ -129,17 +171,36 @@ class BodyLimitFilter implements WebFilter {
                 AtomicLong seen = new AtomicLong();
                 return super.getBody().handle((buffer, sink) -> {
                     // The buffer goes on either way, so that whoever reads the body releases it (on the error too).
-                    long begun = parts == null ? 0 : parts.parts(buffer);
                     sink.next(buffer);
                     if (seen.addAndGet(buffer.readableByteCount()) > limit.bytes()) {
                         sink.error(new BodyTooLargeException("the request body has more than " + limit.bytes()
                                 + " bytes, the most this route takes", limit.setting()));
-                    } else if (begun > maxParts + 1) {
-                        sink.error(new BodyTooLargeException("the multipart body has more than " + maxParts
-                                + " parts; an upload has one, 'file'", MAX_PARTS_SETTING));
                     }
                 });
             });
+        }
+    }
+
+    /** A body read already, given to its reader once; released here if no one read it (a refused request). */
+    private static final class Replayed extends ServerHttpRequestDecorator {
+
+        private final List<DataBuffer> buffers;
+        private final AtomicBoolean read = new AtomicBoolean();
+
+        Replayed(ServerHttpRequest request, List<DataBuffer> buffers) {
+            super(request);
+            this.buffers = buffers;
+        }
+
+        @Override
+        public Flux<DataBuffer> getBody() {
+            return Flux.defer(() -> read.compareAndSet(false, true) ? Flux.fromIterable(buffers) : Flux.empty());
+        }
+
+        void releaseUnread() {
+            if (read.compareAndSet(false, true)) {
+                buffers.forEach(DataBufferUtils::release);
+            }
         }
     }
 }
