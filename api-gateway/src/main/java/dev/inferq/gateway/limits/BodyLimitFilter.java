@@ -41,6 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
 class BodyLimitFilter implements WebFilter {
 
     static final String BUDGET_SETTING = LimitsProperties.PREFIX + "buffered-body-bytes";
+    /** How much of a refused body is read before the answer, at most. */
+    static final long DRAINED_BYTES = 2 * 1024 * 1024;
     static final String MAX_PARTS_SETTING = LimitsProperties.PREFIX + "multipart.max-parts";
 
     private final BodyLimits limits;
@@ -134,10 +136,15 @@ class BodyLimitFilter implements WebFilter {
                 });
     }
 
-    /** Reads the body and drops it, then answers: the client reads the answer rather than a reset. */
+    /**
+     * Reads up to {@value #DRAINED_BYTES} bytes of the body and drops them, then answers (and closes): a client that
+     * sent a little too much reads the answer rather than a reset; one that sends far too much is not read to its end.
+     */
     private static Mono<Void> drainThen(ServerHttpRequest request, Mono<Void> answer) {
-        // map, not doOnNext: then() discards what it ignores, and a discard hook would release each buffer again.
-        return request.getBody().map(DataBufferUtils::release).then().onErrorComplete()
+        AtomicLong drained = new AtomicLong();
+        // map, not doOnNext: what follows sees no buffer, so no discard hook can release one again.
+        return request.getBody().map(buffer -> drained.addAndGet(releasing(buffer)))
+                .takeUntil(total -> total > DRAINED_BYTES).then().onErrorComplete()
                 .then(Mono.defer(() -> answer));
     }
 
@@ -153,6 +160,12 @@ class BodyLimitFilter implements WebFilter {
     private static String unquoted(String boundary) {
         return boundary.length() > 1 && boundary.startsWith("\"") && boundary.endsWith("\"")
                 ? boundary.substring(1, boundary.length() - 1) : boundary;
+    }
+
+    private static long releasing(DataBuffer buffer) {
+        long size = buffer.readableByteCount();
+        DataBufferUtils.release(buffer);
+        return size;
     }
 
     /** A body without a length, failing once it passes the limit. */

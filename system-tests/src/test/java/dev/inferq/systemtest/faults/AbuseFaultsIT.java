@@ -55,7 +55,7 @@ class AbuseFaultsIT {
     private static final int IDLE_CONNECTIONS = Integer.getInteger("inferq.abuse.idle", 2000);
     private static final int HALF_SENT = Integer.getInteger("inferq.abuse.half-sent", 1000);
     private static final int STREAMS = Integer.getInteger("inferq.abuse.streams", 2000);
-    private static final int B_JOBS = 30;
+    private static final int B_JOBS = 50;
     private static final byte[] TEN_MB = new byte[10 * 1024 * 1024];
     private static final List<String> ROUTES = List.of("/v1/models/sentiment/jobs", "/v1/models/image/jobs",
             "/api/v1/disaster_classification", "/api/v1/sentiment_classification", "/api/v1/image_classification",
