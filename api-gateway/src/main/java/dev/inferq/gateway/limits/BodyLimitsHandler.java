@@ -9,36 +9,34 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.HttpHandlerDecoratorFactory;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
-import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
-import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Refuses a body over its route's limit ({@link BodyLimits}) before anything of it is kept: one that announces more
- * ({@code Content-Length}) is answered 413 at once, before authentication and routing, and its bytes are read and
- * dropped as they come (so that the client reads the answer rather than a reset, within the body timeouts); one sent
+ * Refuses a body over its route's limit ({@link BodyLimits}) before anything of it is kept, around the whole web
+ * handler (before the exchange exists, so that the request every reader of the body gets, the multipart reader's
+ * included, is the bounded one): one that announces more ({@code Content-Length}) is answered 413 at once, before
+ * authentication and routing, after reading and dropping up to 2 MB of it (so that a client that sent a little too
+ * much reads the answer rather than a reset); one sent
  * in chunks fails as soon as its count passes the limit, whatever decoder reads it. Bodies larger than
  * {@code other-body-max-bytes} are read whole before they are checked (an image, 64 texts): together they hold at most
  * {@code buffered-body-bytes}, and one more is answered 503 with {@code Retry-After}. A multipart body is read and
  * its parts counted here, before any parser sees it ({@link #multipart}).
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 10)
-class BodyLimitFilter implements WebFilter {
+class BodyLimitsHandler implements HttpHandlerDecoratorFactory {
 
     static final String BUDGET_SETTING = LimitsProperties.PREFIX + "buffered-body-bytes";
     /** How much of a refused body is read before the answer, at most. */
@@ -53,7 +51,7 @@ class BodyLimitFilter implements WebFilter {
     private final int maxParts;
     private final AtomicLong buffered = new AtomicLong();
 
-    BodyLimitFilter(BodyLimits limits, JsonMapper json, LimitsProperties properties, GatewayProperties gateway) {
+    BodyLimitsHandler(BodyLimits limits, JsonMapper json, LimitsProperties properties, GatewayProperties gateway) {
         this.limits = limits;
         this.json = json;
         this.budget = properties.bufferedBodyBudget();
@@ -63,16 +61,19 @@ class BodyLimitFilter implements WebFilter {
     }
 
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        ServerHttpRequest request = exchange.getRequest();
+    public HttpHandler apply(HttpHandler handler) {
+        return (request, response) -> handle(handler, request, response);
+    }
+
+    private Mono<Void> handle(HttpHandler handler, ServerHttpRequest request, ServerHttpResponse response) {
         BodyLimits.Limit limit = limits.of(request.getMethod(), request.getPath().pathWithinApplication().value(),
                 contentType(request.getHeaders()));
         long announced = request.getHeaders().getContentLength();
         if (announced > limit.bytes()) {
-            exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
+            response.getHeaders().set(HttpHeaders.CONNECTION, "close");
             ApiException problem = ApiException.tooLarge("the request body has " + announced + " bytes; this route"
                     + " takes at most " + limit.bytes(), limit.setting());
-            return drainThen(request, ProblemResponses.write(json, request, exchange.getResponse(), problem));
+            return drainThen(request, ProblemResponses.write(json, request, response, problem));
         }
         MediaType type = contentType(request.getHeaders());
         String boundary = type != null && MediaType.MULTIPART_FORM_DATA.isCompatibleWith(type)
@@ -81,15 +82,15 @@ class BodyLimitFilter implements WebFilter {
         long reserved = announced >= 0 ? announced : limit.bytes();
         if (reserved > smallBody && buffered.addAndGet(reserved) > budget) {
             buffered.addAndGet(-reserved);
-            exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
+            response.getHeaders().set(HttpHeaders.CONNECTION, "close");
             ApiException problem = ApiException.limit(HttpStatus.SERVICE_UNAVAILABLE, ProblemType.UNAVAILABLE,
                     "this gateway holds as many large request bodies as it may at once; retry later", BUDGET_SETTING,
                     retryAfter);
-            return drainThen(request, ProblemResponses.write(json, request, exchange.getResponse(), problem));
+            return drainThen(request, ProblemResponses.write(json, request, response, problem));
         }
-        Mono<Void> handled = boundary != null ? multipart(exchange, chain, limit, new PartCounter(unquoted(boundary)))
-                : announced >= 0 ? chain.filter(exchange)
-                : chain.filter(exchange.mutate().request(new Counted(request, limit)).build());
+        Mono<Void> handled = boundary != null
+                ? multipart(handler, request, response, limit, new PartCounter(unquoted(boundary)))
+                : handler.handle(announced >= 0 ? request : new Counted(request, limit), response);
         return reserved > smallBody ? handled.doFinally(signal -> buffered.addAndGet(-reserved)) : handled;
     }
 
@@ -99,9 +100,8 @@ class BodyLimitFilter implements WebFilter {
      * an error from upstream), releases some buffers twice, which corrupts Netty's pooled memory. Here a body over
      * its limit or its parts is released by this filter alone and refused with 413; the parser gets whole bodies.
      */
-    private Mono<Void> multipart(ServerWebExchange exchange, WebFilterChain chain, BodyLimits.Limit limit,
-            PartCounter counter) {
-        ServerHttpRequest request = exchange.getRequest();
+    private Mono<Void> multipart(HttpHandler handler, ServerHttpRequest request, ServerHttpResponse response,
+            BodyLimits.Limit limit, PartCounter counter) {
         AtomicLong seen = new AtomicLong();
         return request.getBody()
                 .<DataBuffer>handle((buffer, sink) -> {
@@ -126,12 +126,11 @@ class BodyLimitFilter implements WebFilter {
                                 + " parts, more than " + maxParts + "; an upload has one, 'file'", MAX_PARTS_SETTING));
                     }
                     Replayed replayed = new Replayed(request, buffers);
-                    return chain.filter(exchange.mutate().request(replayed).build())
-                            .doFinally(signal -> replayed.releaseUnread());
+                    return handler.handle(replayed, response).doFinally(signal -> replayed.releaseUnread());
                 })
                 .onErrorResume(BodyTooLargeException.class, tooLarge -> {
-                    exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
-                    return ProblemResponses.write(json, request, exchange.getResponse(),
+                    response.getHeaders().set(HttpHeaders.CONNECTION, "close");
+                    return ProblemResponses.write(json, request, response,
                             ApiException.tooLarge(tooLarge.getMessage(), tooLarge.setting()));
                 });
     }
@@ -152,7 +151,8 @@ class BodyLimitFilter implements WebFilter {
     private static MediaType contentType(HttpHeaders headers) {
         try {
             return headers.getContentType();
-        } catch (InvalidMediaTypeException e) {
+        } catch (RuntimeException e) {
+            // Refused by Spring's own 415, or before (MediaTypeHeaders)
             return null;
         }
     }
