@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -46,16 +47,22 @@ import tools.jackson.databind.json.JsonMapper;
     "inferq.gateway.seed.result-wait=1s",
     "inferq.gateway.limits.streams.per-tenant=2",
     "inferq.gateway.limits.connections.header-timeout=500ms",
-    "inferq.gateway.limits.connections.max-open=40"
+    "inferq.gateway.limits.connections.max-open=40",
+    "inferq.gateway.limits.tenant-input-bytes=1KB"
 })
 @AutoConfigureWebTestClient
 class LimitsIT {
 
     private static final String PROBLEMS = "https://inferq.dev/problems/";
 
+    /** A tenant of its own per run: what it holds in the shared Redis starts at nothing. */
+    private static final String IMAGES_TENANT = "images-" + UUID.randomUUID().toString().substring(0, 8);
+    private static final String IMAGES_KEY = "key-" + IMAGES_TENANT;
+
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
         RealInfrastructure.shared().springProperties().forEach((key, value) -> registry.add(key, () -> value));
+        registry.add("inferq.auth.api-keys", () -> IMAGES_TENANT + ":" + IMAGES_KEY);
     }
 
     @Autowired
@@ -120,6 +127,22 @@ class LimitsIT {
                 .body(BodyInserters.fromMultipartData(parts.build())).exchange()
                 .expectStatus().isEqualTo(HttpStatus.CONTENT_TOO_LARGE));
         assertThat(problem.get("setting").asString()).isEqualTo("inferq.gateway.limits.multipart.max-parts");
+    }
+
+    @Test
+    void aTenantOverTheImageBytesItMayHoldIsAnswered429() {
+        byte[] image = TestImages.png(8, 8);
+        int fit = 1024 / image.length;
+        assertThat(fit).as("images of %d bytes under 1 KB", image.length).isPositive();
+        for (int i = 0; i < fit; i++) {
+            http.post().uri("/v1/models/image/jobs").header("Authorization", "Bearer " + IMAGES_KEY)
+                    .contentType(MediaType.IMAGE_PNG).bodyValue(image).exchange().expectStatus().isAccepted();
+        }
+        JsonNode problem = problem(http.post().uri("/v1/models/image/jobs")
+                .header("Authorization", "Bearer " + IMAGES_KEY).contentType(MediaType.IMAGE_PNG).bodyValue(image)
+                .exchange().expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS).expectHeader().exists("Retry-After"));
+        assertThat(problem.get("type").asString()).isEqualTo(PROBLEMS + "input-storage-full");
+        assertThat(problem.get("setting").asString()).isEqualTo("inferq.gateway.limits.tenant-input-bytes");
     }
 
     @Test
