@@ -4,6 +4,7 @@ import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.model.ModelCatalog;
+import dev.inferq.common.model.versions.VersionsConfiguration;
 import dev.inferq.common.worker.WorkerDirectory;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -18,11 +19,11 @@ import org.springframework.kafka.core.KafkaAdmin;
  * The beans both services build the same way: the model catalog, the job store, the image policy and the per-model
  * job topics and dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side
  * depends on the other having started first); span export to the collector OpenTelemetry's own variable names; and
- * the keep-alive workaround of their HTTP servers ({@link KeepAliveReadsConfiguration}).
+ * the keep-alive workaround of their HTTP servers ({@link KeepAliveReadsConfiguration}); the model version store.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(InferqProperties.class)
-@Import({OtlpEnvironmentConfiguration.class, KeepAliveReadsConfiguration.class})
+@Import({OtlpEnvironmentConfiguration.class, KeepAliveReadsConfiguration.class, VersionsConfiguration.class})
 public class JobPlatformConfiguration {
 
     @Bean
