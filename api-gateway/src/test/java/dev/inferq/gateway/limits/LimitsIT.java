@@ -2,23 +2,30 @@ package dev.inferq.gateway.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestImages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
 import org.springframework.core.io.ByteArrayResource;
@@ -48,7 +55,9 @@ import tools.jackson.databind.json.JsonMapper;
     "inferq.gateway.limits.streams.per-tenant=2",
     "inferq.gateway.limits.connections.header-timeout=500ms",
     "inferq.gateway.limits.connections.max-open=40",
-    "inferq.gateway.limits.tenant-input-bytes=1KB"
+    "inferq.gateway.limits.tenant-input-bytes=1KB",
+    "inferq.gateway.limits.downloads.per-tenant=1",
+    "inferq.gateway.url-fetch.allowlist=127.0.0.1"
 })
 @AutoConfigureWebTestClient
 class LimitsIT {
@@ -143,6 +152,46 @@ class LimitsIT {
                 .exchange().expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS).expectHeader().exists("Retry-After"));
         assertThat(problem.get("type").asString()).isEqualTo(PROBLEMS + "input-storage-full");
         assertThat(problem.get("setting").asString()).isEqualTo("inferq.gateway.limits.tenant-input-bytes");
+    }
+
+    @Test
+    void aTenantOverItsImageDownloadsIsAnswered429AndTheDownloadInFlightStillCompletes() throws Exception {
+        CountDownLatch requested = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        byte[] png = TestImages.png(8, 8);
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/slow.png", exchange -> {
+            requested.countDown();
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.getResponseHeaders().set("Content-Type", "image/png");
+            exchange.sendResponseHeaders(200, png.length);
+            exchange.getResponseBody().write(png);
+            exchange.close();
+        });
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.start();
+        try {
+            Map<String, String> body = Map.of("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/slow.png");
+            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> http.mutate()
+                    .responseTimeout(Duration.ofSeconds(30)).build().post().uri("/v1/models/image/jobs")
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
+                    .returnResult(String.class).getStatus().value());
+            assertThat(requested.await(20, TimeUnit.SECONDS)).as("the first download under way").isTrue();
+            JsonNode problem = problem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(body).exchange().expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
+                    .expectHeader().exists("Retry-After"));
+            assertThat(problem.get("type").asString()).isEqualTo(PROBLEMS + "too-many-downloads");
+            assertThat(problem.get("setting").asString()).isEqualTo("inferq.gateway.limits.downloads.per-tenant");
+            release.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(202);
+        } finally {
+            release.countDown();
+            server.stop(0);
+        }
     }
 
     @Test
