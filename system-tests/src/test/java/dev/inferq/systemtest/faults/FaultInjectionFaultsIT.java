@@ -45,7 +45,7 @@ class FaultInjectionFaultsIT {
             JobLedger ledger = new JobLedger("worker-sigkill", cluster.gatewayUrl());
 
             AtomicInteger sent = new AtomicInteger();
-            runBurst(4, Duration.ofSeconds(12), Duration.ofMillis(20), () -> {
+            runBurst(4, Duration.ofSeconds(9), Duration.ofMillis(20), () -> {
                 ledger.submit("sentiment", texts());
                 if (sent.incrementAndGet() == 100) {
                     doomed.kill();
@@ -73,7 +73,7 @@ class FaultInjectionFaultsIT {
             JobLedger ledger = new JobLedger("two-workers", cluster.gatewayUrl(), secondGateway);
 
             AtomicInteger sent = new AtomicInteger();
-            runBurst(4, Duration.ofSeconds(14), Duration.ofMillis(20), () -> {
+            runBurst(4, Duration.ofSeconds(11), Duration.ofMillis(20), () -> {
                 ledger.submit("sentiment", texts());
                 if (sent.incrementAndGet() == 300) {
                     doomed.kill();
@@ -96,13 +96,13 @@ class FaultInjectionFaultsIT {
 
     @Test
     void kafkaRestartDuringSubmitsCompletesEveryAcceptedJob() throws Exception {
-        restartDuringBurst("kafka-restart", Duration.ofSeconds(22),
+        restartDuringBurst("kafka-restart", Duration.ofSeconds(18),
                 cluster -> cluster.restartKafka(Duration.ofSeconds(5)));
     }
 
     @Test
     void redisRestartDuringABurstCompletesEveryAcceptedJob() throws Exception {
-        restartDuringBurst("redis-restart", Duration.ofSeconds(18),
+        restartDuringBurst("redis-restart", Duration.ofSeconds(14),
                 cluster -> cluster.restartRedis(Duration.ofSeconds(3)));
     }
 

@@ -51,13 +51,13 @@ import org.junit.jupiter.api.Timeout;
  * {@code fuzz: requests= status_5xx= worker_restarts= gateway_rss_mb= other_tenant_p95_ms=} and fails on any 5xx, a
  * dead gateway or a restarted worker.
  *
- * <p>{@code -Dinferq.fuzz.seconds} (60) and {@code -Dinferq.fuzz.requests} (5000) bound the run, whichever comes
+ * <p>{@code -Dinferq.fuzz.seconds} (40) and {@code -Dinferq.fuzz.requests} (5000) bound the run, whichever comes
  * first; {@code -Dinferq.random.seed} replays a run (the seed is printed).
  */
 @Timeout(420)
 class HostileInputFaultsIT {
 
-    private static final Duration FUZZ_FOR = Duration.ofSeconds(Long.getLong("inferq.fuzz.seconds", 60));
+    private static final Duration FUZZ_FOR = Duration.ofSeconds(Long.getLong("inferq.fuzz.seconds", 40));
     private static final int MAX_REQUESTS = Integer.getInteger("inferq.fuzz.requests", 5000);
     private static final int FAST_THREADS = 3;
     private static final int SLOW_THREADS = 2;
