@@ -45,13 +45,16 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * A submit that arrives with a W3C {@code traceparent} stays in that trace: the server span continues it, the accept
  * span is the server span's child, the Kafka publish span the accept span's, the record on the job topic carries a
- * {@code traceparent} naming the publish span, and the job's record keeps the trace id. The log line about the job,
- * in Boot's ECS structured format, names the job and the trace. Spans are collected in memory.
+ * {@code traceparent} naming the publish span, and the job's record keeps the trace id. The log line about the job
+ * (at DEBUG, enabled here), in Boot's ECS structured format, names the job and the trace. Spans are collected in
+ * memory.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.models-dir=../models/tiny",
     "management.opentelemetry.tracing.export.schedule-delay=50ms",
-    "logging.config=classpath:logback-structured-console.xml"
+    "logging.config=classpath:logback-structured-console.xml",
+    // The accepted line is at DEBUG, so that a job costs no INFO line.
+    "logging.level.dev.inferq.gateway.jobs.JobService=DEBUG"
 })
 @AutoConfigureWebTestClient
 @AutoConfigureTracing

@@ -17,7 +17,10 @@ import java.util.Objects;
  * predictions came from the response cache rather than a forward pass of this job. {@code modelVersion} (JSON
  * {@code model_version}) names the version of the model that runs or ran the job (null: the model is not versioned, or
  * the record predates versions). {@code errorCode} (JSON {@code error_code}) is the machine-readable kind of a failure
- * beside its human-readable {@code error} (null while the job has not failed). Which status may follow which is
+ * beside its human-readable {@code error} (null while the job has not failed). {@code hasCallback} (JSON
+ * {@code has_callback}) says the job was submitted with a webhook, so that a reader knows
+ * without another read whether there is webhook state to show; a record written before the field existed reads false.
+ * Which status may follow which is
  * {@link JobStatus}'s business; these methods only build the records.
  */
 public record JobRecord(
@@ -37,7 +40,8 @@ public record JobRecord(
         String worker,
         String traceId,
         String tenant,
-        boolean cached) {
+        boolean cached,
+        boolean hasCallback) {
 
     public static final int CURRENT_VERSION = 1;
 
@@ -54,7 +58,7 @@ public record JobRecord(
     public static JobRecord queued(JobRequest request, String traceId) {
         return new JobRecord(CURRENT_VERSION, request.id(), request.model(), null, JobStatus.QUEUED,
                 request.input().count(), request.createdAt(), request.deadline(), null, null, null, null, null, null,
-                traceId, request.tenant(), false);
+                traceId, request.tenant(), false, false);
     }
 
     /** The record of a job accepted outside any trace. */
@@ -62,10 +66,16 @@ public record JobRecord(
         return queued(request, null);
     }
 
+    /** The same record, marked as submitted with a webhook. */
+    public JobRecord withCallback() {
+        return new JobRecord(version, id, model, modelVersion, status, inputCount, createdAt, deadline, startedAt,
+                finishedAt, predictions, error, errorCode, worker, traceId, tenant, cached, true);
+    }
+
     /** The job as started now by {@code worker}. */
     public JobRecord running(Instant now, String worker) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.RUNNING, inputCount, createdAt, deadline, now,
-                null, null, null, null, worker, traceId, tenant, cached);
+                null, null, null, null, worker, traceId, tenant, cached, hasCallback);
     }
 
     public JobRecord succeeded(List<Prediction> results, Instant now) {
@@ -79,25 +89,26 @@ public record JobRecord(
                     "job " + id + " has " + inputCount + " inputs but " + results.size() + " predictions");
         }
         return new JobRecord(version, id, model, modelVersion, JobStatus.SUCCEEDED, inputCount, createdAt, deadline,
-                startedOr(now), now, results, null, null, worker, traceId, tenant, fromCache);
+                startedOr(now), now, results, null, null, worker, traceId, tenant, fromCache, hasCallback);
     }
 
     /** The job as failed for {@code reason}, of the machine-readable kind {@code code} (one of {@link ErrorCodes}). */
     public JobRecord failed(String code, String reason, Instant now) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.FAILED, inputCount, createdAt, deadline,
-                startedOr(now), now, null, reason, code, worker, traceId, tenant, cached);
+                startedOr(now), now, null, reason, code, worker, traceId, tenant, cached, hasCallback);
     }
 
     /** The same record, naming {@code runBy} as the version of its model that runs it. */
     public JobRecord withModelVersion(String runBy) {
         return new JobRecord(version, id, model, runBy, status, inputCount, createdAt, deadline, startedAt,
-                finishedAt, predictions, error, errorCode, worker, traceId, tenant, cached);
+                finishedAt, predictions, error, errorCode, worker, traceId, tenant, cached, hasCallback);
     }
 
     /** The job as cancelled by its client; meant for a QUEUED job, which then never runs. */
     public JobRecord cancelled(Instant now) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.CANCELLED, inputCount, createdAt, deadline,
-                startedAt, now, null, "cancelled by the client", ErrorCodes.CANCELLED, worker, traceId, tenant, cached);
+                startedAt, now, null, "cancelled by the client", ErrorCodes.CANCELLED, worker, traceId, tenant, cached,
+                hasCallback);
     }
 
     /**
@@ -107,7 +118,7 @@ public record JobRecord(
     public JobRecord expired(Instant now) {
         return new JobRecord(version, id, model, modelVersion, JobStatus.EXPIRED, inputCount, createdAt, deadline,
                 startedAt, now, null, "deadline " + deadline + " passed before a worker started the job",
-                ErrorCodes.DEADLINE_PASSED, worker, traceId, tenant, cached);
+                ErrorCodes.DEADLINE_PASSED, worker, traceId, tenant, cached, hasCallback);
     }
 
     /** Whether {@code someone} owns this job: the only tenant that may see, follow or cancel it. */

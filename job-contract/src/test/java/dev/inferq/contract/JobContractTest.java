@@ -112,6 +112,24 @@ class JobContractTest {
     }
 
     @Test
+    void aWebhookMarkStaysWithTheJobThroughEveryStepAndAnOlderRecordHasNone() {
+        JobRecord queued = JobRecord.queued(JobRequest.of(JobId.random(), "sentiment",
+                new JobInput.Texts(List.of("a")), T0, T0.plusSeconds(5))).withCallback();
+        JobRecord running = queued.running(T0.plusSeconds(1), "test-worker");
+        Prediction p = Prediction.fromRanked(List.of(new LabelScore("positive", 0.9), new LabelScore("negative", 0.1)));
+
+        assertThat(List.of(queued, running, running.succeeded(List.of(p), T0.plusSeconds(2), true),
+                running.failed(ErrorCodes.MODEL_ERROR, "boom", T0.plusSeconds(2)), queued.cancelled(T0.plusSeconds(1)),
+                queued.expired(T0.plusSeconds(9)), running.withModelVersion("v2")))
+                .extracting(JobRecord::hasCallback).containsOnly(true);
+        assertThat(JobCodec.encodeRecord(queued)).contains("\"has_callback\":true");
+        assertThat(JobCodec.decodeRecord(JobCodec.encodeRecord(running))).isEqualTo(running);
+        String older = "{\"version\":1,\"id\":\"" + JobId.random() + "\",\"model\":\"m\",\"status\":\"QUEUED\","
+                + "\"input_count\":1,\"created_at\":\"2026-11-29T10:15:30Z\"}";
+        assertThat(JobCodec.decodeRecord(older).hasCallback()).isFalse();
+    }
+
+    @Test
     void failedJobBeforeStartGetsAStartTimeAReasonAndACode() {
         JobRecord failed = JobRecord.queued(JobRequest.of(JobId.random(), "image",
                 new JobInput.Image("image/png", 10), T0)).failed(ErrorCodes.UNDECODABLE_INPUT, "not an image",

@@ -1,8 +1,8 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.JobStore.Stored;
 import dev.inferq.contract.JobId;
-import dev.inferq.contract.JobRecord;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +24,7 @@ import reactor.util.retry.Retry;
  * out in memory to whoever follows a job here. Following a job costs a map entry, not a SUBSCRIBE and UNSUBSCRIBE
  * round of its own, which under load queued up on the pub/sub connection until Redis commands timed out. Every
  * gateway receives every job's changes (three small messages per job), which is cheap for the handful of replicas a
- * deployment runs; only the followed jobs' changes are decoded.
+ * deployment runs; only the followed jobs' changes are decoded, and each keeps the JSON it was published as.
  *
  * <p>When the subscription is lost and made again (Redis restarted), each followed job's state is read once more,
  * so a change published in between is not missed.
@@ -38,7 +38,7 @@ public class JobEventHub implements SmartLifecycle {
 
     private final ReactiveRedisMessageListenerContainer container;
     private final JobStore store;
-    private final Map<JobId, Set<FluxSink<JobRecord>>> followers = new ConcurrentHashMap<>();
+    private final Map<JobId, Set<FluxSink<Stored>>> followers = new ConcurrentHashMap<>();
     private final Sinks.Empty<Void> subscribed = Sinks.empty();
     private volatile Disposable subscription;
 
@@ -57,7 +57,7 @@ public class JobEventHub implements SmartLifecycle {
      * The job's changes published from now on, in publication order; never completes by itself. The job is followed
      * as soon as this is subscribed to; subscribe after {@link #ready()} so that nothing published is missed.
      */
-    public Flux<JobRecord> updates(JobId id) {
+    public Flux<Stored> updates(JobId id) {
         return Flux.create(sink -> {
             followers.computeIfAbsent(id, key -> ConcurrentHashMap.newKeySet()).add(sink);
             sink.onDispose(() -> followers.computeIfPresent(id, (key, sinks) -> {
@@ -75,22 +75,22 @@ public class JobEventHub implements SmartLifecycle {
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5))
                         .doBeforeRetry(signal -> log.warn("Job events subscription lost, subscribing again: {}",
                                 signal.failure().toString())))
-                .subscribe(record -> deliver(record.id(), record));
+                .subscribe(stored -> deliver(stored.record().id(), stored));
     }
 
     private void onSubscribed() {
         // Only the first subscription completes the sink; a later one is a re-subscription.
         if (subscribed.tryEmitEmpty().isFailure()) {
             // Changes published while there was no subscription reach followers through a fresh read.
-            followers.keySet().forEach(id -> store.find(id).subscribe(record -> deliver(id, record),
+            followers.keySet().forEach(id -> store.findStored(id).subscribe(stored -> deliver(id, stored),
                     e -> log.warn("Could not re-read job {} after subscribing again: {}", id, e.toString())));
         }
     }
 
-    private void deliver(JobId id, JobRecord record) {
-        Set<FluxSink<JobRecord>> sinks = followers.get(id);
+    private void deliver(JobId id, Stored stored) {
+        Set<FluxSink<Stored>> sinks = followers.get(id);
         if (sinks != null) {
-            sinks.forEach(sink -> sink.next(record));
+            sinks.forEach(sink -> sink.next(stored));
         }
     }
 

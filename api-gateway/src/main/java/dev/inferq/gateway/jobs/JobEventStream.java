@@ -1,6 +1,7 @@
 package dev.inferq.gateway.jobs;
 
 import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.JobStore.Stored;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobStatus;
@@ -9,15 +10,17 @@ import dev.inferq.gateway.limits.LimitsProperties;
 import dev.inferq.gateway.limits.Permits;
 import dev.inferq.gateway.problems.ApiException;
 import dev.inferq.gateway.problems.ProblemType;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.ConnectableFlux;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * Follows one job: its current state, then each later change, ending after the terminal one; while the job waits,
@@ -35,19 +38,20 @@ import reactor.core.publisher.Mono;
 public class JobEventStream {
 
     static final String EVENT_NAME = "status";
-    private static final Duration QUEUE_REFRESH = Duration.ofSeconds(1);
 
     private final JobStore store;
     private final JobEventHub hub;
     private final JobViews views;
     private final GatewayProperties properties;
+    private final QueuePositions positions;
     private final Permits streams;
 
-    public JobEventStream(JobStore store, JobEventHub hub, JobViews views, GatewayProperties properties,
-            LimitsProperties limits) {
+    public JobEventStream(JobStore store, JobEventHub hub, JobViews views, QueuePositions positions,
+            GatewayProperties properties, LimitsProperties limits) {
         this.store = store;
         this.hub = hub;
         this.views = views;
+        this.positions = positions;
         this.properties = properties;
         this.streams = new Permits(limits.streams().total(), limits.streams().perTenant());
     }
@@ -80,17 +84,10 @@ public class JobEventStream {
 
     /** The job's states from now on, each once and in lifecycle order, completing after the terminal one. */
     public Flux<JobRecord> changes(JobId id) {
-        return changes(id, -1);
-    }
-
-    private Flux<JobRecord> changes(JobId id, int reachedRank) {
-        return Flux.defer(() -> {
-                    AtomicInteger reached = new AtomicInteger(reachedRank);
-                    // merge subscribes in order: the job is followed before its state is read.
-                    return hub.ready().thenMany(Flux.defer(() -> Flux.merge(hub.updates(id), store.find(id))))
-                            .filter(job -> advances(reached, job));
-                })
-                .takeUntil(job -> job.status().isTerminal());
+        // merge subscribes in order: the job is followed before its state is read.
+        return hub.ready().thenMany(Flux.defer(() -> advancing(Flux.merge(hub.updates(id), store.findStored(id)),
+                        -1)))
+                .map(Stored::record);
     }
 
     /** The job's terminal state, as soon as it is stored; empty if the job disappears first. */
@@ -99,18 +96,30 @@ public class JobEventStream {
     }
 
     /**
-     * {@link #follow(JobId, String)} for {@code tenant}, within the stream limits: each open stream polls Redis while
-     * its job waits, so a tenant beyond {@code streams.per-tenant} open streams on this gateway is answered 429, and
-     * any stream beyond {@code streams.total} 503, both with {@code Retry-After}, before the stream starts.
+     * The events of {@code tenant}'s job {@code id} after {@code lastEventId} (null: from the current state), with
+     * queue figures while queued and keep-alive comments while the job is idle; 404 when the job is not the
+     * tenant's. The job's state is read once, after it is followed, so that a change in between arrives as a message.
+     *
+     * <p>Within the stream limits: a tenant beyond {@code streams.per-tenant} open streams on this gateway is answered
+     * 429, and any stream beyond {@code streams.total} 503, both with {@code Retry-After}, before the stream starts.
      */
-    public Flux<ServerSentEvent<JobView>> follow(JobId id, String lastEventId, String tenant) {
-        return Flux.defer(() -> {
-            Permits.Result taken = streams.tryAcquire(tenant);
-            if (!taken.granted()) {
-                return Flux.error(tooManyStreams(tenant, taken.refusal()));
-            }
-            return follow(id, lastEventId).doFinally(signal -> taken.permit().close());
-        });
+    public Flux<ServerSentEvent<Object>> follow(JobId id, String lastEventId, String tenant) {
+        return hub.ready().thenMany(Flux.defer(() -> {
+            ConnectableFlux<Stored> updates = hub.updates(id).replay();
+            Disposable following = updates.connect();
+            return store.findStored(id)
+                    .filter(current -> current.record().belongsTo(tenant))
+                    .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id.value())))
+                    .flatMapMany(current -> {
+                        Permits.Result taken = streams.tryAcquire(tenant);
+                        if (!taken.granted()) {
+                            return Flux.error(tooManyStreams(tenant, taken.refusal()));
+                        }
+                        return events(Flux.merge(updates, Mono.just(current)), Resume.parse(lastEventId))
+                                .doFinally(signal -> taken.permit().close());
+                    })
+                    .doFinally(signal -> following.dispose());
+        }));
     }
 
     private ApiException tooManyStreams(String tenant, Permits.Refusal refusal) {
@@ -124,35 +133,54 @@ public class JobEventStream {
                         LimitsProperties.PREFIX + "streams.total", properties.retryAfter());
     }
 
-    /**
-     * {@link #changes} as server-sent events after {@code lastEventId} (null: from the current state), with queue
-     * figures while queued and keep-alive comments while the job is idle.
-     */
-    Flux<ServerSentEvent<JobView>> follow(JobId id, String lastEventId) {
-        Resume resume = Resume.parse(lastEventId);
-        Flux<ServerSentEvent<JobView>> events = changes(id, resume.reachedRank())
-                .switchMap(job -> job.status() == JobStatus.QUEUED ? whileQueued(job, resume.queuePosition())
-                        : views.view(job).flux())
-                .map(view -> ServerSentEvent.builder(view).event(EVENT_NAME).id(eventId(view))
-                        .retry(properties.sseRetry()).build())
-                .share();
+    /** {@code states} (the job followed, then read) as server-sent events after {@code resume}. */
+    private Flux<ServerSentEvent<Object>> events(Flux<Stored> states, Resume resume) {
+        // Remembers the end, so that heartbeats stop even when the events ended before they started.
+        Sinks.Empty<Void> ended = Sinks.empty();
+        Flux<ServerSentEvent<Object>> events = advancing(states, resume.reachedRank())
+                .switchMap(stored -> stored.record().status() == JobStatus.QUEUED
+                        ? whileQueued(stored, resume.queuePosition())
+                        : views.callback(stored.record()).map(callback -> event(stored,
+                                views.view(stored.record(), null, callback.orElse(null)))).flux())
+                .doFinally(signal -> ended.tryEmitEmpty());
         // A client that does not read holds its stream at no cost: ticks it cannot take are dropped, not an error.
-        Flux<ServerSentEvent<JobView>> heartbeats = Flux.interval(properties.sseHeartbeat())
+        Flux<ServerSentEvent<Object>> heartbeats = Flux.interval(properties.sseHeartbeat())
                 .onBackpressureDrop()
-                .map(tick -> ServerSentEvent.<JobView>builder().comment("keep-alive").build())
-                .takeUntilOther(events.then());
+                .map(tick -> ServerSentEvent.builder().comment("keep-alive").build())
+                .takeUntilOther(ended.asMono());
         // Sent at once, so the response starts even when a resumed stream has nothing new yet.
-        ServerSentEvent<JobView> advice = ServerSentEvent.<JobView>builder().retry(properties.sseRetry()).build();
+        ServerSentEvent<Object> advice = ServerSentEvent.builder().retry(properties.sseRetry()).build();
         return Flux.concat(Mono.just(advice), Flux.merge(events, heartbeats));
     }
 
-    /** The queued job now and then once a second while it waits, whenever its figures changed. */
-    private Flux<JobView> whileQueued(JobRecord job, Long seenPosition) {
-        return Flux.concat(Mono.just(0L), Flux.interval(QUEUE_REFRESH).onBackpressureDrop())
-                .concatMap(tick -> views.view(job))
+    /**
+     * The queued job now, then whenever its figures changed, at most once a second: later positions come from the
+     * model's one refresh for every stream on this gateway ({@link QueuePositions}). Its webhook state cannot change
+     * while it waits, so it is read once.
+     */
+    private Flux<ServerSentEvent<Object>> whileQueued(Stored stored, Long seenPosition) {
+        JobRecord job = stored.record();
+        Flux<Long> places = Flux.concat(store.queuePosition(job.model(), job.id()).defaultIfEmpty(-1L),
+                // Refreshed from a second on: a job that waits less costs no refresh.
+                Mono.delay(QueuePositions.REFRESH).thenMany(positions.updates(job.model(), job.id())));
+        return views.callback(job).flatMapMany(callback -> places
+                        .map(place -> views.view(job, place < 0 ? null : place, callback.orElse(null))))
                 .distinctUntilChanged(view -> Arrays.asList(view.queuePosition(), view.etaS()))
                 // A resumed client has seen this position already.
-                .skipWhile(view -> seenPosition != null && seenPosition.equals(view.queuePosition()));
+                .skipWhile(view -> seenPosition != null && seenPosition.equals(view.queuePosition()))
+                .map(view -> event(stored, view));
+    }
+
+    private ServerSentEvent<Object> event(Stored stored, JobView view) {
+        return ServerSentEvent.builder(views.json(stored, view)).event(EVENT_NAME).id(eventId(view))
+                .retry(properties.sseRetry()).build();
+    }
+
+    /** {@code states} that move the job forward from {@code reachedRank}, up to and including the terminal one. */
+    private static Flux<Stored> advancing(Flux<Stored> states, int reachedRank) {
+        AtomicInteger reached = new AtomicInteger(reachedRank);
+        return states.filter(stored -> advances(reached, stored.record()))
+                .takeUntil(stored -> stored.record().status().isTerminal());
     }
 
     private static String eventId(JobView view) {

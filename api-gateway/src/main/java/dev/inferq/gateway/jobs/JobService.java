@@ -205,7 +205,9 @@ public class JobService {
             JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline,
                     submission.tenant(), submission.bypassCache())
                     .withModelVersion(versions.route(submission.model(), submission.modelVersion()));
-            JobRecord queued = JobRecord.queued(request, traceId(accept)).withModelVersion(request.modelVersion());
+            JobRecord recorded = JobRecord.queued(request, traceId(accept)).withModelVersion(request.modelVersion());
+            // Marked, so that whoever shows the job knows without a read whether it has webhook state.
+            JobRecord queued = submission.callbackUrl() == null ? recorded : recorded.withCallback();
             Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
                     : store.saveInput(id, submission.inputBytes());
             // The record first: creating it is what fails when the id is taken or the tenant is over a quota, and
@@ -229,7 +231,8 @@ public class JobService {
                         return Mono.error(notQueued(e));
                     })
                     .flatMap(accepted -> meters.accepted(submission.model(), submission.tenant()).thenReturn(accepted))
-                    .doOnNext(accepted -> about(id, () -> log.info("Job {} accepted for model '{}' ({} inputs)", id,
+                    // DEBUG: a line per job at INFO cost more CPU than the job's own bookkeeping.
+                    .doOnNext(accepted -> about(id, () -> log.debug("Job {} accepted for model '{}' ({} inputs)", id,
                             submission.model(), accepted.inputCount())));
         });
     }

@@ -188,12 +188,10 @@ public class JobsController {
                     "input_count":2,"created_at":"2026-11-29T10:15:30.123Z","started_at":"2026-11-29T10:15:30.140Z"}
                     """)))
     @ApiResponse(responseCode = "404", ref = ApiDocumentation.NOT_FOUND_RESPONSE)
-    public Flux<ServerSentEvent<JobView>> events(@JobsApi.JobIdParameter @PathVariable String id,
+    public Flux<ServerSentEvent<Object>> events(@JobsApi.JobIdParameter @PathVariable String id,
             @JobsApi.LastEventIdParameter @RequestHeader(name = "Last-Event-ID", required = false)
             String lastEventId, @AuthenticationPrincipal Caller caller) {
-        JobId jobId = jobId(id);
-        return jobs.find(jobId, caller.tenant())
-                .flatMapMany(known -> events.follow(jobId, lastEventId, caller.tenant()));
+        return events.follow(jobId(id), lastEventId, caller.tenant());
     }
 
     /**

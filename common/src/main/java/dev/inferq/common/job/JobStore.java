@@ -43,6 +43,15 @@ public class JobStore {
     private static final RedisScript<String> CREATE = script("create.lua");
     private static final RedisScript<Long> COUNT_DELIVERY = RedisScript.of(
             "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
+    /** The ZRANK in KEYS[1] of each of ARGV, -1 where absent: one command for the positions of many jobs. */
+    @SuppressWarnings("rawtypes")
+    private static final RedisScript<List> QUEUE_POSITIONS = RedisScript.of("""
+            local ranks = {}
+            for i, id in ipairs(ARGV) do
+              ranks[i] = redis.call('ZRANK', KEYS[1], id) or -1
+            end
+            return ranks
+            """, List.class);
 
     private static final Logger log = LoggerFactory.getLogger(JobStore.class);
 
@@ -140,7 +149,24 @@ public class JobStore {
     }
 
     public Mono<JobRecord> find(JobId id) {
-        return records.opsForValue().get(JobNames.jobKey(id)).map(JobCodec::decodeRecord);
+        return findStored(id).map(Stored::record);
+    }
+
+    /** The job's record with the JSON it is stored as. */
+    public Mono<Stored> findStored(JobId id) {
+        return records.opsForValue().get(JobNames.jobKey(id)).map(Stored::of);
+    }
+
+    /**
+     * The queue positions of {@code ids} in {@code model}'s queue, in their order, with one command (a script of
+     * ZRANKs): -1 where a job is no longer queued.
+     */
+    @SuppressWarnings("unchecked")
+    public Mono<List<Long>> queuePositions(String model, List<JobId> ids) {
+        return records.execute(QUEUE_POSITIONS, List.of(JobNames.queueKey(model)),
+                        ids.stream().map(JobId::value).toList())
+                .next()
+                .map(ranks -> ((List<Object>) ranks).stream().map(rank -> ((Number) rank).longValue()).toList());
     }
 
     /** The records of {@code ids}, in their order, read with one MGET; empty where a record is gone. */
@@ -179,13 +205,13 @@ public class JobStore {
      * {@code followed} accepts are decoded (every subscriber receives every job's changes); one that cannot be
      * decoded is logged and skipped.
      */
-    public Mono<Flux<JobRecord>> changes(ReactiveRedisMessageListenerContainer listener, Predicate<JobId> followed) {
+    public Mono<Flux<Stored>> changes(ReactiveRedisMessageListenerContainer listener, Predicate<JobId> followed) {
         return listener.receiveLater(PatternTopic.of(JobNames.eventsChannelPattern()))
                 .map(messages -> messages.handle((message, sink) -> JobNames.jobOfEventsChannel(message.getChannel())
                         .filter(followed)
                         .ifPresent(id -> {
                             try {
-                                sink.next(JobCodec.decodeRecord(message.getMessage()));
+                                sink.next(Stored.of(message.getMessage()));
                             } catch (RuntimeException e) {
                                 log.error("Skipping an undecodable event of job {}: {}", id, e.toString());
                             }
@@ -289,6 +315,17 @@ public class JobStore {
     }
 
     /** One entry of a tenant's job list: the job, and when it was created (epoch milliseconds). */
+    /**
+     * A record as read, with the JSON it was stored (and published) as: a reader that shows the record unchanged can
+     * pass that on rather than encode the record again.
+     */
+    public record Stored(JobRecord record, String json) {
+
+        static Stored of(String json) {
+            return new Stored(JobCodec.decodeRecord(json), json);
+        }
+    }
+
     public record ListedJob(JobId id, long createdAtMillis) {
     }
 

@@ -20,8 +20,9 @@ final class Outcomes {
 
     private static final Logger log = LoggerFactory.getLogger(Outcomes.class);
     /**
-     * One line per stored outcome, with the job's id and trace; its own logger, so operators can quiet it. The name
-     * is older than the worker's packages and stays, as operators' settings use it.
+     * One line per stored outcome, with the job's id and trace, at DEBUG: a line per job at INFO cost more CPU than the
+     * job's own bookkeeping. Its own logger, so operators can turn it on; the name is older than the worker's packages
+     * and stays, as operators' settings use it.
      */
     private static final Logger outcomeLog = LoggerFactory.getLogger("dev.inferq.worker.jobs.outcomes");
 
@@ -57,7 +58,7 @@ final class Outcomes {
             JobRun job = ended.get(i);
             try (JobTracing.Scope scope = tracing.about(batch, job.delivery())) {
                 if (transitions.get(i).applied()) {
-                    outcomeLog.info("Job {} {} ({} input(s){})", job.id(), job.record().status(),
+                    outcomeLog.debug("Job {} {} ({} input(s){})", job.id(), job.record().status(),
                             job.record().inputCount(), job.record().cached() ? ", from the response cache" : "");
                 } else {
                     log.info("Job {} ended {} but was not stored: it became {} meanwhile", job.id(),
