@@ -51,6 +51,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.models-dir=../models/tiny",
+    // Spans are recorded only where asked for or exported (TracingDefaults); the in-memory exporter is not OTLP.
+    "TRACING_SAMPLING_PROBABILITY=1.0",
     "management.opentelemetry.tracing.export.schedule-delay=50ms",
     "logging.config=classpath:logback-structured-console.xml",
     // The accepted line is at DEBUG, so that a job costs no INFO line.
@@ -134,20 +136,20 @@ class GatewayTracingIT {
         return ofKind.get(0);
     }
 
-    private static String traceparentOf(ConsumerRecord<String, byte[]> record) {
+    static String traceparentOf(ConsumerRecord<String, byte[]> record) {
         Header header = record.headers().lastHeader("traceparent");
         assertThat(header).as("traceparent header").isNotNull();
         return new String(header.value(), StandardCharsets.UTF_8);
     }
 
-    private static String hex(int bytes) {
+    static String hex(int bytes) {
         byte[] random = new byte[bytes];
         ThreadLocalRandom.current().nextBytes(random);
         random[0] |= 1;
         return HexFormat.of().formatHex(random);
     }
 
-    private static KafkaConsumer<String, byte[]> consumerOf(String model) {
+    static KafkaConsumer<String, byte[]> consumerOf(String model) {
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, RealInfrastructure.shared().kafkaBootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "tracing-it-" + UUID.randomUUID(),
@@ -157,7 +159,7 @@ class GatewayTracingIT {
         return consumer;
     }
 
-    private static ConsumerRecord<String, byte[]> awaitRecord(KafkaConsumer<String, byte[]> consumer, String id) {
+    static ConsumerRecord<String, byte[]> awaitRecord(KafkaConsumer<String, byte[]> consumer, String id) {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -16,52 +17,64 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps each model's backlog (jobs in its topic that its worker group has not committed yet) and its recent
- * throughput, read from Kafka in the background, and refuses submits to a model whose backlog is over the limit.
+ * Keeps each model's backlog (its jobs still queued: {@link JobNames#queueKey}) and its recent throughput (jobs that
+ * reached a terminal state: {@link JobNames#completedKey}), read from Redis in the background, and refuses submits to
+ * a model whose backlog is over the limit.
  *
- * <p>The backlog lives in Kafka, not in gateway memory, so every gateway replica sees the same figure and a restart
- * loses nothing. The check reads the last snapshot: it adds no Kafka round trip to a submit, at the price of being
- * up to one refresh interval late.
+ * <p>The backlog lives in Redis, where the job store keeps it in the same atomic steps that create and move jobs, not
+ * in gateway memory: every gateway replica sees the same figure and a restart loses nothing. All models are read
+ * with one script, so a refresh costs one round trip whatever the number of models. The check reads the last
+ * snapshot: it adds no round trip to a submit, at the price of being up to one refresh interval late.
  */
 @Component
 public class BacklogMonitor implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(BacklogMonitor.class);
 
-    private final ModelCatalog catalog;
-    private final Admin admin;
+    /** For each pair of KEYS (a queue, a completed count): the queue's size and the count, 0 where there is none. */
+    @SuppressWarnings("rawtypes")
+    private static final RedisScript<List> READ = RedisScript.of("""
+            local figures = {}
+            for i = 1, #KEYS, 2 do
+              figures[#figures + 1] = redis.call('ZCARD', KEYS[i])
+              figures[#figures + 1] = tonumber(redis.call('GET', KEYS[i + 1]) or '0')
+            end
+            return figures
+            """, List.class);
+
+    private final List<String> models;
+    private final List<String> keys = new ArrayList<>();
+    private final ReactiveStringRedisTemplate redis;
     private final BackpressureProperties properties;
     private final Duration fallbackRetryAfter;
     private final Map<String, ModelBacklog> backlogs = new ConcurrentHashMap<>();
     private ScheduledExecutorService scheduler;
 
-    public BacklogMonitor(ModelCatalog catalog, Admin admin, BackpressureProperties properties,
-            GatewayProperties gateway, MeterRegistry registry) {
-        this.catalog = catalog;
-        this.admin = admin;
+    public BacklogMonitor(ModelCatalog catalog, ReactiveRedisConnectionFactory connections,
+            BackpressureProperties properties, GatewayProperties gateway, MeterRegistry registry) {
+        this.models = List.copyOf(catalog.names());
+        this.redis = new ReactiveStringRedisTemplate(connections);
         this.properties = properties;
         this.fallbackRetryAfter = gateway.retryAfter();
-        for (String model : catalog.names()) {
+        for (String model : models) {
+            keys.add(JobNames.queueKey(model));
+            keys.add(JobNames.completedKey(model));
             // NaN until the first read: "no figure yet" must not look like an empty queue on a dashboard.
             Gauge.builder("inferq.backlog.jobs", this, monitor -> {
                         long jobs = monitor.backlog(model);
                         return jobs < 0 ? Double.NaN : jobs;
                     })
-                    .description("Jobs in the model's topic not yet committed by its worker group (consumer lag)")
+                    .description("Jobs of the model still queued: accepted, not yet started by a worker")
                     .tag("model", model)
                     .register(registry);
         }
@@ -91,49 +104,29 @@ public class BacklogMonitor implements SmartLifecycle {
     }
 
     /**
-     * Jobs of {@code model} completed per second over the throughput window ({@code throughput-window}), from its
-     * worker group's committed offsets; empty before two readings.
+     * Jobs of {@code model} that reached a terminal state per second over the throughput window
+     * ({@code throughput-window}), from the count its transitions keep in Redis; empty before two readings.
      */
     public Optional<Double> completedPerSecond(String model) {
         ModelBacklog backlog = backlogs.get(model);
         return backlog == null ? Optional.empty() : backlog.perSecond();
     }
 
+    @SuppressWarnings("unchecked")
     void refresh() {
         try {
-            List<String> models = catalog.names();
-            Map<String, TopicDescription> topics = admin.describeTopics(
-                    models.stream().map(JobNames::topic).toList()).allTopicNames().get(5, TimeUnit.SECONDS);
-            for (String model : models) {
-                TopicDescription topic = topics.get(JobNames.topic(model));
-                List<TopicPartition> partitions = topic.partitions().stream()
-                        .map(p -> new TopicPartition(topic.name(), p.partition())).toList();
-                Map<TopicPartition, Long> ends = offsets(partitions, OffsetSpec.latest());
-                Map<TopicPartition, Long> starts = offsets(partitions, OffsetSpec.earliest());
-                Map<TopicPartition, OffsetAndMetadata> committed = admin
-                        .listConsumerGroupOffsets(JobNames.consumerGroup(model))
-                        .partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-                long done = 0;
-                long waiting = 0;
-                for (TopicPartition partition : partitions) {
-                    OffsetAndMetadata commit = committed.get(partition);
-                    long position = commit != null ? commit.offset() : starts.get(partition);
-                    done += position;
-                    waiting += Math.max(0, ends.get(partition) - position);
-                }
-                backlogs.computeIfAbsent(model, m -> new ModelBacklog(properties.throughputWindow()))
-                        .record(waiting, done, System.nanoTime());
+            List<Object> figures = redis.execute(READ, keys, List.of()).next().block(Duration.ofSeconds(5));
+            long now = System.nanoTime();
+            for (int i = 0; i < models.size(); i++) {
+                long waiting = ((Number) figures.get(2 * i)).longValue();
+                long completed = ((Number) figures.get(2 * i + 1)).longValue();
+                backlogs.computeIfAbsent(models.get(i), m -> new ModelBacklog(properties.throughputWindow()))
+                        .record(waiting, completed, now);
             }
-        } catch (Exception e) {
-            // Keep the last snapshot: an unreachable broker is answered by the submit path itself (503).
-            log.debug("Could not read job backlogs from Kafka: {}", e.toString());
+        } catch (RuntimeException e) {
+            // Keep the last snapshot: an unreachable Redis is answered by the submit path itself (503).
+            log.debug("Could not read job backlogs from Redis: {}", e.toString());
         }
-    }
-
-    private Map<TopicPartition, Long> offsets(List<TopicPartition> partitions, OffsetSpec spec) throws Exception {
-        Map<TopicPartition, ListOffsetsResultInfo> result = admin.listOffsets(
-                partitions.stream().collect(Collectors.toMap(p -> p, p -> spec))).all().get(5, TimeUnit.SECONDS);
-        return result.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
     }
 
     @Override

@@ -8,9 +8,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Admission control per model ({@code inferq.gateway.backpressure.*}).
  *
  * @param enabled whether submits are refused when a model's backlog is too long
- * @param maxBacklog most jobs a model may have waiting (consumer lag of its worker group) before submits get 429
- * @param refreshInterval how often the backlog is read from Kafka; the check itself never waits on Kafka
- * @param throughputWindow the recent past over which a model's throughput is measured for {@code Retry-After}
+ * @param maxBacklog most jobs a model may have queued (accepted, not yet started by a worker) before submits get 429
+ * @param refreshInterval how often the backlogs are read from Redis (one round trip for all models); the check itself
+ *        never waits on Redis
+ * @param throughputWindow the recent past over which a model's throughput (jobs reaching a terminal state) is
+ *        measured for {@code Retry-After} and queued jobs' {@code eta_s}
  * @param maxRetryAfter the longest {@code Retry-After} ever suggested
  * @param tenantShare the part of {@code max-backlog} one tenant's queued and running jobs may take (0 to 1), so that
  *        one tenant cannot lock the others out of a model; 1: no share below the backlog limit

@@ -58,6 +58,14 @@ public final class JobNames {
     }
 
     /**
+     * Redis key counting one model's jobs that reached a terminal state, ever ({@link JobStore#transition} adds one in
+     * the same step): the rate at which its queue drains is read from it.
+     */
+    public static String completedKey(String model) {
+        return "inferq:completed:" + model;
+    }
+
+    /**
      * Redis sorted set of the accepted jobs whose Kafka publish has not been confirmed yet (the outbox), scored by when
      * a sweep may publish them (epoch milliseconds); a sweep that takes an entry moves its score on by its lease
      * ({@link JobOutbox}).

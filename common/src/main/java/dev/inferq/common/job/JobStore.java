@@ -301,7 +301,7 @@ public class JobStore {
         args.addAll(rule.predecessors());
         List<String> keys = List.of(JobNames.jobKey(id), JobNames.eventsChannel(id), JobNames.queueKey(model),
                 JobNames.callbackKey(id), JobNames.callbacksDueKey(), JobNames.tenantActiveKey(tenant),
-                JobNames.inputKey(id));
+                JobNames.inputKey(id), JobNames.completedKey(model));
         return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
     }
 

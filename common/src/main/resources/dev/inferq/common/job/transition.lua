@@ -5,12 +5,15 @@
 -- A job that reaches a terminal state leaves its tenant's active jobs; one that does not has its entry there kept
 -- as long as its record (create.lua). A job that reaches a terminal state no longer needs its input bytes: they are
 -- deleted in the same step, so an image does not hold Redis memory for the rest of the record's time to live.
+-- A job that reaches a terminal state counts one on its model's completed jobs, which the gateway's backlog reads as
+-- the queue's drain rate: a terminal state is reached once, here, so the count is exact.
 -- ARGV[2] is the record's new time to live: from the terminal step on, the result's; before, the unfinished job's
 -- safety net (the caller's choice). A webhook's hash, kept as long as the unfinished job, gets the result's too.
 -- Which statuses are terminal, queued or allowed before the new one is JobStatus's rule alone: the caller says,
 -- and this script never decides by a status's name.
 -- KEYS[1] job record key, KEYS[2] events channel, KEYS[3] the model's queue, KEYS[4] the job's callback hash,
--- KEYS[5] the callbacks due, KEYS[6] the tenant's active jobs, KEYS[7] the job's input bytes
+-- KEYS[5] the callbacks due, KEYS[6] the tenant's active jobs, KEYS[7] the job's input bytes,
+-- KEYS[8] the model's completed jobs
 -- ARGV[1] new record JSON, ARGV[2] time to live in seconds, ARGV[3] job id,
 -- ARGV[4] '1' when the new status is terminal, ARGV[5] '1' when the new status keeps the job in its model's queue,
 -- ARGV[6..n] statuses the job may currently have
@@ -29,6 +32,7 @@ for i = 6, #ARGV do
     if terminal then
       redis.call('ZREM', KEYS[6], ARGV[3])
       redis.call('DEL', KEYS[7])
+      redis.call('INCR', KEYS[8])
     else
       redis.call('ZADD', KEYS[6], 'XX', (redis.call('TIME')[1] + ARGV[2]) * 1000, ARGV[3])
       redis.call('EXPIRE', KEYS[6], ARGV[2])

@@ -90,6 +90,28 @@ class JobStoreIT {
     }
 
     @Test
+    void aJobCountsOnceAsCompletedForItsModelWhenItReachesATerminalState() {
+        String model = "counted-" + JobId.random().value();
+        ReactiveStringRedisTemplate redis = new ReactiveStringRedisTemplate(connections);
+        JobRecord job = JobRecord.queued(JobRequest.of(JobId.random(), model, new JobInput.Texts(List.of("x")),
+                Instant.now()));
+        JobRecord cancelled = JobRecord.queued(JobRequest.of(JobId.random(), model,
+                new JobInput.Texts(List.of("y")), Instant.now()));
+        store.create(job).block();
+        store.create(cancelled).block();
+        JobRecord running = job.running(Instant.now(), "test-worker");
+
+        store.transition(running).block();
+        assertThat(redis.opsForValue().get(JobNames.completedKey(model)).block()).as("running is not done").isNull();
+        store.transition(running.failed(ErrorCodes.MODEL_ERROR, "boom", Instant.now())).block();
+        assertThat(store.transition(running.failed(ErrorCodes.MODEL_ERROR, "again", Instant.now())).block()
+                .applied()).isFalse();
+        store.transition(cancelled.cancelled(Instant.now())).block();
+
+        assertThat(redis.opsForValue().get(JobNames.completedKey(model)).block()).isEqualTo("2");
+    }
+
+    @Test
     void transitionOfAnUnknownJobReportsMissingAndWritesNothing() {
         JobRecord ghost = newJob();
 
