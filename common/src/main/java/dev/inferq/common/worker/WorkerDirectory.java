@@ -63,8 +63,8 @@ public class WorkerDirectory {
                 .collectList()
                 .filter(ids -> !ids.isEmpty())
                 .flatMapMany(ids -> redis.opsForValue().multiGet(ids.stream().map(JobNames::workerKey).toList()))
-                .flatMapIterable(values -> values)
-                .filter(json -> json != null && !json.isEmpty())
+                // An entry that expired between the two reads comes back null, which Reactor's iteration refuses.
+                .flatMapIterable(values -> values.stream().filter(json -> json != null && !json.isEmpty()).toList())
                 .flatMap(json -> {
                     try {
                         return Mono.just(JobCodec.mapper().readValue(json.getBytes(StandardCharsets.UTF_8),
