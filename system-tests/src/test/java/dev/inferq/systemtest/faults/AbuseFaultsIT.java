@@ -30,9 +30,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -55,7 +56,7 @@ class AbuseFaultsIT {
     private static final int IDLE_CONNECTIONS = Integer.getInteger("inferq.abuse.idle", 2000);
     private static final int HALF_SENT = Integer.getInteger("inferq.abuse.half-sent", 1000);
     private static final int STREAMS = Integer.getInteger("inferq.abuse.streams", 2000);
-    private static final int B_JOBS = 50;
+    private static final int B_JOBS = 100;
     private static final byte[] TEN_MB = new byte[10 * 1024 * 1024];
     private static final Duration SENDER_PAUSE = Duration.ofMillis(50);
     private static final List<String> ROUTES = List.of("/v1/models/sentiment/jobs", "/v1/models/image/jobs",
@@ -94,6 +95,8 @@ class AbuseFaultsIT {
             URI base = URI.create(url);
             InetSocketAddress gateway = new InetSocketAddress(base.getHost(), base.getPort());
             long deadline = System.nanoTime() + ABUSE_FOR.toNanos();
+            AtomicBoolean measuring = new AtomicBoolean(true);
+            BooleanSupplier abusing = () -> measuring.get() || System.nanoTime() < deadline;
             List<Socket> held = Collections.synchronizedList(new ArrayList<>());
             List<Socket> halfSent = Collections.synchronizedList(new ArrayList<>());
             List<InputStream> streams = Collections.synchronizedList(new ArrayList<>());
@@ -102,20 +105,23 @@ class AbuseFaultsIT {
             running.add(abusers.submit(() -> holdConnections(gateway, held, halfSent)));
             String queued = submitAsA(url);
             running.add(abusers.submit(() -> openStreams(url, queued, streams)));
-            // Two senders of 10 MB bodies at once, each pausing 50 ms between bodies: this JVM shares the two cores
-            // with the gateway and the worker, and senders flat out (about 70 bodies a second) made B's p95 measure
-            // the test's own sending as much as the gateway (3.7x in one CI run; 2.8x in one with 25 ms pauses).
+            // Every sender pauses 50 ms between requests: this JVM shares the two cores with the gateway and the
+            // worker, and senders flat out (about 70 bodies a second) made B's p95 measure the test's own sending as
+            // much as the gateway (3.7x in one CI run). They go on until B's measured run ends, so that every
+            // measured job of B meets the abuse.
             for (int t = 0; t < 2; t++) {
                 Random random = new Random(t);
-                running.add(abusers.submit(() -> untilDeadline(deadline, () -> {
-                    tenMegabytes(url, random);
-                    pause(SENDER_PAUSE);
-                })));
+                running.add(abusers.submit(() -> whilst(abusing, () -> tenMegabytes(url, random))));
             }
-            running.add(abusers.submit(() -> untilDeadline(deadline, () -> manyParts(url))));
-            running.add(abusers.submit(() -> untilDeadline(deadline, () -> pixelBomb(url))));
+            running.add(abusers.submit(() -> whilst(abusing, () -> manyParts(url))));
+            running.add(abusers.submit(() -> whilst(abusing, () -> pixelBomb(url))));
             Thread.sleep(2000); // the abuse is under way before B's measured run
-            List<Long> abused = b.run(B_JOBS);
+            List<Long> abused;
+            try {
+                abused = b.run(B_JOBS);
+            } finally {
+                measuring.set(false);
+            }
             for (Future<?> abuser : running) {
                 abuser.get(120, TimeUnit.SECONDS);
             }
@@ -318,9 +324,10 @@ class AbuseFaultsIT {
         }
     }
 
-    private static void untilDeadline(long deadline, Runnable action) {
-        while (System.nanoTime() < deadline) {
-            action.run();
+    private static void whilst(BooleanSupplier abusing, Runnable request) {
+        while (abusing.getAsBoolean()) {
+            request.run();
+            pause(SENDER_PAUSE);
         }
     }
 
