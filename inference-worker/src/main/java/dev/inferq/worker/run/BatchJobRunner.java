@@ -82,7 +82,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
                 : "v" + version + "/" + model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
         this.lost = new LostRecords(model.name(), store, deadLetters, tracing);
         this.passes = new ForwardPasses<>(reading,
-                new BatchedInference<>(model.classifier(), model.policy(), compute, model.workload(), metrics,
+                new BatchedInference<>(model.classifier(), compute.maxPassInputs(model.workload(),
+                        model.policy().maxBatchSize(), model.msPerBatch()), compute, model.workload(), metrics,
                         tracing),
                 new CrashHook(properties.crashOnInput()), outcomes, tracing);
     }

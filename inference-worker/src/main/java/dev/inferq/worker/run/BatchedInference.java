@@ -2,7 +2,6 @@ package dev.inferq.worker.run;
 
 import dev.inferq.contract.Prediction;
 import dev.inferq.worker.compute.ComputeScheduler;
-import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import io.micrometer.tracing.Span;
@@ -19,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Each pass is measured ({@link JobMetrics#forwardPass}) and traced ({@code inferq.forward}), failed or not.
  *
  * <p>Every pass goes through the worker's {@link ComputeScheduler}, which decides when it starts and with how many
- * threads, and how many inputs a pass of this model's kind may take (an image batch runs as several small passes).
+ * threads, and how many inputs a pass of this model may take (an image batch may run as several passes).
  *
  * @param <I> the model's input type
  */
@@ -34,12 +33,16 @@ final class BatchedInference<I> {
     private final JobMetrics metrics;
     private final JobTracing tracing;
 
-    BatchedInference(Classifier<I> classifier, BatchPolicy policy, ComputeScheduler compute,
+    /**
+     * @param maxPassInputs the most inputs in one pass ({@link ComputeScheduler#maxPassInputs}): a batch with more
+     *     runs as several passes
+     */
+    BatchedInference(Classifier<I> classifier, int maxPassInputs, ComputeScheduler compute,
             ComputeScheduler.Workload workload, JobMetrics metrics, JobTracing tracing) {
         this.classifier = classifier;
         this.compute = compute;
         this.workload = workload;
-        this.maxPassInputs = compute.maxPassInputs(workload, policy.maxBatchSize());
+        this.maxPassInputs = maxPassInputs;
         this.metrics = metrics;
         this.tracing = tracing;
     }

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +27,7 @@ class ComputeSchedulerTest {
 
     private static final Duration RESERVE = Duration.ofSeconds(2);
     private static final Duration MAX_WAIT = Duration.ofSeconds(2);
+    private static final Duration PASS_TIME = Duration.ofMillis(600);
 
     private final ExecutorService callers = Executors.newCachedThreadPool();
     private final AtomicLong clock = new AtomicLong();
@@ -38,7 +41,8 @@ class ComputeSchedulerTest {
     }
 
     private ComputeScheduler scheduler(int threads, Duration reserve) {
-        return new ComputeScheduler(new ComputeProperties(threads, 1, reserve, MAX_WAIT), threadsSet::add, clock::get);
+        return new ComputeScheduler(new ComputeProperties(threads, 1, PASS_TIME, reserve, MAX_WAIT), threadsSet::add,
+                clock::get);
     }
 
     /** Runs a pass named {@code name} on another thread; it records its start, then waits for {@code proceed}. */
@@ -202,19 +206,44 @@ class ComputeSchedulerTest {
 
     @Test
     void imageBatchesAreSplitIntoPassesOfBulkPassInputsAndTextBatchesAreNot() {
-        ComputeScheduler scheduler = new ComputeScheduler(new ComputeProperties(2, 2, RESERVE, MAX_WAIT),
+        ComputeScheduler scheduler = new ComputeScheduler(new ComputeProperties(2, 2, PASS_TIME, RESERVE, MAX_WAIT),
                 threadsSet::add, clock::get);
 
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 4)).isEqualTo(2);
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 1)).isEqualTo(1);
-        assertThat(scheduler.maxPassInputs(Workload.LATENCY, 32)).isEqualTo(32);
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 68.0, 4, 244.0))).isEqualTo(2);
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 1, timed())).isEqualTo(1);
+        assertThat(scheduler.maxPassInputs(Workload.LATENCY, 32, timed(1, 5.0, 32, 40.0))).isEqualTo(32);
+    }
+
+    @Test
+    void byDefaultImagePassesTakeTheBatchSizeTimedFastestPerInputWithinThePassTime() {
+        ComputeScheduler scheduler = new ComputeScheduler(new ComputeProperties(2, 0, PASS_TIME, RESERVE, MAX_WAIT),
+                threadsSet::add, clock::get);
+
+        // bf16 ViT-B/16 on a Zen 5: 61 ms per image at batch 4 against 68 alone.
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 68.0, 4, 244.0))).isEqualTo(4);
+        // Faster per input at batch 1.
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 50.0, 4, 240.0))).isEqualTo(1);
+        // float32 at batch 4 is faster per image but its 904 ms pass would hold text past the 600 ms pass time.
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 259.0, 4, 904.0))).isEqualTo(1);
+        // Timed at a size over the batch limit, or not timed at all (pinned, a single variant): one input.
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 2, timed(1, 68.0, 4, 244.0))).isEqualTo(1);
+        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed())).isEqualTo(1);
+    }
+
+    /** Milliseconds per forward pass by batch size, as the variant selection measures them: size, ms, size, ms... */
+    private static SortedMap<Integer, Double> timed(Object... sizeThenMs) {
+        SortedMap<Integer, Double> ms = new TreeMap<>();
+        for (int i = 0; i < sizeThenMs.length; i += 2) {
+            ms.put((Integer) sizeThenMs[i], (Double) sizeThenMs[i + 1]);
+        }
+        return ms;
     }
 
     @Test
     void zeroThreadsMeansEveryCore() {
-        assertThat(new ComputeProperties(0, 1, RESERVE, MAX_WAIT).threadBudget())
+        assertThat(new ComputeProperties(0, 1, PASS_TIME, RESERVE, MAX_WAIT).threadBudget())
                 .isEqualTo(Runtime.getRuntime().availableProcessors());
-        assertThatThrownBy(() -> new ComputeProperties(-1, 1, RESERVE, MAX_WAIT))
+        assertThatThrownBy(() -> new ComputeProperties(-1, 1, PASS_TIME, RESERVE, MAX_WAIT))
                 .hasMessageContaining("inferq.worker.compute.threads");
     }
 }

@@ -12,7 +12,6 @@ import dev.inferq.worker.TinyModels;
 import dev.inferq.worker.compute.ComputeProperties;
 import dev.inferq.worker.compute.ComputeScheduler.Workload;
 import dev.inferq.worker.compute.ComputeScheduler;
-import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import dev.inferq.worker.inference.TextClassifier;
@@ -22,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
 class BatchedInferenceIT {
 
     private static final ComputeScheduler COMPUTE =
-            new ComputeScheduler(new ComputeProperties(0, 1, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+            new ComputeScheduler(
+                    new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
     static TextClassifier sentiment;
     private final MeterRegistry meters = new SimpleMeterRegistry();
 
@@ -107,10 +108,12 @@ class BatchedInferenceIT {
     void anImageModelsBatchRunsAsPassesOfTheSchedulersBulkSize() {
         CountingClassifier counting = new CountingClassifier(sentiment);
         ComputeScheduler bulkOfTwo =
-                new ComputeScheduler(new ComputeProperties(0, 2, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+                new ComputeScheduler(
+                        new ComputeProperties(0, 2, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
         List<Task<String>> tasks = tasks(List.of(List.of("a", "b", "c"), List.of("d", "e")));
 
-        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO), bulkOfTwo, Workload.BULK,
+        new BatchedInference<>(counting, bulkOfTwo.maxPassInputs(Workload.BULK, 8, new TreeMap<>()), bulkOfTwo,
+                Workload.BULK,
                 new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
 
         assertThat(counting.passSizes).containsExactly(2, 2, 1);
@@ -121,7 +124,7 @@ class BatchedInferenceIT {
     void noJobsNeedNoPass() {
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        new BatchedInference<>(counting, new BatchPolicy(8, Duration.ZERO), COMPUTE, Workload.LATENCY,
+        new BatchedInference<>(counting, 8, COMPUTE, Workload.LATENCY,
                 new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(List.of());
 
         assertThat(counting.passSizes).isEmpty();
@@ -147,7 +150,7 @@ class BatchedInferenceIT {
     /** Runs each list of texts as one started job's inputs. */
     private List<Task<String>> run(Classifier<String> classifier, int batchSize, List<List<String>> jobs) {
         List<Task<String>> tasks = tasks(jobs);
-        new BatchedInference<>(classifier, new BatchPolicy(batchSize, Duration.ZERO), COMPUTE, Workload.LATENCY,
+        new BatchedInference<>(classifier, batchSize, COMPUTE, Workload.LATENCY,
                 new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
         return tasks;
     }

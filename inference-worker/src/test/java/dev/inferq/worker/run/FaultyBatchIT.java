@@ -76,7 +76,8 @@ class FaultyBatchIT {
         store = new JobStore(redis, Duration.ofMinutes(10));
         WorkerProperties properties = WorkerSettings.of(Map.of());
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        compute = new ComputeScheduler(new ComputeProperties(0, 1, Duration.ofSeconds(2), Duration.ofSeconds(2)));
+        compute = new ComputeScheduler(
+                new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
         preparation = new InputPreparation(compute, meters);
         ServedModel<String> buggy = new ServedModel<>(new BuggyClassifier(), new TextInputReader(),
                 new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
