@@ -4,25 +4,14 @@ import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobStatus;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.data.domain.Range;
-import org.springframework.data.redis.connection.Limit;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveRedisTemplate;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
-import org.springframework.data.redis.listener.PatternTopic;
 import org.springframework.data.redis.listener.ReactiveRedisMessageListenerContainer;
 import org.springframework.data.redis.serializer.RedisSerializationContext;
 import org.springframework.data.redis.serializer.RedisSerializer;
@@ -35,34 +24,23 @@ import reactor.core.publisher.Mono;
  * after its job ended (the terminal step sets it, and deletes the input bytes); until then it has only the safety net
  * {@link #unfinishedTtl()}, so that a long backlog never loses a job it still holds. Each tenant's jobs are listed,
  * newest first, in {@link JobNames#tenantJobsKey}, kept within the time to live and a size the caller sets.
+ *
+ * <p>This is the store's one entrance; its parts live by concern: the writes of a job's state in
+ * {@link JobTransitions}, the reads of queues and lists in {@link JobQueues}, the event subscription in
+ * {@link JobEvents}, the Lua scripts in {@link JobScripts}.
  */
 public class JobStore {
-
-    // Read once: a script built on a resource re-checks that resource on every call.
-    private static final RedisScript<String> TRANSITION = script("transition.lua");
-    private static final RedisScript<String> CREATE = script("create.lua");
-    private static final RedisScript<Long> COUNT_DELIVERY = RedisScript.of(
-            "local n = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return n", Long.class);
-    /** The ZRANK in KEYS[1] of each of ARGV, -1 where absent: one command for the positions of many jobs. */
-    @SuppressWarnings("rawtypes")
-    private static final RedisScript<List> QUEUE_POSITIONS = RedisScript.of("""
-            local ranks = {}
-            for i, id in ipairs(ARGV) do
-              ranks[i] = redis.call('ZRANK', KEYS[1], id) or -1
-            end
-            return ranks
-            """, List.class);
-
-    private static final Logger log = LoggerFactory.getLogger(JobStore.class);
 
     /** How many jobs a tenant's list keeps when the caller does not say. */
     public static final long DEFAULT_LISTED = 10_000;
 
-    private final ReactiveStringRedisTemplate records;
-    private final ReactiveRedisTemplate<String, byte[]> inputs;
     /** How long an unfinished job is kept at most when the caller does not say: Kafka's default retention. */
     public static final Duration DEFAULT_UNFINISHED_TTL = Duration.ofDays(7);
 
+    private final ReactiveStringRedisTemplate records;
+    private final ReactiveRedisTemplate<String, byte[]> inputs;
+    private final JobTransitions transitions;
+    private final JobQueues queues;
     private final Duration ttl;
     private final Duration unfinishedTtl;
 
@@ -86,17 +64,8 @@ public class JobStore {
             throw new IllegalArgumentException("job times to live must be at least one second, were " + ttl + " and "
                     + unfinishedTtl);
         }
-    }
-
-    private static RedisScript<String> script(String name) {
-        try (InputStream in = JobStore.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("script " + name + " is missing from the classpath");
-            }
-            return RedisScript.of(new String(in.readAllBytes(), StandardCharsets.UTF_8), String.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read script " + name, e);
-        }
+        this.transitions = new JobTransitions(records, ttl, unfinishedTtl);
+        this.queues = new JobQueues(records);
     }
 
     /** How long a job stays readable after it ended. */
@@ -130,14 +99,7 @@ public class JobStore {
             return Mono.error(new IllegalArgumentException("maxActive must be 0 (no cap) or positive, was "
                     + maxActive + "; maxListed must be positive, was " + maxListed));
         }
-        List<String> keys = List.of(JobNames.jobKey(record.id()), JobNames.queueKey(record.model()),
-                JobNames.tenantActiveKey(record.tenant()), JobNames.tenantJobsKey(record.tenant()));
-        List<String> args = List.of(JobCodec.encodeRecord(record), Long.toString(ttl.toSeconds()),
-                record.id().value(), Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive),
-                Long.toString(maxListed), Long.toString(unfinishedTtl.toSeconds()));
-        return records.execute(CREATE, keys, args).next().flatMap(reply -> reply.equals("EXISTS")
-                ? Mono.error(new IllegalStateException("job " + record.id() + " exists already"))
-                : Mono.just(Creation.fromScriptReply(reply)));
+        return transitions.create(record, maxActive, maxListed);
     }
 
     /**
@@ -145,7 +107,7 @@ public class JobStore {
      * yet: the job's place in its model's queue, 0 being next; empty when the job is no longer queued.
      */
     public Mono<Long> queuePosition(String model, JobId id) {
-        return records.opsForZSet().rank(JobNames.queueKey(model), id.value());
+        return queues.queuePosition(model, id);
     }
 
     public Mono<JobRecord> find(JobId id) {
@@ -161,12 +123,8 @@ public class JobStore {
      * The queue positions of {@code ids} in {@code model}'s queue, in their order, with one command (a script of
      * ZRANKs): -1 where a job is no longer queued.
      */
-    @SuppressWarnings("unchecked")
     public Mono<List<Long>> queuePositions(String model, List<JobId> ids) {
-        return records.execute(QUEUE_POSITIONS, List.of(JobNames.queueKey(model)),
-                        ids.stream().map(JobId::value).toList())
-                .next()
-                .map(ranks -> ((List<Object>) ranks).stream().map(rank -> ((Number) rank).longValue()).toList());
+        return queues.queuePositions(model, ids);
     }
 
     /** The records of {@code ids}, in their order, read with one MGET; empty where a record is gone. */
@@ -187,15 +145,12 @@ public class JobStore {
      * included), after skipping the first {@code offset} of them.
      */
     public Flux<ListedJob> listed(String tenant, long since, long until, int offset, int count) {
-        return records.opsForZSet().reverseRangeByScoreWithScores(JobNames.tenantJobsKey(tenant),
-                        Range.closed((double) since, (double) until), Limit.limit().offset(offset).count(count))
-                .map(entry -> new ListedJob(new JobId(entry.getValue()), entry.getScore().longValue()));
+        return queues.listed(tenant, since, until, offset, count);
     }
 
     /** Takes {@code ids} off {@code tenant}'s job list: their records are gone. */
     public Mono<Long> unlist(String tenant, List<JobId> ids) {
-        return ids.isEmpty() ? Mono.just(0L) : records.opsForZSet().remove(JobNames.tenantJobsKey(tenant),
-                ids.stream().map(JobId::value).toArray());
+        return queues.unlist(tenant, ids);
     }
 
     /**
@@ -206,16 +161,7 @@ public class JobStore {
      * decoded is logged and skipped.
      */
     public Mono<Flux<Stored>> changes(ReactiveRedisMessageListenerContainer listener, Predicate<JobId> followed) {
-        return listener.receiveLater(PatternTopic.of(JobNames.eventsChannelPattern()))
-                .map(messages -> messages.handle((message, sink) -> JobNames.jobOfEventsChannel(message.getChannel())
-                        .filter(followed)
-                        .ifPresent(id -> {
-                            try {
-                                sink.next(Stored.of(message.getMessage()));
-                            } catch (RuntimeException e) {
-                                log.error("Skipping an undecodable event of job {}: {}", id, e.toString());
-                            }
-                        })));
+        return JobEvents.changes(listener, followed);
     }
 
     /** Stores a job's input bytes until it ends ({@link #transition} deletes them then). */
@@ -272,8 +218,7 @@ public class JobStore {
      * every start ends in a crashed worker can be given up instead of being delivered forever. Kept as long as jobs.
      */
     public Mono<Long> countDelivery(JobId id) {
-        return records.execute(COUNT_DELIVERY, List.of(JobNames.deliveriesKey(id)),
-                List.of(Long.toString(ttl.toSeconds()))).next();
+        return transitions.countDelivery(id);
     }
 
     /**
@@ -282,39 +227,30 @@ public class JobStore {
      * cannot undo a terminal state.
      */
     public Mono<Transition> transition(JobRecord next) {
-        return transition(next.id(), next.model(), next.tenant(), JobCodec.encodeRecord(next),
-                StatusRule.of(next.status()));
+        return transitionAll(List.of(next)).map(all -> all.get(0));
     }
 
     /**
-     * The transition script's call, told by {@code rule} everything it needs to know about the next status: the
-     * script itself decides nothing by a status's name, so a status added to {@link JobStatus} needs no Lua change.
+     * {@link #transition} of each of {@code next}, in one script call (one atomic step): the answers are in the same
+     * order.
      */
-    Mono<Transition> transition(JobId id, String model, String tenant, String recordJson, StatusRule rule) {
-        List<String> args = new ArrayList<>();
-        args.add(recordJson);
-        // A terminal record lives a time to live from now; an unfinished one is kept until its job ends.
-        args.add(Long.toString((rule.terminal() ? ttl : unfinishedTtl).toSeconds()));
-        args.add(id.value());
-        args.add(rule.terminal() ? "1" : "0");
-        args.add(rule.queued() ? "1" : "0");
-        args.addAll(rule.predecessors());
-        List<String> keys = List.of(JobNames.jobKey(id), JobNames.eventsChannel(id), JobNames.queueKey(model),
-                JobNames.callbackKey(id), JobNames.callbacksDueKey(), JobNames.tenantActiveKey(tenant),
-                JobNames.inputKey(id), JobNames.completedKey(model));
-        return records.execute(TRANSITION, keys, args).next().map(Transition::fromScriptReply);
+    public Mono<List<Transition>> transitionAll(List<JobRecord> next) {
+        return transitions.transitionAll(next);
     }
 
-    /** What the transition script is told about a status: {@link JobStatus}'s rule, as plain values. */
-    record StatusRule(boolean terminal, boolean queued, List<String> predecessors) {
-
-        static StatusRule of(JobStatus status) {
-            return new StatusRule(status.isTerminal(), status.isQueued(),
-                    status.predecessors().stream().map(JobStatus::name).sorted().toList());
-        }
+    /**
+     * Starts jobs in one script call (one atomic step), answering for each, in the same order, what it found and did.
+     * A job is counted ({@link #countDelivery}, where its order says so) and moved to RUNNING only when its status may
+     * precede RUNNING ({@link JobStatus#predecessors()}) and is one its order may start it from; one counted past
+     * {@code maxDeliveries} is given up instead, and left as it is. With {@code keepStored}, each order's record need
+     * only be right in what a start writes ({@link JobRecord#running}, {@link JobRecord#withModelVersion}): every
+     * other field is kept as stored, so a caller that has only the job's message needs no read first; a record stored
+     * in an older shape is then not started. Without, each order's record is stored whole.
+     */
+    public Mono<List<StartResult>> start(List<StartOrder> orders, boolean keepStored, long maxDeliveries) {
+        return transitions.start(orders, keepStored, maxDeliveries);
     }
 
-    /** One entry of a tenant's job list: the job, and when it was created (epoch milliseconds). */
     /**
      * A record as read, with the JSON it was stored (and published) as: a reader that shows the record unchanged can
      * pass that on rather than encode the record again.
@@ -326,6 +262,7 @@ public class JobStore {
         }
     }
 
+    /** One entry of a tenant's job list: the job, and when it was created (epoch milliseconds). */
     public record ListedJob(JobId id, long createdAtMillis) {
     }
 

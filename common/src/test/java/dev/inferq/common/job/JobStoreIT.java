@@ -286,13 +286,13 @@ class JobStoreIT {
      */
     @Test
     void theTransitionScriptFollowsTheStatusTableItIsGivenNotStatusNames() {
-        Map<String, JobStore.StatusRule> table = new HashMap<>();
+        Map<String, StatusRule> table = new HashMap<>();
         for (JobStatus status : JobStatus.values()) {
-            table.put(status.name(), JobStore.StatusRule.of(status));
+            table.put(status.name(), StatusRule.of(status));
         }
-        table.put("PAUSED", new JobStore.StatusRule(false, false, List.of("RUNNING")));
-        JobStore.StatusRule running = table.get("RUNNING");
-        table.put("RUNNING", new JobStore.StatusRule(running.terminal(), running.queued(),
+        table.put("PAUSED", new StatusRule(false, false, List.of("RUNNING")));
+        StatusRule running = table.get("RUNNING");
+        table.put("RUNNING", new StatusRule(running.terminal(), running.queued(),
                 Stream.concat(running.predecessors().stream(), Stream.of("PAUSED")).toList()));
         String tenant = "paused-" + JobId.random().value();
         JobRecord job = jobOf(tenant);
@@ -384,9 +384,10 @@ class JobStoreIT {
     }
 
     /** Moves {@code job} to {@code status} through the script, with the record JSON written as that status. */
-    private static JobStore.Transition move(JobRecord job, String status, Map<String, JobStore.StatusRule> table) {
+    private static JobStore.Transition move(JobRecord job, String status, Map<String, StatusRule> table) {
         String json = JobCodec.encodeRecord(job).replace("\"status\":\"QUEUED\"", "\"status\":\"" + status + "\"");
-        return store.transition(job.id(), job.model(), job.tenant(), json, table.get(status)).block();
+        return new JobTransitions(new ReactiveStringRedisTemplate(connections), store.ttl(), store.unfinishedTtl())
+                .transition(job.id(), job.model(), job.tenant(), json, table.get(status)).block();
     }
 
     private static JobRecord jobOf(String tenant) {

@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each stored outcome is counted and timed ({@link JobMetrics}) and traced ({@code inferq.store}); every log line
  * about a job carries its {@code job_id} and, from its consume span, its trace ({@link JobTracing}). Inputs are never
- * logged. Redis is asked once per step for a group of jobs (reads, starts, outcomes), the commands pipelined on one
- * connection, so a batch of many jobs costs a few round trips rather than a few per job.
+ * logged. Redis is asked once per step for a group of jobs, one script call each: a batch's first start reads every
+ * job's record, counts and starts the QUEUED ones in one go ({@link JobStarts#begin}), and one call stores every
+ * outcome ({@link Outcomes}), so a batch of any size costs two round trips; only jobs sorted out by the first start
+ * (expired, suspects) cost more.
  *
  * @param <I> the model's input type
  */
@@ -76,7 +78,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
         this.tracing = tracing;
         this.reading = preparation.forModel(model.name(), model.inputs(), store);
         this.outcomes = new Outcomes(model.name(), store, deadLetters, metrics, tracing);
-        this.starts = new JobStarts(store, outcomes, tracing, properties.maxDeliveries(), properties.id());
+        this.starts = new JobStarts(store, outcomes, tracing, properties.maxDeliveries(), properties.id(), version);
         // Versions may share a variant's name but not its weights: an added version's answers are cached apart.
         this.cached = new CachedAnswers(model.name(), "1".equals(version) ? model.variant()
                 : "v" + version + "/" + model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
@@ -93,9 +95,24 @@ public final class BatchJobRunner<I> implements BatchRunner {
     public void run(Batch batch) {
         try {
             long start = System.nanoTime();
-            List<JobRun> candidates = candidates(batch, wellFormed(batch));
-            int ran = runTogether(batch, candidates.stream().filter(job -> !job.isSuspect()).toList());
-            for (JobRun suspect : candidates) {
+            List<JobStarts.Begun> answers = starts.begin(batch, wellFormed(batch));
+            // After the start's own clock: a job it found past its deadline is past it here too.
+            Instant now = Instant.now();
+            List<JobRun> begun = new ArrayList<>();
+            List<JobRun> later = new ArrayList<>();
+            List<JobRun> expired = new ArrayList<>();
+            for (JobStarts.Begun job : answers) {
+                if (job.job() != null) {
+                    begun.add(job.job());
+                } else {
+                    candidate(batch, job.delivery(), job.current(), now, expired).ifPresent(later::add);
+                }
+            }
+            storeExpired(batch, expired);
+            int ran = compute(batch, begun, begun.stream().filter(job -> !job.hasEnded()).toList());
+            // Jobs the first start left QUEUED (given up by this delivery before, or stored in an older shape).
+            ran += runTogether(batch, later.stream().filter(job -> !job.isSuspect()).toList());
+            for (JobRun suspect : later) {
                 if (suspect.isSuspect()) {
                     try (JobTracing.Scope scope = tracing.about(batch, suspect.delivery())) {
                         log.info("Job {} was started before and never finished; running it on its own",
@@ -118,7 +135,18 @@ public final class BatchJobRunner<I> implements BatchRunner {
     @Override
     public void fail(Batch batch, RuntimeException fault) {
         try {
-            List<JobRun> unfinished = candidates(batch, wellFormed(batch));
+            List<Delivery> deliveries = wellFormed(batch);
+            List<Optional<JobRecord>> current = store.findAll(deliveries.stream().map(job -> job.request().id())
+                    .toList());
+            Instant now = Instant.now();
+            List<JobRun> unfinished = new ArrayList<>();
+            List<JobRun> expired = new ArrayList<>();
+            // The store answers in the order asked.
+            for (int i = 0; i < deliveries.size(); i++) {
+                candidate(batch, deliveries.get(i), current.get(i).orElse(null), now, expired)
+                        .ifPresent(unfinished::add);
+            }
+            storeExpired(batch, expired);
             unfinished.forEach(job -> outcomes.fail(batch, job, ErrorCodes.WORKER_ERROR,
                     "the worker failed on this job's batch: " + fault));
             outcomes.finish(batch, unfinished);
@@ -159,32 +187,30 @@ public final class BatchJobRunner<I> implements BatchRunner {
     }
 
     /**
-     * The jobs that may start, in order. A job is left out when it has no record ({@link LostRecords}), is finished,
-     * cancelled or expired already, or is past its deadline (it is stored EXPIRED here instead).
+     * The job of {@code delivery}, whose record is {@code current} (null: none), when it may still start. It may not
+     * when it has no record ({@link LostRecords}), is finished, cancelled or expired already, or is past its deadline:
+     * it is added to {@code expired} then, to be stored EXPIRED.
      */
-    private List<JobRun> candidates(Batch batch, List<Delivery> deliveries) {
-        List<Optional<JobRecord>> current = store.findAll(deliveries.stream().map(job -> job.request().id()).toList());
-        Instant now = Instant.now();
-        List<JobRun> candidates = new ArrayList<>();
-        List<JobRun> expired = new ArrayList<>();
-        // The store answers in the order asked.
-        for (int i = 0; i < deliveries.size(); i++) {
-            Delivery delivery = deliveries.get(i);
-            Optional<JobRecord> record = current.get(i);
-            if (record.isEmpty()) {
-                lost.handle(batch, delivery, now);
-            } else if (record.get().status().isTerminal()) {
-                try (JobTracing.Scope scope = tracing.about(batch, delivery)) {
-                    log.info("Skipping job {}: it is already {}", delivery.request().id(), record.get().status());
-                }
-            } else if (record.get().isPastDeadline(now)) {
-                JobRun job = new JobRun(delivery, record.get());
-                job.ended(record.get().expired(now));
-                expired.add(job);
-            } else {
-                candidates.add(new JobRun(delivery, record.get().withModelVersion(version)));
+    private Optional<JobRun> candidate(Batch batch, Delivery delivery, JobRecord current, Instant now,
+            List<JobRun> expired) {
+        if (current == null) {
+            lost.handle(batch, delivery, now);
+        } else if (current.status().isTerminal()) {
+            try (JobTracing.Scope scope = tracing.about(batch, delivery)) {
+                log.info("Skipping job {}: it is already {}", delivery.request().id(), current.status());
             }
+        } else if (current.isPastDeadline(now)) {
+            JobRun job = new JobRun(delivery, current);
+            job.ended(current.expired(now));
+            expired.add(job);
+        } else {
+            return Optional.of(new JobRun(delivery, current.withModelVersion(version)));
         }
+        return Optional.empty();
+    }
+
+    /** Stores {@code expired}, jobs past their deadline, EXPIRED. */
+    private void storeExpired(Batch batch, List<JobRun> expired) {
         List<Transition> transitions = outcomes.store(batch, expired);
         for (int i = 0; i < expired.size(); i++) {
             JobRun job = expired.get(i);
@@ -195,18 +221,22 @@ public final class BatchJobRunner<I> implements BatchRunner {
                         transition.applied() ? job.record().error() : Outcomes.describe(transition));
             }
         }
-        return candidates;
+    }
+
+    /** Starts {@code group} and runs what started ({@link #compute}); answers how many jobs ran a forward pass. */
+    private int runTogether(Batch batch, List<JobRun> group) {
+        return group.isEmpty() ? 0 : compute(batch, group, starts.start(batch, group));
     }
 
     /**
-     * Starts {@code group}, answers what the response cache holds, classifies the other inputs in one go and stores
-     * each outcome; answers how many jobs ran a forward pass.
+     * Answers what the response cache holds of {@code started} (jobs of {@code group}, now RUNNING), classifies the
+     * other inputs in one go and stores the outcome of each job of {@code group} that ended; answers how many jobs
+     * ran a forward pass.
      */
-    private int runTogether(Batch batch, List<JobRun> group) {
+    private int compute(Batch batch, List<JobRun> group, List<JobRun> started) {
         if (group.isEmpty()) {
             return 0;
         }
-        List<JobRun> started = starts.start(batch, group);
         StoredInputs loaded = new LoadedInputs(reading.stored(store));
         List<Computation> computations = cached.answer(batch, started, loaded);
         int ran = passes.run(batch, computations, loaded);

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * ({@link DeadLetters}): were it stored FAILED first and the publish then failed, the retried batch would skip the
  * (finished) job and its copy would never be written.
  *
- * <p>Outcomes are stored together, pipelined like every step. A refused transition (the job was cancelled meanwhile,
- * or another delivery finished it first) is some other writer's outcome, so only applied ones are counted
+ * <p>A group's outcomes are stored together, with one script call. A refused transition (the job was cancelled
+ * meanwhile, or another delivery finished it first) is some other writer's outcome, so only applied ones are counted
  * ({@link JobMetrics}); each write is traced ({@code inferq.store}).
  */
 final class Outcomes {

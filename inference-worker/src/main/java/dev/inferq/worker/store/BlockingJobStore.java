@@ -1,6 +1,8 @@
 package dev.inferq.worker.store;
 
 import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.StartOrder;
+import dev.inferq.common.job.StartResult;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.worker.WorkerProperties;
@@ -9,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * The {@link JobStore} for Kafka consumer threads, which are blocking by design: each call waits for Redis, at most
@@ -27,20 +29,20 @@ public class BlockingJobStore implements StoredInputs {
         this.timeout = properties.storeTimeout();
     }
 
-    /** The records of {@code ids}, in order, read with pipelined commands. */
+    /** {@link JobStore#findAll}: the records of {@code ids}, in order, read with one command. */
     public List<Optional<JobRecord>> findAll(List<JobId> ids) {
-        return all(Flux.fromIterable(ids).flatMapSequential(
-                id -> store.find(id).map(Optional::of).defaultIfEmpty(Optional.empty())), ids.size());
+        return all(store.findAll(ids), ids.size(), "a read of " + ids.size() + " records");
     }
 
-    /** {@link JobStore#transition} of each record, in order, with pipelined commands. */
+    /** {@link JobStore#transitionAll}: the transitions of {@code next}, in order, with one script call. */
     public List<JobStore.Transition> transitionAll(List<JobRecord> next) {
-        return all(Flux.fromIterable(next).flatMapSequential(store::transition), next.size());
+        return all(store.transitionAll(next), next.size(), "the transitions of " + next.size() + " jobs");
     }
 
-    /** {@link JobStore#countDelivery} of each job, in order, with pipelined commands. */
-    public List<Long> countDeliveries(List<JobId> ids) {
-        return all(Flux.fromIterable(ids).flatMapSequential(store::countDelivery), ids.size());
+    /** {@link JobStore#start}: the starts of {@code orders}, in order, with one script call. */
+    public List<StartResult> start(List<StartOrder> orders, boolean keepStored, long maxDeliveries) {
+        return all(store.start(orders, keepStored, maxDeliveries), orders.size(), "the starts of " + orders.size()
+                + " jobs");
     }
 
     /** {@link JobStore#restoreEnded}: stores a lost job's end unless it has a record after all. */
@@ -54,14 +56,14 @@ public class BlockingJobStore implements StoredInputs {
         return store.ttl();
     }
 
-    private <T> List<T> all(Flux<T> results, int expected) {
+    private <T> List<T> all(Mono<List<T>> results, int expected, String what) {
         if (expected == 0) {
             return List.of();
         }
-        List<T> list = TransientStoreException.await(results.collectList(), timeout, expected + " pipelined commands");
+        List<T> list = TransientStoreException.await(results, timeout, what);
         if (list == null || list.size() != expected) {
             throw new IllegalStateException("Redis answered " + (list == null ? 0 : list.size()) + " of " + expected
-                    + " commands");
+                    + " jobs in " + what);
         }
         return list;
     }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.StartOrder;
+import dev.inferq.common.job.StartResult;
+import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRecord;
@@ -55,17 +58,20 @@ class FullRedisIT {
                 new JobInput.Texts(List.of("x")), Instant.now()));
         jobs.create(job).block();
         JobRecord running = job.running(Instant.now(), "test-worker");
+        List<StartOrder> start = List.of(new StartOrder(running, true, JobStatus.RUNNING.predecessors()));
+        JobRecord failed = running.failed(ErrorCodes.MODEL_ERROR, "boom", Instant.now());
 
         server.serverCommands().setConfig("maxmemory", "1").block();
-        assertThatThrownBy(() -> store.transitionAll(List.of(running)))
+        assertThatThrownBy(() -> store.start(start, false, 3))
                 .isInstanceOf(TransientStoreException.class).hasMessageContaining("OOM");
-        assertThatThrownBy(() -> store.countDeliveries(List.of(job.id())))
+        assertThatThrownBy(() -> store.transitionAll(List.of(failed)))
                 .isInstanceOf(TransientStoreException.class).hasMessageContaining("OOM");
         assertThat(store.findAll(List.of(job.id())).get(0)).as("reads still answer")
                 .hasValueSatisfying(stored -> assertThat(stored.status()).isEqualTo(JobStatus.QUEUED));
 
         server.serverCommands().setConfig("maxmemory", "0").block();
-        assertThat(store.countDeliveries(List.of(job.id()))).containsExactly(1L);
-        assertThat(store.transitionAll(List.of(running)).get(0).applied()).isTrue();
+        assertThat(store.start(start, false, 3)).as("the refused start counted nothing")
+                .containsExactly(new StartResult(StartResult.Kind.STARTED, 1, job));
+        assertThat(store.transitionAll(List.of(failed)).get(0).applied()).isTrue();
     }
 }

@@ -1,0 +1,280 @@
+package dev.inferq.worker.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.inferq.common.job.JobNames;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.common.job.StartOrder;
+import dev.inferq.common.job.StartResult;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobInput;
+import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.JobStatus;
+import dev.inferq.contract.Prediction;
+import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.WorkerSettings;
+import dev.inferq.worker.cache.CacheMetrics;
+import dev.inferq.worker.cache.CacheProperties;
+import dev.inferq.worker.cache.ResponseCache;
+import dev.inferq.worker.compute.ComputeProperties;
+import dev.inferq.worker.compute.ComputeScheduler;
+import dev.inferq.worker.compute.ComputeScheduler.Workload;
+import dev.inferq.worker.inference.BatchPolicy;
+import dev.inferq.worker.inference.Classifier;
+import dev.inferq.worker.inference.ServedModel;
+import dev.inferq.worker.inference.TextInputReader;
+import dev.inferq.worker.store.BlockingJobStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * What a batch costs the worker in Redis, through the whole runner on a real Redis: round trips (each call a consumer
+ * thread waits on the store for) and commands, counted with {@code MONITOR} (the commands the worker sent, a script
+ * once; the commands its scripts ran apart). A batch of QUEUED jobs is started with one script call and its outcomes
+ * stored with another, whatever its size.
+ */
+class BatchRedisCostIT {
+
+    private static final String MODEL = "redis-cost";
+    private static final Duration REDIS = Duration.ofSeconds(5);
+    /** {@code +<time> [<db> <client>] "<COMMAND>" ...}: the client is {@code lua} for a script's inner calls. */
+    private static final Pattern LINE = Pattern.compile("^\\+\\S+ \\[\\d+ (\\S+)] \"(\\w+)\".*");
+
+    private final RealInfrastructure infra = RealInfrastructure.shared();
+    private final Queue<String> monitored = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger roundTrips = new AtomicInteger();
+    private Socket monitor;
+    private LettuceConnectionFactory redis;
+    private DefaultKafkaProducerFactory<String, byte[]> producers;
+    private ComputeScheduler compute;
+    private InputPreparation preparation;
+    private JobStore store;
+    private BatchJobRunner<String> runner;
+
+    @BeforeEach
+    void runner() throws IOException {
+        monitor = new Socket(infra.redisHost(), infra.redisPort());
+        monitor.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
+        BufferedReader lines = new BufferedReader(new InputStreamReader(monitor.getInputStream(),
+                StandardCharsets.UTF_8));
+        assertThat(lines.readLine()).isEqualTo("+OK");
+        Thread reader = new Thread(() -> {
+            try {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    monitored.add(line);
+                }
+            } catch (IOException closed) {
+                // The test is over.
+            }
+        }, "redis-monitor");
+        reader.setDaemon(true);
+        reader.start();
+        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
+        redis.afterPropertiesSet();
+        redis.start();
+        producers = new DefaultKafkaProducerFactory<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+        store = new JobStore(redis, Duration.ofMinutes(10));
+        WorkerProperties properties = WorkerSettings.of(Map.of());
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        compute = new ComputeScheduler(
+                new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
+        preparation = new InputPreparation(compute, meters);
+        ServedModel<String> model = new ServedModel<>(new Positive(), new TextInputReader(),
+                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
+        runner = new BatchJobRunner<>(model, "1", new CountedStore(store, properties),
+                new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
+                new JobMetrics(meters, MODEL), JobTracing.noop(),
+                new ResponseCache(redis, new CacheProperties(false, Duration.ofMinutes(1),
+                        CacheProperties.Scope.TENANT), properties),
+                new CacheMetrics(meters, MODEL), compute, preparation);
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        monitor.close();
+        preparation.close();
+        compute.close();
+        producers.destroy();
+        redis.destroy();
+    }
+
+    @Test
+    void aBatchCostsTwoRoundTripsAndTwoScriptCallsWhateverItsSize() {
+        // The first batch loads the scripts into Redis (EVALSHA answered NOSCRIPT, then EVAL): not a batch's cost.
+        run(1);
+        Cost one = run(1);
+        Cost eight = run(8);
+        System.out.printf("Redis cost of a batch: 1 job %s, 8 jobs %s%n", one, eight);
+
+        for (Cost cost : List.of(one, eight)) {
+            assertThat(cost.roundTrips()).isEqualTo(2);
+            assertThat(cost.sent()).isEqualTo(Map.of("EVALSHA", 2));
+        }
+    }
+
+    /** Runs a batch of {@code jobs} new QUEUED jobs to their end, and answers what it cost. */
+    private Cost run(int jobs) {
+        List<JobRequest> requests = IntStream.range(0, jobs).mapToObj(i -> JobRequest.of(JobId.random(), MODEL,
+                new JobInput.Texts(List.of("hello " + i)), Instant.now())).toList();
+        requests.forEach(request -> store.create(JobRecord.queued(request, "4bf92f3577b34da6a3ce929d0e0e4736")
+                .withCallback()).block(REDIS));
+        ReactiveStringRedisTemplate template = new ReactiveStringRedisTemplate(redis);
+        long completed = completed(template);
+        String from = mark(template);
+        roundTrips.set(0);
+
+        runner.run(new Batch(requests.stream().map(request -> Delivery.decode(new ConsumerRecord<>(
+                JobNames.topic(MODEL), 0, 0, request.id().value(), JobCodec.encodeRequest(request)), MODEL)).toList()));
+
+        int trips = roundTrips.get();
+        String to = mark(template);
+        for (JobRequest request : requests) {
+            JobRecord ended = store.find(request.id()).block(REDIS);
+            assertThat(ended.status()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(ended.traceId()).as("kept from the stored record").isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+            assertThat(ended.hasCallback()).isTrue();
+            assertThat(ended.modelVersion()).isEqualTo("1");
+            assertThat(ended.worker()).isNotNull();
+            assertThat(template.opsForValue().get(JobNames.deliveriesKey(request.id())).block(REDIS)).isEqualTo("1");
+        }
+        assertThat(completed(template)).isEqualTo(completed + jobs);
+        return new Cost(trips, commands(from, to, false), commands(from, to, true));
+    }
+
+    private static long completed(ReactiveStringRedisTemplate template) {
+        return Optional.ofNullable(template.opsForValue().get(JobNames.completedKey(MODEL)).block(REDIS))
+                .map(Long::parseLong).orElse(0L);
+    }
+
+    /**
+     * Sends a marker command and waits until the monitor has it: Redis feeds the monitor in the order it runs
+     * commands, so every command run before is in {@link #monitored} then. Answers the marker.
+     */
+    private String mark(ReactiveStringRedisTemplate template) {
+        String marker = "inferq:test:marker-" + System.nanoTime();
+        template.opsForValue().get(marker).block(REDIS);
+        await().atMost(REDIS).until(() -> monitored.stream().anyMatch(line -> line.contains(marker)));
+        return marker;
+    }
+
+    /** The commands between two markers, by name: those scripts ran ({@code lua}), or those sent. */
+    private Map<String, Integer> commands(String from, String to, boolean lua) {
+        List<String> lines = new ArrayList<>(monitored);
+        int first = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains(from)).findFirst().orElseThrow();
+        int last = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains(to)).findFirst().orElseThrow();
+        Map<String, Integer> counts = new TreeMap<>();
+        lines.subList(first + 1, last).stream().map(LINE::matcher).filter(Matcher::matches)
+                .filter(found -> found.group(1).equals("lua") == lua)
+                .forEach(found -> counts.merge(found.group(2).toUpperCase(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** One batch's cost: round trips, commands sent and commands its scripts ran, by name. */
+    private record Cost(int roundTrips, Map<String, Integer> sent, Map<String, Integer> ranByScripts) {
+
+        @Override
+        public String toString() {
+            return roundTrips + " round trip(s), sent " + sent + " (" + sent.values().stream().mapToInt(n -> n).sum()
+                    + "), scripts ran " + ranByScripts;
+        }
+    }
+
+    /**
+     * The worker's store, counting each call a consumer thread waits for: each is one round trip, but for one about no
+     * job, which asks Redis nothing.
+     */
+    private final class CountedStore extends BlockingJobStore {
+
+        CountedStore(JobStore store, WorkerProperties properties) {
+            super(store, properties);
+        }
+
+        @Override
+        public List<Optional<JobRecord>> findAll(List<JobId> ids) {
+            count(ids);
+            return super.findAll(ids);
+        }
+
+        @Override
+        public List<JobStore.Transition> transitionAll(List<JobRecord> next) {
+            count(next);
+            return super.transitionAll(next);
+        }
+
+        @Override
+        public List<StartResult> start(List<StartOrder> orders, boolean keepStored, long maxDeliveries) {
+            count(orders);
+            return super.start(orders, keepStored, maxDeliveries);
+        }
+
+        private void count(List<?> jobs) {
+            if (!jobs.isEmpty()) {
+                roundTrips.incrementAndGet();
+            }
+        }
+
+        @Override
+        public boolean restoreEnded(JobRecord ended) {
+            roundTrips.incrementAndGet();
+            return super.restoreEnded(ended);
+        }
+
+        @Override
+        public Optional<byte[]> load(JobId id) {
+            roundTrips.incrementAndGet();
+            return super.load(id);
+        }
+    }
+
+    /** Every input is positive. */
+    private static final class Positive implements Classifier<String> {
+
+        @Override
+        public String name() {
+            return MODEL;
+        }
+
+        @Override
+        public List<Prediction> classify(List<String> inputs) {
+            return inputs.stream().map(input -> new Prediction("positive", 1.0, List.of())).toList();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
