@@ -119,6 +119,10 @@ class OpenApiIT {
         assertThat(parameterNames(submit)).contains("model", "timeout_s", "Idempotency-Key", "Prefer",
                 "Cache-Control");
         assertThat(submit.at("/responses/202/headers").propertyNames()).contains("Location", "Preference-Applied");
+        // With Accept: text/event-stream, the submit answers the job's events, and Location still names the job.
+        assertThat(submit.at("/responses/200/content").propertyNames())
+                .containsExactlyInAnyOrder("application/json", "text/event-stream");
+        assertThat(submit.at("/responses/200/headers").propertyNames()).contains("Location");
         assertThat(parameterNames(document.at("/paths/~1api~1v1~1sentiment_classification/post")))
                 .contains("Prefer", "Cache-Control");
         assertThat(document.at("/paths/~1api~1v1~1sentiment_classification/post/responses/202/headers")

@@ -5,7 +5,7 @@ import dev.inferq.client.InferqClient;
 import dev.inferq.client.InferqProblemException;
 import dev.inferq.client.JobProgress;
 import dev.inferq.client.RetryPolicy;
-import dev.inferq.client.SubmittedJob;
+import dev.inferq.client.SubmitOptions;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobStatus;
 import java.io.IOException;
@@ -29,10 +29,11 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * A client of the native API that submits jobs ({@code POST /v1/models/{model}/jobs}) and waits for each result on
- * its event stream ({@code GET /v1/jobs/{id}/events}), either at a fixed arrival rate whatever the completions (open
- * loop) or one job at a time (closed loop). A job's latency runs from its scheduled send time to the end of its
- * event stream, which the gateway closes right after the terminal event: what a client really waits.
+ * A client of the native API that submits jobs ({@code POST /v1/models/{model}/jobs}) with
+ * {@code Accept: text/event-stream} and waits for each result on the event stream the submit answers, one exchange
+ * per job as a streaming client makes it, either at a fixed arrival rate whatever the completions (open loop) or one
+ * job at a time (closed loop). A job's latency runs from its scheduled send time to the end of its event stream,
+ * which the gateway closes right after the terminal event: what a client really waits.
  */
 final class OpenLoopLoad implements AutoCloseable {
 
@@ -204,13 +205,12 @@ final class OpenLoopLoad implements AutoCloseable {
     }
 
     private CompletableFuture<Outcome> submit(Job job, long scheduledNanos) {
-        CompletableFuture<SubmittedJob> submitted = job.texts() != null
-                ? client.submitTexts(job.model(), job.texts())
-                : client.submitImage(job.model(), job.image(), job.contentType());
-        return submitted
-                .thenCompose(accepted -> collect(client.progress(accepted.id()))
-                        .thenApply(events -> outcome(scheduledNanos, events))
-                        .exceptionally(e -> Outcome.failed(scheduledNanos, "events: " + describe(e))))
+        Flow.Publisher<JobProgress> followed = job.texts() != null
+                ? client.submitTextsAndFollow(job.model(), job.texts(), SubmitOptions.none())
+                : client.submitImageAndFollow(job.model(), job.image(), job.contentType(), SubmitOptions.none());
+        // A problem answer is the submit's refusal: once the stream has started, the job's states are all it sends.
+        return collect(followed)
+                .thenApply(events -> outcome(scheduledNanos, events))
                 .orTimeout(jobTimeout.toNanos(), TimeUnit.NANOSECONDS)
                 .exceptionally(e -> unwrap(e) instanceof InferqProblemException problem
                         ? Outcome.failed(scheduledNanos, "submit HTTP " + problem.status())

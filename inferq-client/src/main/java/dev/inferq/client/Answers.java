@@ -132,6 +132,11 @@ final class Answers {
         };
     }
 
+    /** The {@code type} of a problem body; null when the body is no problem, or names none. */
+    static String problemType(String body) {
+        return text(problemJson(body), "type");
+    }
+
     private static JsonNode problemJson(String body) {
         if (body.isBlank()) {
             return null;

@@ -8,12 +8,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The inferq HTTP API as {@link CompletableFuture}s, and a job's events as a {@link Flow.Publisher} (the JDK's
@@ -35,10 +32,12 @@ import java.util.function.Consumer;
 public final class AsyncInferqClient {
 
     private final Transport transport;
+    private final SubmitRequests submits;
     private final Set<EventFollower> following = ConcurrentHashMap.newKeySet();
 
     AsyncInferqClient(ClientSettings settings) {
         this.transport = new Transport(settings);
+        this.submits = new SubmitRequests(transport);
     }
 
     /** The models the gateway serves, with their tasks and labels. */
@@ -58,7 +57,7 @@ public final class AsyncInferqClient {
 
     /** Texts for a text model; the job gets one prediction per text, in order. */
     public CompletableFuture<SubmittedJob> submitTexts(String model, List<String> texts, SubmitOptions options) {
-        return submitJson(model, "inputs", List.copyOf(texts), options);
+        return submitted(submits.texts(model, texts, options, SubmitRequests.Answer.JOB));
     }
 
     public CompletableFuture<SubmittedJob> submitImage(String model, byte[] image, String contentType) {
@@ -68,7 +67,7 @@ public final class AsyncInferqClient {
     /** An image as the raw request body; {@code contentType} is its {@code image/*} type. */
     public CompletableFuture<SubmittedJob> submitImage(String model, byte[] image, String contentType,
             SubmitOptions options) {
-        return submit(model, options, contentType, image.clone(), true);
+        return submitted(submits.image(model, image, contentType, options, SubmitRequests.Answer.JOB));
     }
 
     public CompletableFuture<SubmittedJob> submitImageUrl(String model, URI url) {
@@ -77,7 +76,31 @@ public final class AsyncInferqClient {
 
     /** An image the gateway downloads from {@code url} (http or https, behind its address guard). */
     public CompletableFuture<SubmittedJob> submitImageUrl(String model, URI url, SubmitOptions options) {
-        return submitJson(model, "url", url.toString(), options);
+        return submitted(submits.imageUrl(model, url, options, SubmitRequests.Answer.JOB));
+    }
+
+    /**
+     * Submits texts and follows the new job in the same exchange: the gateway answers the submit with the job's
+     * event stream ({@code Accept: text/event-stream}), so each job costs one request. Each element is a state with
+     * its queue figures, as {@link #progress} has them, and the publisher completes after the terminal one. A refused
+     * submit fails the publisher with its {@link InferqProblemException}, after the client's {@link RetryPolicy}; a
+     * refusal for too many event streams ({@code 429}/{@code 503}) is not retried: poll or follow fewer jobs.
+     * {@code options.waitFor()} is not sent, the stream waits for the job anyway. Every subscription sends the submit
+     * with the same {@code Idempotency-Key}, so a second one follows the same job.
+     */
+    public Flow.Publisher<JobProgress> submitTextsAndFollow(String model, List<String> texts, SubmitOptions options) {
+        return following(submits.texts(model, texts, options, SubmitRequests.Answer.EVENTS));
+    }
+
+    /** An image as the raw request body, followed like {@link #submitTextsAndFollow}. */
+    public Flow.Publisher<JobProgress> submitImageAndFollow(String model, byte[] image, String contentType,
+            SubmitOptions options) {
+        return following(submits.image(model, image, contentType, options, SubmitRequests.Answer.EVENTS));
+    }
+
+    /** An image the gateway downloads from {@code url}, followed like {@link #submitTextsAndFollow}. */
+    public Flow.Publisher<JobProgress> submitImageUrlAndFollow(String model, URI url, SubmitOptions options) {
+        return following(submits.imageUrl(model, url, options, SubmitRequests.Answer.EVENTS));
     }
 
     /** The job's current state. */
@@ -107,7 +130,8 @@ public final class AsyncInferqClient {
         if (query.cursor() != null) {
             parameters.add("cursor=" + Transport.encode(query.cursor()));
         }
-        return transport.call(transport.request("/v1/jobs" + queryString(parameters)).GET().build(), Answers::page);
+        return transport.call(transport.request("/v1/jobs" + SubmitRequests.queryString(parameters)).GET().build(),
+                Answers::page);
     }
 
     /**
@@ -116,7 +140,7 @@ public final class AsyncInferqClient {
      * {@code Last-Event-ID}; states already seen are not emitted twice, and none older than the last one seen.
      */
     public Flow.Publisher<JobRecord> events(JobId id) {
-        return new FollowPublisher<>(sink -> follower(id, distinctJobs(sink)));
+        return new FollowPublisher<>(sink -> follower(new EventFollower(transport, id, distinctJobs(sink))));
     }
 
     /**
@@ -124,7 +148,7 @@ public final class AsyncInferqClient {
      * position or estimate changed.
      */
     public Flow.Publisher<JobProgress> progress(JobId id) {
-        return new FollowPublisher<>(sink -> follower(id, sink));
+        return new FollowPublisher<>(sink -> follower(new EventFollower(transport, id, sink)));
     }
 
     /**
@@ -134,44 +158,30 @@ public final class AsyncInferqClient {
      */
     public CompletableFuture<JobRecord> await(JobId id, Duration wait) {
         AtomicReference<JobRecord> seen = new AtomicReference<>();
-        AtomicBoolean stopped = new AtomicBoolean();
-        EventFollower follower = follower(id, progress -> seen.set(progress.job()));
-        return follower.start()
-                .exceptionallyCompose(failure -> {
-                    Throwable cause = Transport.unwrap(failure);
-                    return streamUnusable(cause) ? poll(id, seen, stopped) : CompletableFuture.failedFuture(cause);
-                })
-                .orTimeout(wait.toNanos(), TimeUnit.NANOSECONDS)
-                .exceptionallyCompose(failure -> {
-                    Throwable cause = Transport.unwrap(failure);
-                    if (!(cause instanceof TimeoutException)) {
-                        return CompletableFuture.failedFuture(cause);
-                    }
-                    stopped.set(true);
-                    follower.cancel();
-                    return CompletableFuture.failedFuture(new JobAwaitTimeoutException(id, wait, seen.get()));
-                });
+        return awaiting(follower(new EventFollower(transport, id, progress -> seen.set(progress.job()))), seen, wait);
     }
 
     /**
      * Submits texts and awaits the job's terminal state (which may be FAILED or EXPIRED: check its status). The
-     * submit asks the gateway to wait ({@code Prefer: wait}), so a quick job takes one request.
+     * submit asks for the job's event stream in the same exchange, so every job takes one request. Where the gateway
+     * has as many streams open as it allows, the job is submitted with {@code Prefer: wait} instead and, unless it
+     * ends within the wait, polled.
      */
     public CompletableFuture<JobRecord> classify(String model, List<String> texts, Duration wait) {
-        long started = System.nanoTime();
-        return finish(submitTexts(model, texts, waiting(wait)), started, wait);
+        return classify(submits.texts(model, texts, SubmitOptions.none(), SubmitRequests.Answer.EVENTS),
+                () -> submitTexts(model, texts, waiting(wait)), wait);
     }
 
     /** Submits an image and awaits the job's terminal state. */
     public CompletableFuture<JobRecord> classify(String model, byte[] image, String contentType, Duration wait) {
-        long started = System.nanoTime();
-        return finish(submitImage(model, image, contentType, waiting(wait)), started, wait);
+        return classify(submits.image(model, image, contentType, SubmitOptions.none(), SubmitRequests.Answer.EVENTS),
+                () -> submitImage(model, image, contentType, waiting(wait)), wait);
     }
 
     /** Submits an image URL and awaits the job's terminal state. */
     public CompletableFuture<JobRecord> classify(String model, URI imageUrl, Duration wait) {
-        long started = System.nanoTime();
-        return finish(submitImageUrl(model, imageUrl, waiting(wait)), started, wait);
+        return classify(submits.imageUrl(model, imageUrl, SubmitOptions.none(), SubmitRequests.Answer.EVENTS),
+                () -> submitImageUrl(model, imageUrl, waiting(wait)), wait);
     }
 
     /** Stops following every job's events: their publishers end, awaits fail with a cancellation. */
@@ -179,58 +189,21 @@ public final class AsyncInferqClient {
         following.forEach(EventFollower::cancel);
     }
 
-    private CompletableFuture<SubmittedJob> submitJson(String model, String field, Object value,
-            SubmitOptions options) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put(field, value);
-        if (options.callbackUrl() != null) {
-            body.put("callback_url", options.callbackUrl().toString());
-        }
-        return submit(model, options, "application/json", JobCodec.mapper().writeValueAsBytes(body), false);
+    private CompletableFuture<SubmittedJob> submitted(HttpRequest submit) {
+        return transport.call(submit, Answers::submitted);
     }
 
-    /**
-     * {@code timeout_s} goes in the query, where the gateway takes it for every kind of submit; {@code callback_url}
-     * in the JSON body, or in the query where the body is an image. Every submit carries an idempotency key, so that
-     * the retry policy can send it again without creating a second job.
-     */
-    private CompletableFuture<SubmittedJob> submit(String model, SubmitOptions options, String contentType,
-            byte[] body, boolean imageBody) {
-        Objects.requireNonNull(options, "options");
-        List<String> parameters = new ArrayList<>();
-        if (options.timeout() != null) {
-            parameters.add("timeout_s=" + options.timeout().toSeconds());
-        }
-        if (imageBody && options.callbackUrl() != null) {
-            parameters.add("callback_url=" + Transport.encode(options.callbackUrl().toString()));
-        }
-        HttpRequest.Builder request = transport.request("/v1/models/" + Transport.encode(model) + "/jobs"
-                        + queryString(parameters))
-                .header("Content-Type", contentType)
-                .header("Idempotency-Key", options.idempotencyKey() != null ? options.idempotencyKey()
-                        : UUID.randomUUID().toString())
-                .POST(BodyPublishers.ofByteArray(body));
-        if (options.bypassCache()) {
-            request.header("Cache-Control", "no-cache");
-        }
-        if (options.waitFor() != null) {
-            request.header("Prefer", "wait=" + options.waitFor().toSeconds())
-                    .timeout(transport.settings().requestTimeout().plus(options.waitFor()));
-        }
-        return transport.call(request.build(), Answers::submitted);
-    }
-
-    private static String queryString(List<String> parameters) {
-        return parameters.isEmpty() ? "" : "?" + String.join("&", parameters);
+    /** The events of the job {@code submit} creates, each subscription a follower of its own. */
+    private Flow.Publisher<JobProgress> following(HttpRequest submit) {
+        return new FollowPublisher<>(sink -> follower(EventFollower.submitting(transport, submit, sink)));
     }
 
     private static String jobPath(JobId id) {
         return "/v1/jobs/" + Transport.encode(id.value());
     }
 
-    /** An unstarted follower, stopped by {@link #close()} while it runs. */
-    private EventFollower follower(JobId id, Consumer<JobProgress> listener) {
-        EventFollower follower = new EventFollower(transport, id, listener);
+    /** The unstarted {@code follower}, stopped by {@link #close()} while it runs. */
+    private EventFollower follower(EventFollower follower) {
         following.add(follower);
         follower.terminal().whenComplete((job, failure) -> following.remove(follower));
         return follower;
@@ -269,6 +242,50 @@ public final class AsyncInferqClient {
     private static SubmitOptions waiting(Duration wait) {
         return wait.toSeconds() >= 1 ? SubmitOptions.none().withWait(Duration.ofSeconds(wait.toSeconds()))
                 : SubmitOptions.none();
+    }
+
+    /**
+     * The terminal state of the job {@code follower} follows, within {@code wait}: over its event stream, or where
+     * the stream cannot be used by polling, which needs the job: a submit that was never answered has none to poll.
+     */
+    private CompletableFuture<JobRecord> awaiting(EventFollower follower, AtomicReference<JobRecord> seen,
+            Duration wait) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        return follower.start()
+                .exceptionallyCompose(failure -> {
+                    Throwable cause = Transport.unwrap(failure);
+                    JobId id = follower.jobId();
+                    return id != null && streamUnusable(cause) ? poll(id, seen, stopped)
+                            : CompletableFuture.failedFuture(cause);
+                })
+                .orTimeout(wait.toNanos(), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(failure -> {
+                    Throwable cause = Transport.unwrap(failure);
+                    if (!(cause instanceof TimeoutException)) {
+                        return CompletableFuture.failedFuture(cause);
+                    }
+                    stopped.set(true);
+                    follower.cancel();
+                    JobId id = follower.jobId();
+                    return CompletableFuture.failedFuture(id == null
+                            ? new InferqTransportException("the submit was not answered within " + wait, cause)
+                            : new JobAwaitTimeoutException(id, wait, seen.get()));
+                });
+    }
+
+    /**
+     * Submits with {@code streamed} and awaits the job over its stream; where the submit was refused for too many
+     * event streams, submits with {@code unstreamed} (nothing was created) and awaits the job by its own means.
+     */
+    private CompletableFuture<JobRecord> classify(HttpRequest streamed,
+            Supplier<CompletableFuture<SubmittedJob>> unstreamed, Duration wait) {
+        long started = System.nanoTime();
+        AtomicReference<JobRecord> seen = new AtomicReference<>();
+        EventFollower follower = follower(EventFollower.submitting(transport, streamed,
+                progress -> seen.set(progress.job())));
+        return awaiting(follower, seen, wait).exceptionallyCompose(failure -> follower.streamsFull()
+                ? finish(unstreamed.get(), started, wait)
+                : CompletableFuture.failedFuture(Transport.unwrap(failure)));
     }
 
     private CompletableFuture<JobRecord> finish(CompletableFuture<SubmittedJob> submitted, long startedNanos,

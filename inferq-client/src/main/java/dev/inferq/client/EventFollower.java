@@ -13,9 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -28,6 +30,13 @@ import tools.jackson.databind.JsonNode;
  * already seen (replays) and states behind the last one are dropped. {@link #terminal()} completes with the
  * terminal state, or fails with the problem (an error answer, which is not retried) or the last transport failure.
  *
+ * <p>A follower made by {@link #submitting} sends a submit with {@code Accept: text/event-stream} first, which the
+ * gateway answers with the new job's stream in the same exchange: the job is the one its {@code Location} names, and
+ * any reconnect follows that job's events. Until the submit is answered, a broken connection sends the submit again
+ * (its {@code Idempotency-Key} makes that safe), and a refusal that says "not now" is retried as the client's
+ * {@link RetryPolicy} says, except a refusal for too many event streams ({@link #streamsFull()}): its sender can
+ * fall back to a plain submit.
+ *
  * <p>One connection is open at a time, and the next opens only after the previous one ended, so the fields that
  * carry over between connections are never touched by two threads at once.
  */
@@ -35,21 +44,49 @@ final class EventFollower {
 
     private static final Duration FIRST_RECONNECT_DELAY = Duration.ofMillis(200);
     private static final String STATUS_EVENT = "status";
+    private static final String JOB_PATH = "/v1/jobs/";
+    private static final String STREAMS_FULL = "https://inferq.dev/problems/too-many-streams";
 
     private final Transport transport;
-    private final JobId id;
+    /** The submit to send first; null for a job that exists already. */
+    private final HttpRequest submit;
     private final Consumer<JobProgress> listener;
     private final CompletableFuture<JobRecord> terminal = new CompletableFuture<>();
     private volatile Flow.Subscription connection;
+    /** Null until the submit is answered. */
+    private volatile JobId id;
+    private volatile boolean streamsFull;
+    private int submitAttempts;
+    private long submitStartedNanos;
     private String lastEventId;
     private JobProgress last;
     private int failuresInARow;
     private Duration serverRetry;
 
     EventFollower(Transport transport, JobId id, Consumer<JobProgress> listener) {
+        this(transport, id, null, listener);
+    }
+
+    private EventFollower(Transport transport, JobId id, HttpRequest submit, Consumer<JobProgress> listener) {
         this.transport = transport;
         this.id = id;
+        this.submit = submit;
         this.listener = listener;
+    }
+
+    /** A follower of the job that {@code submit} (a submit that accepts events) creates. */
+    static EventFollower submitting(Transport transport, HttpRequest submit, Consumer<JobProgress> listener) {
+        return new EventFollower(transport, null, submit, listener);
+    }
+
+    /** The job followed; null while a submit has not been answered. */
+    JobId jobId() {
+        return id;
+    }
+
+    /** Whether the submit was refused because its tenant or the gateway has as many event streams as allowed. */
+    boolean streamsFull() {
+        return streamsFull;
     }
 
     /** Opens the stream; the answer completes after the terminal state went to the listener. */
@@ -76,23 +113,40 @@ final class EventFollower {
             return;
         }
         try {
-            HttpRequest.Builder request = transport.request("/v1/jobs/" + Transport.encode(id.value()) + "/events")
-                    .header("Accept", "text/event-stream");
-            if (lastEventId != null && !lastEventId.isEmpty()) {
-                request.header("Last-Event-ID", lastEventId);
-            }
             // The request timeout bounds the wait for the answer's headers only; the stream itself may last as long
             // as the job does.
-            transport.http().sendAsync(request.GET().build(), this::body).whenComplete(this::ended);
+            transport.http().sendAsync(id == null ? submit() : events(), this::body).whenComplete(this::ended);
         } catch (RuntimeException unsendable) {
             // A reconnect runs on a timer thread, where a thrown exception would leave terminal() pending forever.
             terminal.completeExceptionally(unsendable);
         }
     }
 
+    private HttpRequest submit() {
+        if (submitAttempts++ == 0) {
+            submitStartedNanos = System.nanoTime();
+        }
+        return submit;
+    }
+
+    private HttpRequest events() {
+        HttpRequest.Builder request = transport.request(JOB_PATH + Transport.encode(id.value()) + "/events")
+                .header("Accept", "text/event-stream");
+        if (lastEventId != null && !lastEventId.isEmpty()) {
+            request.header("Last-Event-ID", lastEventId);
+        }
+        return request.GET().build();
+    }
+
     /** The lines of an event stream to the parser; any other answer read whole, to report it. */
     private BodySubscriber<String> body(HttpResponse.ResponseInfo info) {
         if (info.statusCode() == 200 && isEventStream(info.headers())) {
+            // A submit's stream names its job, which a reconnect follows; else the first event does.
+            String location = info.headers().firstValue("Location").orElse("");
+            if (id == null && location.startsWith(JOB_PATH)
+                    && JobId.isWellFormed(location.substring(JOB_PATH.length()))) {
+                id = new JobId(location.substring(JOB_PATH.length()));
+            }
             return BodySubscribers.fromLineSubscriber(new Lines(), lines -> null, StandardCharsets.UTF_8, null);
         }
         return BodySubscribers.ofString(StandardCharsets.UTF_8);
@@ -111,15 +165,47 @@ final class EventFollower {
         } else if (response.body() == null) {
             reconnectOrFail(new InferqTransportException("the event stream of job " + id + " ended at "
                     + (last == null ? "no state" : last.job().status().name()) + ", before a terminal one", null));
+        } else if (id == null && response.statusCode() == 202) {
+            accepted(new Answer(response.statusCode(), response.headers(), response.body()));
         } else if (response.statusCode() / 100 == 2) {
             terminal.completeExceptionally(new InferqTransportException("the event stream of job " + id
                     + " answered " + response.statusCode() + " with Content-Type "
                     + response.headers().firstValue("Content-Type").orElse("(none)") + ", not text/event-stream",
                     null));
         } else {
-            terminal.completeExceptionally(Answers.problem(
-                    new Answer(response.statusCode(), response.headers(), response.body()), Clock.systemUTC()));
+            refused(new Answer(response.statusCode(), response.headers(), response.body()));
         }
+    }
+
+    /**
+     * A submit answered as a job accepted, not with its stream (a gateway or proxy that does not stream submits):
+     * the job was created all the same, and its events are one request away.
+     */
+    private void accepted(Answer answer) {
+        try {
+            id = Answers.submitted(answer).id();
+        } catch (RuntimeException unreadable) {
+            terminal.completeExceptionally(new InferqTransportException("unexpected answer 202 to the submit: "
+                    + unreadable.getMessage(), unreadable));
+            return;
+        }
+        open();
+    }
+
+    /** An error answer: a refusal of the submit that says "not now" is sent again as the retry policy allows. */
+    private void refused(Answer answer) {
+        InferqProblemException problem = Answers.problem(answer, Clock.systemUTC());
+        streamsFull = id == null && STREAMS_FULL.equals(Answers.problemType(answer.body()));
+        if (id == null && !streamsFull && problem.kind().isRetryable()) {
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - submitStartedNanos);
+            Optional<Duration> pause = transport.settings().retries().pauseBefore(submitAttempts + 1,
+                    problem.retryAfter().orElse(null), elapsed, ThreadLocalRandom.current().nextDouble());
+            if (pause.isPresent()) {
+                Transport.after(pause.get()).thenRun(this::open);
+                return;
+            }
+        }
+        terminal.completeExceptionally(problem);
     }
 
     private void reconnectOrFail(InferqException failure) {
@@ -142,6 +228,9 @@ final class EventFollower {
             lastEventId = event.id();
         }
         JobProgress update = decode(event.data());
+        if (id == null) {
+            id = update.job().id();
+        }
         if (last != null && (update.equals(last) || update.job().status().rank() < last.job().status().rank())) {
             return;
         }

@@ -97,6 +97,24 @@ public final class InferqClient implements AutoCloseable {
         return Transport.join(async.submitImageUrl(model, url, options));
     }
 
+    /**
+     * Submits texts and follows the new job in the same exchange (see {@link AsyncInferqClient#submitTextsAndFollow}):
+     * each state with its queue figures, ending after the terminal one. Reading blocks until the next state; close
+     * the stream (try-with-resources) to stop following early. A refused submit throws when the stream is read.
+     */
+    public Stream<JobProgress> submitTextsAndFollow(String model, List<String> texts, SubmitOptions options) {
+        return BlockingReader.stream(async.submitTextsAndFollow(model, texts, options));
+    }
+
+    public Stream<JobProgress> submitImageAndFollow(String model, byte[] image, String contentType,
+            SubmitOptions options) {
+        return BlockingReader.stream(async.submitImageAndFollow(model, image, contentType, options));
+    }
+
+    public Stream<JobProgress> submitImageUrlAndFollow(String model, URI url, SubmitOptions options) {
+        return BlockingReader.stream(async.submitImageUrlAndFollow(model, url, options));
+    }
+
     public JobRecord get(JobId id) {
         return Transport.join(async.get(id));
     }

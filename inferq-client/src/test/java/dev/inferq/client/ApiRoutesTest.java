@@ -133,17 +133,6 @@ class ApiRoutesTest {
     }
 
     @Test
-    void classifyOfAQuickJobTakesOneRequest() {
-        gateway.answer((request, exchange) -> sendJob(exchange, job(JobStatus.SUCCEEDED)));
-
-        JobRecord done = client.classify("sentiment", List.of("x"), Duration.ofSeconds(20));
-
-        assertThat(done.status()).isEqualTo(JobStatus.SUCCEEDED);
-        assertThat(gateway.requests()).singleElement()
-                .satisfies(request -> assertThat(request.headers().getFirst("Prefer")).isEqualTo("wait=20"));
-    }
-
-    @Test
     void fromEnvTakesTheUrlAndTheKeyFromTheEnvironment() {
         gateway.answer((request, exchange) -> sendJob(exchange, job(JobStatus.QUEUED)));
         Map<String, String> environment = Map.of("INFERQ_URL", gateway.uri().toString(), "INFERQ_API_KEY", "k1");

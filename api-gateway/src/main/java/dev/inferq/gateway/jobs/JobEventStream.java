@@ -13,6 +13,7 @@ import dev.inferq.gateway.problems.ProblemType;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
@@ -99,11 +100,36 @@ public class JobEventStream {
      * The events of {@code tenant}'s job {@code id} after {@code lastEventId} (null: from the current state), with
      * queue figures while queued and keep-alive comments while the job is idle; 404 when the job is not the
      * tenant's. The job's state is read once, after it is followed, so that a change in between arrives as a message.
-     *
-     * <p>Within the stream limits: a tenant beyond {@code streams.per-tenant} open streams on this gateway is answered
-     * 429, and any stream beyond {@code streams.total} 503, both with {@code Retry-After}, before the stream starts.
+     * The stream takes its permit ({@link #admit}) once the job is found, so a 404 costs none.
      */
     public Flux<ServerSentEvent<Object>> follow(JobId id, String lastEventId, String tenant) {
+        return follow(id, Resume.parse(lastEventId), tenant, () -> admit(tenant));
+    }
+
+    /**
+     * The events of the job {@code tenant} has just submitted, from its current state, under the {@code permit}
+     * taken before the job was accepted: a submit that asks for its events is refused before it creates a job it
+     * could not stream. The permit is released when the stream ends, or fails before it starts.
+     */
+    public Flux<ServerSentEvent<Object>> followSubmitted(JobId id, String tenant, Permits.Permit permit) {
+        return follow(id, Resume.NONE, tenant, () -> permit).doFinally(signal -> permit.close());
+    }
+
+    /**
+     * A permit for one more of {@code tenant}'s streams, to close when the stream ends. Beyond
+     * {@code streams.per-tenant} open streams on this gateway the tenant is refused 429, beyond {@code streams.total}
+     * any stream 503, both with {@code Retry-After}.
+     */
+    public Permits.Permit admit(String tenant) {
+        Permits.Result taken = streams.tryAcquire(tenant);
+        if (!taken.granted()) {
+            throw tooManyStreams(tenant, taken.refusal());
+        }
+        return taken.permit();
+    }
+
+    private Flux<ServerSentEvent<Object>> follow(JobId id, Resume resume, String tenant,
+            Supplier<Permits.Permit> permit) {
         return hub.ready().thenMany(Flux.defer(() -> {
             ConnectableFlux<Stored> updates = hub.updates(id).replay();
             Disposable following = updates.connect();
@@ -111,12 +137,9 @@ public class JobEventStream {
                     .filter(current -> current.record().belongsTo(tenant))
                     .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id.value())))
                     .flatMapMany(current -> {
-                        Permits.Result taken = streams.tryAcquire(tenant);
-                        if (!taken.granted()) {
-                            return Flux.error(tooManyStreams(tenant, taken.refusal()));
-                        }
-                        return events(Flux.merge(updates, Mono.just(current)), Resume.parse(lastEventId))
-                                .doFinally(signal -> taken.permit().close());
+                        Permits.Permit taken = permit.get();
+                        return events(Flux.merge(updates, Mono.just(current)), resume)
+                                .doFinally(signal -> taken.close());
                     })
                     .doFinally(signal -> following.dispose());
         }));

@@ -45,6 +45,28 @@ public final class JobsApi {
             "input_count": 2, "created_at": "2026-11-29T10:15:30.123Z", "finished_at": "2026-11-29T10:15:31.002Z", \
             "error": "cancelled by the client"}""";
 
+    /** The events of a job followed to its end, as the submit route streams them. */
+    static final String EVENTS_EXAMPLE = """
+            retry:2000
+
+            id:QUEUED:0
+            event:status
+            retry:2000
+            data:{"version":1,"id":"3q2RRw3aUYxQv9mRr7Yy0g","model":"sentiment","status":"QUEUED",\
+            "input_count":1,"created_at":"2026-11-29T10:15:30.123Z","queue_position":0}
+
+            id:RUNNING
+            event:status
+            retry:2000
+            data:{"version":1,"id":"3q2RRw3aUYxQv9mRr7Yy0g","model":"sentiment","status":"RUNNING",\
+            "input_count":1,"created_at":"2026-11-29T10:15:30.123Z","started_at":"2026-11-29T10:15:30.140Z"}
+
+            id:SUCCEEDED
+            event:status
+            retry:2000
+            data:{"version":1,"id":"3q2RRw3aUYxQv9mRr7Yy0g","model":"sentiment","status":"SUCCEEDED",...}
+            """;
+
     private static final String PREFERENCE_APPLIED = "With `Prefer: wait=N`: how long the gateway waited";
 
     private JobsApi() {
@@ -58,7 +80,12 @@ public final class JobsApi {
             (`multipart/form-data`, field `file`), as the raw body (`Content-Type: image/*`) or as JSON \
             `{"url": "https://..."}`, which the gateway downloads (loopback, private and link-local addresses are \
             refused unless allow-listed). The answer comes at once: the job is QUEUED, find it at `Location`; with \
-            `Prefer: wait=N` the gateway first waits up to N seconds for the job to finish.""",
+            `Prefer: wait=N` the gateway first waits up to N seconds for the job to finish. With \
+            `Accept: text/event-stream` the answer is instead `200` with the job's event stream, exactly what \
+            `GET /v1/jobs/{id}/events` sends, ending after the terminal event: one exchange per job (`Location` \
+            still names the job; `Prefer` is not applied). Such a submit is refused before the job is accepted when \
+            it would exceed the event stream limits (`too-many-streams`), and an `Idempotency-Key` repeat streams \
+            the job the first request created.""",
             requestBody = @RequestBody(required = true, content = {
                 @Content(mediaType = "application/json", schema = @Schema(implementation = JobBody.class),
                         examples = {
@@ -74,11 +101,18 @@ public final class JobsApi {
                                 description = "The image: JPEG, PNG, GIF or BMP"))),
                 @Content(mediaType = "image/*", schema = @Schema(type = "string", format = "binary",
                         description = "The image's bytes: JPEG, PNG, GIF or BMP"))}))
-    @ApiResponse(responseCode = "200", description = "`Prefer: wait=N` was sent and the job ended within the wait",
-            headers = @Header(name = "Preference-Applied", description = PREFERENCE_APPLIED,
-                    schema = @Schema(type = "string", example = "wait=10")),
-            content = @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class),
-                    examples = @ExampleObject(name = "succeeded", value = SUCCEEDED_EXAMPLE)))
+    @ApiResponse(responseCode = "200", description = "`Accept: text/event-stream` was sent: the job's events, as"
+            + " `GET /v1/jobs/{id}/events` sends them; or `Prefer: wait=N` was sent and the job ended within the wait",
+            headers = {
+                @Header(name = "Location", description = ApiDocumentation.LOCATION,
+                        schema = @Schema(type = "string", format = "uri-reference")),
+                @Header(name = "Preference-Applied", description = PREFERENCE_APPLIED,
+                        schema = @Schema(type = "string", example = "wait=10"))},
+            content = {
+                @Content(mediaType = "application/json", schema = @Schema(implementation = JobView.class),
+                        examples = @ExampleObject(name = "succeeded", value = SUCCEEDED_EXAMPLE)),
+                @Content(mediaType = "text/event-stream", schema = @Schema(type = "string"),
+                        examples = @ExampleObject(name = "queued, running, succeeded", value = EVENTS_EXAMPLE))})
     @ApiResponse(responseCode = "202", description = "Accepted: the job is queued", headers = {
         @Header(name = "Location", description = ApiDocumentation.LOCATION,
                 schema = @Schema(type = "string", format = "uri-reference")),

@@ -21,6 +21,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.http.codec.multipart.FilePart;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -59,10 +60,11 @@ public class JobsController {
     private final JobViews views;
     private final SubmitAnswers answers;
     private final JobListing listing;
+    private final SubmitStreams streams;
 
     public JobsController(ModelCatalog catalog, InputValidator validator, SubmitOptionsResolver submitOptions,
             JobService jobs, JobEventStream events, ImageDownloads downloads, JobViews views, SubmitAnswers answers,
-            JobListing listing) {
+            JobListing listing, SubmitStreams streams) {
         this.catalog = catalog;
         this.validator = validator;
         this.submitOptions = submitOptions;
@@ -72,6 +74,7 @@ public class JobsController {
         this.views = views;
         this.answers = answers;
         this.listing = listing;
+        this.streams = streams;
     }
 
     /** Texts ({@code {"inputs": [...]}}) for a text model, or an image URL ({@code {"url": "..."}}). */
@@ -84,7 +87,7 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl, @AuthenticationPrincipal Caller caller) {
+            String cacheControl, @AuthenticationPrincipal Caller caller, ServerHttpRequest request) {
         ModelDescriptor descriptor = model(model);
         return body.defaultIfEmpty(new JobBody(null, null, null, null))
                 .flatMap(b -> {
@@ -96,7 +99,7 @@ public class JobsController {
                         case IMAGE_CLASSIFICATION -> downloads.fetch(descriptor.name(), requireUrl(b), options.tenant())
                                 .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options));
                     };
-                    return submission.flatMap(checked -> submitAndAnswer(model, checked, options.preferences()));
+                    return submission.flatMap(checked -> submitAndAnswer(model, checked, options.preferences(), request));
                 });
     }
 
@@ -111,7 +114,7 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl, @AuthenticationPrincipal Caller caller) {
+            String cacheControl, @AuthenticationPrincipal Caller caller, ServerHttpRequest request) {
         ModelDescriptor descriptor = imageModel(model);
         SubmitOptions options = submitOptions.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer,
                 cacheControl, caller);
@@ -123,7 +126,7 @@ public class JobsController {
                     return bytes;
                 })
                 .map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
-                .flatMap(submission -> submitAndAnswer(model, submission, options.preferences()));
+                .flatMap(submission -> submitAndAnswer(model, submission, options.preferences(), request));
     }
 
     /** An image sent as the raw request body ({@code Content-Type: image/*}). */
@@ -137,12 +140,12 @@ public class JobsController {
             String idempotencyKey,
             @JobsApi.PreferParameter @RequestHeader(name = Preferences.HEADER, required = false) String prefer,
             @JobsApi.CacheControlParameter @RequestHeader(name = CacheDirectives.HEADER, required = false)
-            String cacheControl, @AuthenticationPrincipal Caller caller) {
+            String cacheControl, @AuthenticationPrincipal Caller caller, ServerHttpRequest request) {
         ModelDescriptor descriptor = imageModel(model);
         SubmitOptions options = submitOptions.resolve(timeoutS, null, callbackUrl, idempotencyKey, prefer,
                 cacheControl, caller);
         return body.map(bytes -> Submission.image(descriptor.name(), validator.image(bytes), options))
-                .flatMap(submission -> submitAndAnswer(model, submission, options.preferences()));
+                .flatMap(submission -> submitAndAnswer(model, submission, options.preferences(), request));
     }
 
     /** The caller's tenant's jobs, newest first, a page at a time ({@link JobListing}). */
@@ -225,10 +228,17 @@ public class JobsController {
         return catalog.find(name).orElseThrow(() -> ApiException.unknownModel(name, catalog.names()));
     }
 
-    /** Submits the job, for the version of its model that {@code ref} names, if any. */
-    private Mono<ResponseEntity<Object>> submitAndAnswer(String ref, Submission submission, Preferences preferences) {
-        return jobs.submit(submission.atVersion(ModelRef.parse(ref).version()))
-                .flatMap(queued -> answers.answer(queued, preferences));
+    /**
+     * Submits the job, for the version of its model that {@code ref} names, if any; answers its event stream when the
+     * client asked for one ({@link SubmitStreams}), else as {@link SubmitAnswers} decides.
+     */
+    private Mono<ResponseEntity<Object>> submitAndAnswer(String ref, Submission submission, Preferences preferences,
+            ServerHttpRequest request) {
+        Submission versioned = submission.atVersion(ModelRef.parse(ref).version());
+        if (SubmitStreams.wanted(request)) {
+            return streams.submit(versioned);
+        }
+        return jobs.submit(versioned).flatMap(queued -> answers.answer(queued, preferences));
     }
 
     private ModelDescriptor imageModel(String name) {
