@@ -85,6 +85,9 @@ final class Platform implements AutoCloseable {
         // The sample inputs repeat: with the response cache on, most jobs would skip the model and every figure
         // would measure the cache instead of the serving path.
         env.putIfAbsent("INFERQ_CACHE_ENABLED", "false");
+        // One tenant (anonymous) follows every job: offered past saturation, thousands of jobs wait at once, each with
+        // its stream, and the default of 50 streams a tenant refused most of them (429) instead of measuring them.
+        env.putIfAbsent("INFERQ_GATEWAY_LIMITS_STREAMS_PERTENANT", "2000");
         // The same 2 intra-op threads as the engine bench (the worker's own default is one per core); with separate
         // text and image workers each gets 2.
         env.putIfAbsent("WORKER_JAVA_OPTS",
