@@ -11,19 +11,20 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 /**
- * The accepted jobs whose Kafka message is not known to be in Kafka yet: the gateway enters a job's message here
- * before it creates the job's record ({@link #enter}) and takes it out once Kafka acknowledged the publish
- * ({@link #leave}). A gateway that dies in between leaves the entry behind, and a sweep ({@link #claimDue}) publishes
- * it, or ends the job, later. An entry without a record is a job that was never created (refused, or the gateway died
- * first): the sweep drops it.
+ * The accepted jobs whose Kafka message is not known to be in Kafka yet: the gateway's submit enters a job's message
+ * here in the same script call that creates the job's record ({@link Entry}) and takes it out once Kafka acknowledged
+ * the publish ({@link #leave}). A gateway that dies in between leaves the entry behind, and a sweep ({@link #claimDue})
+ * publishes it, or ends the job, later. An entry without a record is a job that is gone or was never created (entered
+ * on its own, {@link #enter}): the sweep drops it.
  */
 public class JobOutbox {
 
-    private static final RedisScript<Long> ENTER = RedisScript.of("""
-            redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-            return redis.call('ZADD', KEYS[1], ARGV[4], ARGV[1])""", Long.class);
+    private static final RedisScript<Long> LEAVE = RedisScript.of("""
+            redis.call('ZREM', KEYS[1], ARGV[1])
+            return redis.call('DEL', KEYS[2])""", Long.class);
     // Redis's clock, not the callers': every gateway agrees on what is due. Each entry taken is leased by moving its
     // score on, so that no other sweep takes it until the lease runs out.
     // The ids come back as one comma-separated string: job ids are base64url, which has no comma.
@@ -45,18 +46,20 @@ public class JobOutbox {
         this.keep = keep;
     }
 
-    /** Enters {@code request}'s message, due for a sweep at {@code dueAt} (epoch ms) unless it leaves first. */
+    /**
+     * Enters {@code request}'s message on its own, due for a sweep at {@code dueAt} (epoch ms) unless it leaves first;
+     * a job created with its {@link Entry} needs no call of this.
+     */
     public Mono<Void> enter(JobRequest request, long dueAt) {
-        return redis.execute(ENTER, List.of(JobNames.outboxKey(), JobNames.outboxMessageKey(request.id())),
-                List.of(request.id().value(), new String(JobCodec.encodeRequest(request),
-                        StandardCharsets.UTF_8), Long.toString(keep.toSeconds()),
-                        Long.toString(dueAt))).then();
+        return redis.execute(JobScripts.OUTBOX_ENTER, List.of(JobNames.outboxKey(),
+                JobNames.outboxMessageKey(request.id())), List.of(request.id().value(), encode(request),
+                Long.toString(keep.toSeconds()), Long.toString(dueAt))).then();
     }
 
-    /** Takes the job out: its message is in Kafka, or it needs none any more. */
+    /** Takes the job out: its message is in Kafka, or it needs none any more. One script call, one round trip. */
     public Mono<Void> leave(JobId id) {
-        return redis.opsForZSet().remove(JobNames.outboxKey(), id.value())
-                .then(redis.delete(JobNames.outboxMessageKey(id))).then();
+        return redis.execute(LEAVE, List.of(JobNames.outboxKey(), JobNames.outboxMessageKey(id)),
+                List.of(id.value())).then();
     }
 
     /** Whether the job's message is still waiting for a confirmed publish. */
@@ -75,5 +78,24 @@ public class JobOutbox {
         return redis.execute(CLAIM, List.of(JobNames.outboxKey()),
                         List.of(Integer.toString(max), Long.toString(lease.toMillis())))
                 .flatMapIterable(ids -> ids.isEmpty() ? List.of() : List.of(ids.split(","))).map(JobId::new);
+    }
+
+    static String encode(JobRequest request) {
+        return new String(JobCodec.encodeRequest(request), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A job's message to enter in the outbox, due for a sweep {@code grace} after its record is created, by the
+     * {@link JobStore#create(dev.inferq.contract.JobRecord, long, long)} call that creates the record: the record and
+     * the entry are one atomic script call, so no job has a record without its entry, nor an entry when it was refused.
+     * The creation finds it in its subscriber context ({@link #creating}), so that whatever checks a creation on its
+     * way to the store (a tenant's quotas) need not carry it.
+     */
+    public record Entry(JobRequest request, Duration grace) {
+
+        /** {@code creation}, whose {@link JobStore#create} call is to enter this entry too. */
+        public <T> Mono<T> creating(Mono<T> creation) {
+            return creation.contextWrite(Context.of(Entry.class, this));
+        }
     }
 }

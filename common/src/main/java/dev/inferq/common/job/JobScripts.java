@@ -15,7 +15,11 @@ import org.springframework.data.redis.core.script.RedisScript;
 @SuppressWarnings("rawtypes")
 final class JobScripts {
 
-    static final RedisScript<String> CREATE = RedisScript.of(text("create.lua"), String.class);
+    /** Both run outbox-enter.lua, the one way a job's message enters the outbox, put in front of their own text. */
+    static final RedisScript<String> CREATE = RedisScript.of(text("outbox-enter.lua") + text("create.lua"),
+            String.class);
+    static final RedisScript<Long> OUTBOX_ENTER = RedisScript.of(text("outbox-enter.lua")
+            + "enterOutbox(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4]) return 1", Long.class);
     /** Both run transition-rule.lua, the one rule of which status may follow which, put in front of their own text. */
     static final RedisScript<List> TRANSITION = RedisScript.of(text("transition-rule.lua") + text("transition.lua"),
             List.class);

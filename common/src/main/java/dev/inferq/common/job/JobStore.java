@@ -92,7 +92,7 @@ public class JobStore {
      * Stores a new job as {@link #create(JobRecord)} does, unless its tenant has {@code maxActive} jobs that are not
      * terminal yet ({@code 0}: no cap). The count and the write are one atomic Redis script, so concurrent submits
      * cannot overrun the cap together. The tenant's job list keeps its newest {@code maxListed} jobs created within
-     * the time to live: one tenant's list cannot grow without bound, however fast it submits.
+     * the time to live, however fast it submits. A {@link JobOutbox.Entry} in the subscriber context is entered too.
      */
     public Mono<Creation> create(JobRecord record, long maxActive, long maxListed) {
         if (maxActive < 0 || maxListed < 1) {

@@ -40,14 +40,28 @@ final class JobTransitions {
         this.unfinishedTtl = unfinishedTtl;
     }
 
-    /** {@link JobStore#create(JobRecord, long, long)}, its arguments checked. */
+    /**
+     * {@link JobStore#create(JobRecord, long, long)}, its arguments checked; with the job's {@link JobOutbox.Entry}
+     * when its subscriber context holds one.
+     */
     Mono<Creation> create(JobRecord record, long maxActive, long maxListed) {
-        List<String> keys = List.of(JobNames.jobKey(record.id()), JobNames.queueKey(record.model()),
-                JobNames.tenantActiveKey(record.tenant()), JobNames.tenantJobsKey(record.tenant()));
-        List<String> args = List.of(JobCodec.encodeRecord(record), seconds(ttl), record.id().value(),
-                Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive), Long.toString(maxListed),
-                seconds(unfinishedTtl));
-        return records.execute(JobScripts.CREATE, keys, args).next().flatMap(reply -> reply.equals("EXISTS")
+        return Mono.deferContextual(context -> {
+            List<String> keys = new ArrayList<>(List.of(JobNames.jobKey(record.id()), JobNames.queueKey(record.model()),
+                    JobNames.tenantActiveKey(record.tenant()), JobNames.tenantJobsKey(record.tenant())));
+            List<String> args = new ArrayList<>(List.of(JobCodec.encodeRecord(record), seconds(ttl),
+                    record.id().value(), Long.toString(record.createdAt().toEpochMilli()), Long.toString(maxActive),
+                    Long.toString(maxListed), seconds(unfinishedTtl)));
+            JobOutbox.Entry entry = context.<JobOutbox.Entry>getOrEmpty(JobOutbox.Entry.class).orElse(null);
+            if (entry != null) {
+                if (!entry.request().id().equals(record.id())) {
+                    return Mono.error(new IllegalArgumentException("the outbox entry of job " + entry.request().id()
+                            + " came with the creation of job " + record.id()));
+                }
+                keys.addAll(List.of(JobNames.outboxKey(), JobNames.outboxMessageKey(record.id())));
+                args.addAll(List.of(JobOutbox.encode(entry.request()), Long.toString(entry.grace().toMillis())));
+            }
+            return records.execute(JobScripts.CREATE, keys, args).next();
+        }).flatMap(reply -> reply.equals("EXISTS")
                 ? Mono.error(new IllegalStateException("job " + record.id() + " exists already"))
                 : Mono.just(Creation.fromScriptReply(reply)));
     }

@@ -1,6 +1,7 @@
 package dev.inferq.common.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
@@ -19,11 +20,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.data.domain.Range;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import reactor.core.publisher.Mono;
 
 /**
  * The outbox and the sweeps' store side against a real Redis: what a gateway that dies between the record and the
- * publish leaves behind is found again, queue entries whose record is gone are trimmed, and a lost record's end is
- * stored only where no record is.
+ * publish leaves behind is found again, a job's entry is made by its record's creation or not at all, queue entries
+ * whose record is gone are trimmed, and a lost record's end is stored only where no record is.
  */
 class JobOutboxIT {
 
@@ -96,6 +98,41 @@ class JobOutboxIT {
 
         assertThat(redis.getExpire(JobNames.outboxMessageKey(job.id())).block())
                 .isBetween(Duration.ofMinutes(29), Duration.ofMinutes(30));
+    }
+
+    @Test
+    void aJobCreatedWithItsEntryIsInTheOutboxDueAfterItsGraceAndARefusedOneIsNot() {
+        String tenant = "outbox-it-" + System.nanoTime();
+        JobRequest created = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("x")), Instant.now(),
+                null, tenant, false);
+        JobRequest refused = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("x")), Instant.now(),
+                null, tenant, false);
+        long before = System.currentTimeMillis();
+        assertThat(new JobOutbox.Entry(created, Duration.ofMinutes(1))
+                .creating(store.create(JobRecord.queued(created), 1, 10)).block().created()).isTrue();
+
+        // Due on Redis's clock, this machine's too.
+        assertThat(redis.opsForZSet().score(JobNames.outboxKey(), created.id().value()).block())
+                .isBetween(before + 55_000.0, System.currentTimeMillis() + 65_000.0);
+        assertThat(outbox.message(created.id()).block()).isEqualTo(created);
+        assertThat(redis.getExpire(JobNames.outboxMessageKey(created.id())).block())
+                .isBetween(Duration.ofMinutes(29), Duration.ofMinutes(30));
+
+        // The tenant's cap of one active job refuses the second: no record, and nothing in the outbox.
+        assertThat(new JobOutbox.Entry(refused, Duration.ofMinutes(1))
+                .creating(store.create(JobRecord.queued(refused), 1, 10)).block().created()).isFalse();
+        assertThat(outbox.isPending(refused.id()).block()).isFalse();
+        assertThat(redis.hasKey(JobNames.outboxMessageKey(refused.id())).block()).isFalse();
+    }
+
+    @Test
+    void anEntryCannotComeWithAnotherJobsCreation() {
+        JobRequest job = request(Instant.now());
+        Mono<JobStore.Creation> other = new JobOutbox.Entry(request(Instant.now()), Duration.ofMinutes(1))
+                .creating(store.create(JobRecord.queued(job), 0, 10));
+
+        assertThatThrownBy(other::block).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.find(job.id()).block()).isNull();
     }
 
     @Test
