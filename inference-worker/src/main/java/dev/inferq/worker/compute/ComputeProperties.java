@@ -10,16 +10,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param threads the intra-op threads that all forward passes running at once share; 0 (the default) takes the cores
  *     this JVM may use ({@code Runtime.availableProcessors()})
  * @param bulkPassInputs the most inputs of a bulk model (image) in one forward pass: a batch with more is run as
- *     several passes, and a text pass waits at most one of them. 0 (the default) takes the batch size that the served
- *     variant ran fastest per input when it was timed at start, among those whose pass took at most
- *     {@code bulkPassTime}; 1 where it was not timed (a pinned variant, a folder with one) or none fits
- * @param bulkPassTime the longest image pass that {@code bulkPassInputs: 0} may choose: what a text pass waits at
- *     most behind an image pass, in one lane
+ *     several passes. 0 (the default) chooses between one input and the model's batch size from measurement: the
+ *     timings of the variant selection at start, then the passes as they run ({@code PassSizes}), taking the one with
+ *     the fewest milliseconds per input among those within {@code bulkPassTime}
+ * @param bulkPassTime the longest image pass that {@code bulkPassInputs: 0} may choose: what the first text pass after
+ *     a quiet spell, or every text pass in one lane, waits at most behind an image pass
  * @param latencyReserve how long after the last pass of a kind it still counts as active: while text and image passes
- *     have both been active within it, text passes share one thread and image passes the others, side by side. 0 (the
- *     default) is one lane: every pass takes every thread, text first, so a text pass waits at most for the image pass
- *     in progress, and image passes run at the speed the variant was chosen for (docs/performance.md, "Compute
- *     scheduling")
+ *     have both been active within it, text passes share one thread and image passes the others, side by side, so
+ *     that a text pass does not wait for an image pass. 0 turns this off: every pass takes every thread, and a text
+ *     pass waits for the image pass in progress (one lane, text first)
  * @param bulkMaxWait how long a bulk pass may wait while text passes go first; past it, it goes before text passes
  *     that arrive after it, so image jobs progress under any text load
  */
@@ -28,7 +27,7 @@ public record ComputeProperties(
         @DefaultValue("0") int threads,
         @DefaultValue("0") int bulkPassInputs,
         @DefaultValue("600ms") Duration bulkPassTime,
-        @DefaultValue("0s") Duration latencyReserve,
+        @DefaultValue("2s") Duration latencyReserve,
         @DefaultValue("2s") Duration bulkMaxWait) {
 
     public ComputeProperties {

@@ -3,9 +3,7 @@ package dev.inferq.worker.compute;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.Condition;
@@ -24,23 +22,21 @@ import org.springframework.stereotype.Component;
  * once, so text and image passes no longer each start a full libtorch thread team on the same cores.
  *
  * <p>Passes are of two kinds. {@link Workload#LATENCY} passes (text) are short and a client waits on each: they go
- * first. {@link Workload#BULK} passes (image) are long: an image batch runs as passes of the size the served variant
- * ran fastest per input when it was timed at start ({@link #maxPassInputs}), within {@code bulk-pass-time}, or of
- * {@code bulk-pass-inputs} where set. By default there is one lane: every pass takes every thread, text first, so a
- * text pass waits at most for the image pass in progress, and image passes run at the batch size and thread count
- * the variant was chosen with. An image pass that has waited {@code bulk-max-wait} goes before text passes that came
- * after it, so image jobs progress under any text load.
+ * first. {@link Workload#BULK} passes (image) are long: an image batch runs as passes of the size that runs fastest
+ * per input within {@code bulk-pass-time}, timed at start and as it serves ({@link #passSizes}), or of
+ * {@code bulk-pass-inputs} where set. A kind that is alone takes every thread. While both have been active within
+ * {@code latency-reserve}, the threads are partitioned: text passes share one, image passes the others, and the two
+ * run side by side, so a text pass does not wait for an image pass. Only the first text pass after a quiet spell can
+ * find an image pass holding every thread, and it waits for that one pass. An image pass that has waited
+ * {@code bulk-max-wait} goes before text passes that came after it, so image jobs progress under any text load.
+ * {@code latency-reserve: 0} turns the partition off: one lane, every pass on every thread, text first.
  *
- * <p>{@code latency-reserve} above 0 partitions the threads instead while both kinds have been active within it: text
- * passes share one thread and image passes the others, side by side, so a text pass does not wait for an image pass;
- * a kind that is alone takes every thread.
- *
- * <p>Why one lane by default (docs/performance.md, "Compute scheduling", with the figures): the partition kept text
- * p95 lowest (2.4x text alone on 2 cores, against 19x in one lane with one-image passes), but under a steady text load
- * on 2 cores it left images one thread for good, and with one-image passes images ran at about 40% of what the
- * engine does at its best batch size. A text client waiting one image pass (a few hundred ms, bounded by
- * {@code bulk-pass-time}) is the price of images at engine speed. Letting passes run unscheduled starts two libtorch
- * thread teams on the same cores, one per model.
+ * <p>Why (docs/performance.md, "Compute scheduling", with the figures): one lane makes every text pass under image
+ * load wait for the image pass in progress; letting the two run unscheduled starts two libtorch thread teams on the
+ * same cores, one per model. Partitioning only while both kinds are active keeps a text pass beside, not behind,
+ * image passes, and leaves every core to whichever kind is alone. Under the seed's load test on 2 cores it also served
+ * more images than one lane (5.7 against 5.3 a second): on cores shared with the gateway, Kafka and Redis, a pass
+ * on one thread loses less to preemption than a pass whose two threads wait for each other.
  *
  * <p>The thread count is applied per pass, on the pass thread, with libtorch's {@code at::set_num_threads}
  * ({@link JniUtils#setNumThreads}): with the OpenMP build DJL ships, that sets the calling thread's own OpenMP team
@@ -118,7 +114,7 @@ public class ComputeScheduler implements AutoCloseable {
         this(properties, pyTorchThreads(), System::nanoTime);
         log.info("Compute scheduler: {} intra-op thread(s) shared by all forward passes; image passes of {}; {}; an "
                 + "image pass waits at most {} ms behind text", budget, bulkPassInputs > 0 ? "at most "
-                + bulkPassInputs + " input(s)" : "the fastest batch size measured within "
+                + bulkPassInputs + " input(s)" : "the batch size measured fastest within "
                 + properties.bulkPassTime().toMillis() + " ms", properties.latencyReserve().isZero()
                 ? "one lane, text first" : "text on one thread beside images while both were active within "
                 + properties.latencyReserve().toMillis() + " ms", properties.bulkMaxWait().toMillis());
@@ -149,23 +145,20 @@ public class ComputeScheduler implements AutoCloseable {
     }
 
     /**
-     * The most inputs one forward pass of {@code workload} may take, for a model whose batches hold {@code limit} and
-     * whose passes took {@code msPerBatch} (milliseconds by batch size, timed at start; empty when not timed). A text
-     * batch is one pass. An image batch runs in passes of {@code bulk-pass-inputs} where set; otherwise of the timed
-     * size with the fewest milliseconds per input among those within {@code bulk-pass-time}, or of one input.
+     * How many inputs each forward pass of a model of {@code workload} takes, for a model whose batches hold
+     * {@code limit} and whose passes took {@code msPerBatch} (milliseconds by batch size, timed at start; empty when
+     * not timed). A text batch is one pass. An image batch runs in passes of {@code bulk-pass-inputs} where set;
+     * otherwise of the size that runs fastest per input within {@code bulk-pass-time}, measured as it serves
+     * ({@link PassSizes}).
      */
-    public int maxPassInputs(Workload workload, int limit, SortedMap<Integer, Double> msPerBatch) {
+    public PassSizes passSizes(Workload workload, int limit, SortedMap<Integer, Double> msPerBatch) {
         if (workload == Workload.LATENCY) {
-            return limit;
+            return PassSizes.fixed(limit);
         }
         if (bulkPassInputs > 0) {
-            return Math.min(limit, bulkPassInputs);
+            return PassSizes.fixed(Math.min(limit, bulkPassInputs));
         }
-        double withinMs = bulkPassNanos / 1e6;
-        return msPerBatch.entrySet().stream()
-                .filter(timed -> timed.getKey() <= limit && timed.getValue() <= withinMs)
-                .min(Comparator.comparingDouble(timed -> timed.getValue() / timed.getKey()))
-                .map(Map.Entry::getKey).orElse(1);
+        return PassSizes.measured(limit, bulkPassNanos / 1e6, msPerBatch);
     }
 
     /**

@@ -84,7 +84,7 @@ public final class BatchJobRunner<I> implements BatchRunner {
                 : "v" + version + "/" + model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
         this.lost = new LostRecords(model.name(), store, deadLetters, tracing);
         this.passes = new ForwardPasses<>(reading,
-                new BatchedInference<>(model.classifier(), compute.maxPassInputs(model.workload(),
+                new BatchedInference<>(model.classifier(), compute.passSizes(model.workload(),
                         model.policy().maxBatchSize(), model.msPerBatch()), compute, model.workload(), metrics,
                         tracing),
                 new CrashHook(properties.crashOnInput()), outcomes, tracing);

@@ -2,6 +2,7 @@ package dev.inferq.worker.run;
 
 import dev.inferq.contract.Prediction;
 import dev.inferq.worker.compute.ComputeScheduler;
+import dev.inferq.worker.compute.PassSizes;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.inference.InferenceException;
 import io.micrometer.tracing.Span;
@@ -29,20 +30,20 @@ final class BatchedInference<I> {
     private final Classifier<I> classifier;
     private final ComputeScheduler compute;
     private final ComputeScheduler.Workload workload;
-    private final int maxPassInputs;
+    private final PassSizes sizes;
     private final JobMetrics metrics;
     private final JobTracing tracing;
 
     /**
-     * @param maxPassInputs the most inputs in one pass ({@link ComputeScheduler#maxPassInputs}): a batch with more
-     *     runs as several passes
+     * @param sizes how many inputs each pass takes ({@link ComputeScheduler#passSizes}): a batch with more runs as
+     *     several passes; each pass's time is reported back to it
      */
-    BatchedInference(Classifier<I> classifier, int maxPassInputs, ComputeScheduler compute,
+    BatchedInference(Classifier<I> classifier, PassSizes sizes, ComputeScheduler compute,
             ComputeScheduler.Workload workload, JobMetrics metrics, JobTracing tracing) {
         this.classifier = classifier;
         this.compute = compute;
         this.workload = workload;
-        this.maxPassInputs = maxPassInputs;
+        this.sizes = sizes;
         this.metrics = metrics;
         this.tracing = tracing;
     }
@@ -63,8 +64,10 @@ final class BatchedInference<I> {
                 slots.add(new Slot<>(task, i));
             }
         }
-        for (int from = 0; from < slots.size(); from += maxPassInputs) {
-            List<Slot<I>> pass = slots.subList(from, Math.min(from + maxPassInputs, slots.size()));
+        int from = 0;
+        while (from < slots.size()) {
+            List<Slot<I>> pass = slots.subList(from, from + sizes.next(slots.size() - from));
+            from += pass.size();
             Span span = tracing.forward(classifier.name(), pass.size(),
                     (int) pass.stream().map(Slot::task).distinct().count());
             try (Tracer.SpanInScope scope = tracing.inScope(span)) {
@@ -94,7 +97,10 @@ final class BatchedInference<I> {
             long start = System.nanoTime();
             metrics.computeWait(start - asked);
             try {
-                return classifier.classify(inputs);
+                List<Prediction> predictions = classifier.classify(inputs);
+                // Only passes that answered: a failing one says nothing of how long the size takes.
+                sizes.ran(pass.size(), System.nanoTime() - start);
+                return predictions;
             } finally {
                 metrics.forwardPass(pass.size(), System.nanoTime() - start);
             }

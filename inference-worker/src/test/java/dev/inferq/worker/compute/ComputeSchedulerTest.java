@@ -209,9 +209,10 @@ class ComputeSchedulerTest {
         ComputeScheduler scheduler = new ComputeScheduler(new ComputeProperties(2, 2, PASS_TIME, RESERVE, MAX_WAIT),
                 threadsSet::add, clock::get);
 
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 68.0, 4, 244.0))).isEqualTo(2);
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 1, timed())).isEqualTo(1);
-        assertThat(scheduler.maxPassInputs(Workload.LATENCY, 32, timed(1, 5.0, 32, 40.0))).isEqualTo(32);
+        assertThat(scheduler.passSizes(Workload.BULK, 4, timed(1, 68.0, 4, 244.0)).next(5)).isEqualTo(2);
+        assertThat(scheduler.passSizes(Workload.BULK, 1, timed()).next(5)).isEqualTo(1);
+        assertThat(scheduler.passSizes(Workload.LATENCY, 32, timed(1, 5.0, 32, 40.0)).next(40)).isEqualTo(32);
+        assertThat(scheduler.passSizes(Workload.LATENCY, 32, timed()).next(3)).isEqualTo(3);
     }
 
     @Test
@@ -220,18 +221,17 @@ class ComputeSchedulerTest {
                 threadsSet::add, clock::get);
 
         // bf16 ViT-B/16 on a Zen 5: 61 ms per image at batch 4 against 68 alone.
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 68.0, 4, 244.0))).isEqualTo(4);
+        assertThat(scheduler.passSizes(Workload.BULK, 4, timed(1, 68.0, 4, 244.0)).chosen()).isEqualTo(4);
         // Faster per input at batch 1.
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 50.0, 4, 240.0))).isEqualTo(1);
+        assertThat(scheduler.passSizes(Workload.BULK, 4, timed(1, 50.0, 4, 240.0)).chosen()).isEqualTo(1);
         // float32 at batch 4 is faster per image but its 904 ms pass would hold text past the 600 ms pass time.
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed(1, 259.0, 4, 904.0))).isEqualTo(1);
-        // Timed at a size over the batch limit, or not timed at all (pinned, a single variant): one input.
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 2, timed(1, 68.0, 4, 244.0))).isEqualTo(1);
-        assertThat(scheduler.maxPassInputs(Workload.BULK, 4, timed())).isEqualTo(1);
+        assertThat(scheduler.passSizes(Workload.BULK, 4, timed(1, 259.0, 4, 904.0)).chosen()).isEqualTo(1);
+        // Not timed at all (pinned, a single variant): one input until passes are measured.
+        assertThat(scheduler.passSizes(Workload.BULK, 4, timed()).chosen()).isEqualTo(1);
     }
 
     /** Milliseconds per forward pass by batch size, as the variant selection measures them: size, ms, size, ms... */
-    private static SortedMap<Integer, Double> timed(Object... sizeThenMs) {
+    static SortedMap<Integer, Double> timed(Object... sizeThenMs) {
         SortedMap<Integer, Double> ms = new TreeMap<>();
         for (int i = 0; i < sizeThenMs.length; i += 2) {
             ms.put((Integer) sizeThenMs[i], (Double) sizeThenMs[i + 1]);

@@ -112,9 +112,8 @@ class BatchedInferenceIT {
                         new ComputeProperties(0, 2, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
         List<Task<String>> tasks = tasks(List.of(List.of("a", "b", "c"), List.of("d", "e")));
 
-        new BatchedInference<>(counting, bulkOfTwo.maxPassInputs(Workload.BULK, 8, new TreeMap<>()), bulkOfTwo,
-                Workload.BULK,
-                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
+        new BatchedInference<>(counting, bulkOfTwo.passSizes(Workload.BULK, 8, new TreeMap<>()), bulkOfTwo,
+                Workload.BULK, new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
 
         assertThat(counting.passSizes).containsExactly(2, 2, 1);
         assertThat(tasks).allSatisfy(task -> assertThat(task.error()).isNull());
@@ -124,8 +123,8 @@ class BatchedInferenceIT {
     void noJobsNeedNoPass() {
         CountingClassifier counting = new CountingClassifier(sentiment);
 
-        new BatchedInference<>(counting, 8, COMPUTE, Workload.LATENCY,
-                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(List.of());
+        new BatchedInference<>(counting, COMPUTE.passSizes(Workload.LATENCY, 8, new TreeMap<>()), COMPUTE,
+                Workload.LATENCY, new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(List.of());
 
         assertThat(counting.passSizes).isEmpty();
     }
@@ -150,8 +149,8 @@ class BatchedInferenceIT {
     /** Runs each list of texts as one started job's inputs. */
     private List<Task<String>> run(Classifier<String> classifier, int batchSize, List<List<String>> jobs) {
         List<Task<String>> tasks = tasks(jobs);
-        new BatchedInference<>(classifier, batchSize, COMPUTE, Workload.LATENCY,
-                new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
+        new BatchedInference<>(classifier, COMPUTE.passSizes(Workload.LATENCY, batchSize, new TreeMap<>()),
+                COMPUTE, Workload.LATENCY, new JobMetrics(meters, "sentiment"), JobTracing.noop()).run(tasks);
         return tasks;
     }
 
