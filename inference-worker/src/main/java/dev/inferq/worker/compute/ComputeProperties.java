@@ -10,9 +10,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param threads the intra-op threads that all forward passes running at once share; 0 (the default) takes the cores
  *     this JVM may use ({@code Runtime.availableProcessors()})
  * @param bulkPassInputs the most inputs of a bulk model (image) in one forward pass: a batch with more is run as
- *     several passes. 0 (the default) chooses between one input and the model's batch size from measurement: the
- *     timings of the variant selection at start, then the passes as they run ({@code PassSizes}), taking the one with
- *     the fewest milliseconds per input among those within {@code bulkPassTime}
+ *     several passes. 1, the default, served the most images under the seed's load test with text and images on the
+ *     same 2 cores (docs/performance.md, "Compute scheduling"). 0 chooses between one input and the model's batch size
+ *     from measurement: the timings of the variant selection at start, then the passes as they run
+ *     ({@code PassSizes}), taking the one with the fewest milliseconds per input among those within
+ *     {@code bulkPassTime}; it served 8% more images where images ran alone
  * @param bulkPassTime the longest image pass that {@code bulkPassInputs: 0} may choose: what the first text pass after
  *     a quiet spell, or every text pass in one lane, waits at most behind an image pass
  * @param latencyReserve how long after the last pass of a kind it still counts as active: while text and image passes
@@ -25,7 +27,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("inferq.worker.compute")
 public record ComputeProperties(
         @DefaultValue("0") int threads,
-        @DefaultValue("0") int bulkPassInputs,
+        @DefaultValue("1") int bulkPassInputs,
         @DefaultValue("600ms") Duration bulkPassTime,
         @DefaultValue("2s") Duration latencyReserve,
         @DefaultValue("2s") Duration bulkMaxWait) {

@@ -22,9 +22,9 @@ import org.springframework.stereotype.Component;
  * once, so text and image passes no longer each start a full libtorch thread team on the same cores.
  *
  * <p>Passes are of two kinds. {@link Workload#LATENCY} passes (text) are short and a client waits on each: they go
- * first. {@link Workload#BULK} passes (image) are long: an image batch runs as passes of the size that runs fastest
- * per input within {@code bulk-pass-time}, timed at start and as it serves ({@link #passSizes}), or of
- * {@code bulk-pass-inputs} where set. A kind that is alone takes every thread. While both have been active within
+ * first. {@link Workload#BULK} passes (image) are long: an image batch runs as passes of {@code bulk-pass-inputs}
+ * (one image by default), or with {@code bulk-pass-inputs: 0} of the size that runs fastest per input within
+ * {@code bulk-pass-time}, timed at start and as it serves ({@link #passSizes}). A kind that is alone takes every thread. While both have been active within
  * {@code latency-reserve}, the threads are partitioned: text passes share one, image passes the others, and the two
  * run side by side, so a text pass does not wait for an image pass. Only the first text pass after a quiet spell can
  * find an image pass holding every thread, and it waits for that one pass. An image pass that has waited
@@ -35,8 +35,9 @@ import org.springframework.stereotype.Component;
  * load wait for the image pass in progress; letting the two run unscheduled starts two libtorch thread teams on the
  * same cores, one per model. Partitioning only while both kinds are active keeps a text pass beside, not behind,
  * image passes, and leaves every core to whichever kind is alone. Under the seed's load test on 2 cores it also served
- * more images than one lane (5.7 against 5.3 a second): on cores shared with the gateway, Kafka and Redis, a pass
- * on one thread loses less to preemption than a pass whose two threads wait for each other.
+ * more images than one lane (5.7 against 5.3 a second), and one-image passes more than passes sized by measurement
+ * (5.7 against 5.3): on cores shared with the gateway, Kafka and Redis, a short pass on one thread loses less to
+ * preemption than the pass times suggest.
  *
  * <p>The thread count is applied per pass, on the pass thread, with libtorch's {@code at::set_num_threads}
  * ({@link JniUtils#setNumThreads}): with the OpenMP build DJL ships, that sets the calling thread's own OpenMP team
