@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One packaged gateway and one worker for every system test that runs the platform as {@code ./run-local} does, started
@@ -63,9 +64,11 @@ final class SharedPlatform {
         return "http://127.0.0.1:" + workerPort;
     }
 
+    /** Stops both side by side: each takes about 2 s, most of it waiting, and this runs as the test JVM exits. */
     private void stop() {
-        worker.stop(Duration.ofSeconds(20));
+        CompletableFuture<Void> workerStopped = CompletableFuture.runAsync(() -> worker.stop(Duration.ofSeconds(20)));
         processes.close();
+        workerStopped.join();
     }
 
     /** The tiny models, each linked under its own name, and the parked model linked to a copy of sentiment's. */
