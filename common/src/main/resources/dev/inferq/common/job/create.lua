@@ -20,13 +20,16 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local now = redis.call('TIME')
 local nowMs = now[1] * 1000 + math.floor(now[2] / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', nowMs)
-local active = redis.call('ZCARD', KEYS[3])
+-- Counted without a write, so that the record's SET is the script's first write: in a script that starts while Redis
+-- is past maxmemory, Redis refuses the first write that may grow its memory but none after it, so this refuses the
+-- whole job.
+local active = redis.call('ZCOUNT', KEYS[3], '(' .. nowMs, '+inf')
 local cap = tonumber(ARGV[5])
 if cap > 0 and active >= cap then
   return 'FULL:' .. active
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[7])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', nowMs)
 if KEYS[5] then
   enterOutbox(KEYS[5], KEYS[6], ARGV[3], ARGV[8], ARGV[7], nowMs + ARGV[9])
 end

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.ReactiveRedisConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import reactor.core.publisher.Mono;
@@ -123,6 +124,22 @@ class JobOutboxIT {
                 .creating(store.create(JobRecord.queued(refused), 1, 10)).block().created()).isFalse();
         assertThat(outbox.isPending(refused.id()).block()).isFalse();
         assertThat(redis.hasKey(JobNames.outboxMessageKey(refused.id())).block()).isFalse();
+    }
+
+    @Test
+    void aRedisAtItsMemoryCapRefusesTheRecordAndTheEntryAlike() {
+        JobRequest job = request(Instant.now());
+        ReactiveRedisConnection server = connections.getReactiveConnection();
+        try {
+            server.serverCommands().setConfig("maxmemory", "1").block();
+            assertThatThrownBy(() -> new JobOutbox.Entry(job, Duration.ofMinutes(1))
+                    .creating(store.create(JobRecord.queued(job), 0, 10)).block()).hasStackTraceContaining("OOM");
+        } finally {
+            server.serverCommands().setConfig("maxmemory", "0").block();
+            server.close();
+        }
+        assertThat(store.find(job.id()).block()).isNull();
+        assertThat(outbox.isPending(job.id()).block()).isFalse();
     }
 
     @Test
