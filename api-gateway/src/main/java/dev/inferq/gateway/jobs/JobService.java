@@ -38,8 +38,8 @@ import reactor.core.publisher.Mono;
 /**
  * What clients do with jobs, whatever API they use: submit, find, cancel.
  *
- * <p>A submit checks the model's backlog and its tenant's quotas ({@link TenantQuotas}), enters the job's message in
- * the outbox, stores the input and QUEUED record in Redis, then publishes the job to the model's Kafka topic
+ * <p>A submit checks the model's backlog and its tenant's quotas ({@link TenantQuotas}), stores the QUEUED record with
+ * the job's message in the outbox, then its input, then publishes the job to the model's Kafka topic
  * ({@link JobPublisher}). A job counts as accepted only when all have succeeded; otherwise its traces are removed and
  * the client gets a 503 to retry, so no half-created job is left behind. A gateway that dies between the record and
  * the publish leaves the job in the outbox, where a sweep publishes it. A submission with an {@code Idempotency-Key}
@@ -214,16 +214,17 @@ public class JobService {
             // then nothing of ours is stored.
             Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
                     : callbacks.register(id, submission.callbackUrl(), store.unfinishedTtl());
-            // The outbox entry before the record: a gateway that dies after the record leaves its job to the sweep.
-            return publisher.enter(request)
-                    .then(quotas.create(queued, submission.inputBytes() == null ? 0
+            // The outbox entry in the record's own script call: a gateway that dies after it leaves its job to the
+            // sweep, and a refused job (an ApiException, a 429) has neither, so only other failures withdraw it.
+            return publisher.entering(request, quotas.create(queued, submission.inputBytes() == null ? 0
                             : submission.inputBytes().length, jobList.maxJobs()))
                     .then(Mono.defer(() -> saveInput.then(registerCallback)
                             .then(Mono.fromRunnable(() -> crashHook.check(request)))
                             .then(publisher.publish(request, accept))
                             .onErrorResume(e -> store.delete(queued).onErrorComplete()
                                     .then(Mono.error(e)))))
-                    .onErrorResume(e -> publisher.withdraw(id).onErrorComplete().then(Mono.error(e)))
+                    .onErrorResume(e -> !(e instanceof ApiException),
+                            e -> publisher.withdraw(id).onErrorComplete().then(Mono.error(e)))
                     .thenReturn(queued)
                     .onErrorResume(e -> !(e instanceof ApiException), e -> {
                         about(id, () -> log.warn("Job {} for model '{}' could not be queued, nothing of it is kept:"

@@ -7,17 +7,16 @@ import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.gateway.GatewayProperties;
 import io.micrometer.observation.Observation;
-import java.time.Clock;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * Publishes jobs to their model's Kafka topic through the outbox ({@link JobOutbox}): a job's message is entered
- * before its record is created ({@link #enter}) and leaves once Kafka acknowledged it ({@link #publish}), so that a
- * gateway that dies in between leaves the job to a sweep ({@link OutboxSweeper}) instead of without an end. A job may
- * so be published twice (a sweep, an idempotent replay): workers skip a job that has ended or runs elsewhere.
+ * Publishes jobs to their model's Kafka topic through the outbox ({@link JobOutbox}): a job's message is entered by
+ * the script call that creates its record ({@link #entering}) and leaves once Kafka acknowledged it ({@link #publish}),
+ * so that a gateway that dies in between leaves the job to a sweep ({@link OutboxSweeper}) instead of without an end.
+ * A job may so be published twice (a sweep, an idempotent replay): workers skip a job that has ended or runs elsewhere.
  */
 @Component
 public class JobPublisher {
@@ -26,23 +25,24 @@ public class JobPublisher {
     private final JobOutbox outbox;
     private final GatewayProperties gateway;
     private final OutboxProperties properties;
-    private final Clock clock;
 
     JobPublisher(KafkaTemplate<String, byte[]> kafka, JobOutbox outbox, GatewayProperties gateway,
-            OutboxProperties properties, Clock clock) {
+            OutboxProperties properties) {
         this.kafka = kafka;
         this.outbox = outbox;
         this.gateway = gateway;
         this.properties = properties;
-        this.clock = clock;
     }
 
-    /** Enters {@code request} in the outbox, due for a sweep once its grace has passed; before its record exists. */
-    public Mono<Void> enter(JobRequest request) {
-        return outbox.enter(request, clock.instant().plus(properties.grace()).toEpochMilli());
+    /**
+     * {@code creation}, made to enter {@code request} in the outbox in the same script call that creates its record
+     * ({@link JobOutbox.Entry}), due for a sweep once its grace has passed.
+     */
+    public <T> Mono<T> entering(JobRequest request, Mono<T> creation) {
+        return new JobOutbox.Entry(request, properties.grace()).creating(creation);
     }
 
-    /** Takes a job that was not created (or not accepted) out of the outbox again. */
+    /** Takes a job that was not accepted out of the outbox again. */
     public Mono<Void> withdraw(JobId id) {
         return outbox.leave(id);
     }
