@@ -3,6 +3,7 @@ package dev.inferq.gateway.limits;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.context.properties.bind.Name;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -99,12 +100,18 @@ public record LimitsProperties(
     /**
      * @param total downloads running on this gateway (each buffers up to {@code inferq.image.max-bytes})
      * @param perTenant downloads running on this gateway for one tenant
+     * @param waitTime longest a download beyond either cap waits for a place, in order of arrival, before it is
+     *        refused; it holds its request meanwhile, no image. As many may wait as may run (per tenant and in all),
+     *        one more is refused at once; 0: refused at once
      */
-    public record Downloads(@DefaultValue("16") int total, @DefaultValue("4") int perTenant) {
+    public record Downloads(@DefaultValue("16") int total, @DefaultValue("4") int perTenant,
+            // bound as "wait": a record component may not be named after Object.wait()
+            @Name("wait") @DefaultValue("2s") Duration waitTime) {
 
         public Downloads {
             require(total > 0 && perTenant > 0, "downloads limits must be positive");
             require(perTenant <= total, "downloads.per-tenant must not exceed downloads.total");
+            require(waitTime != null && !waitTime.isNegative(), "downloads.wait must not be negative");
         }
     }
 

@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts what is in flight on this gateway, in all and per key (a tenant, a host), against two caps. Taking a permit
- * never waits: beyond a cap the caller refuses at once, so nothing queues in memory behind a slow peer. Counts live in
- * this process; each gateway replica has its own.
+ * never waits: beyond a cap the caller refuses at once, so nothing queues in memory behind a slow peer ({@link
+ * QueuedPermits} lets its takers wait, bounded, instead). Counts live in this process; each gateway replica has its
+ * own.
  */
 public final class Permits {
 
@@ -20,10 +21,17 @@ public final class Permits {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Only keys with something in flight: an entry leaves the map with its last permit. */
     private final Map<String, Integer> byKey = new ConcurrentHashMap<>();
+    /** Told after each release, once the counts are down: how {@link QueuedPermits} hands the place to a waiter. */
+    private final Runnable released;
 
     public Permits(int total, int perKey) {
+        this(total, perKey, () -> { });
+    }
+
+    Permits(int total, int perKey, Runnable released) {
         this.total = total;
         this.perKey = perKey;
+        this.released = released;
     }
 
     /** A permit for {@code key}, released once by {@link Permit#close()}; or the cap that refused it. */
@@ -61,6 +69,7 @@ public final class Permits {
     private void release(String key) {
         byKey.computeIfPresent(key, (k, count) -> count <= 1 ? null : count - 1);
         inFlight.decrementAndGet();
+        released.run();
     }
 
     /** The answer of {@link #tryAcquire}: a permit, or why there is none. */

@@ -2,13 +2,13 @@ package dev.inferq.gateway.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import dev.inferq.contract.Tenants;
+import dev.inferq.gateway.fetch.ImageDownloads;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestImages;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -19,9 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -35,6 +34,7 @@ import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.FluxExchangeResult;
+import org.springframework.test.util.ReflectionTestUtils;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.Disposable;
@@ -45,8 +45,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Each limit of {@link LimitsProperties} refusing on a real gateway (real Redis and Kafka, no worker), with its
  * status, {@code Retry-After} where the limit frees up by itself, problem type and the setting named: bodies over
  * their route's size, JSON over the parser's limits, multipart with too many parts, event streams over a tenant's
- * share, a request head that trickles in, connections over the cap; and the largest valid text job accepted. Limits
- * are set low here so that each is reached in a few requests.
+ * share, image downloads over a tenant's (after their wait, or at once beyond the waiters' places; one that gets a
+ * place within the wait succeeds), a request head that trickles in, connections over the cap; and the largest valid
+ * text job accepted. Limits are set low here so that each is reached in a few requests.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.models-dir=../models/tiny",
@@ -57,6 +58,7 @@ import tools.jackson.databind.json.JsonMapper;
     "inferq.gateway.limits.connections.max-open=40",
     "inferq.gateway.limits.tenant-input-bytes=1KB",
     "inferq.gateway.limits.downloads.per-tenant=1",
+    "inferq.gateway.limits.downloads.wait=3s",
     "inferq.gateway.url-fetch.allowlist=127.0.0.1"
 })
 @AutoConfigureWebTestClient
@@ -76,6 +78,9 @@ class LimitsIT {
 
     @Autowired
     WebTestClient http;
+
+    @Autowired
+    ImageDownloads downloads;
 
     @LocalServerPort
     int port;
@@ -155,43 +160,49 @@ class LimitsIT {
     }
 
     @Test
-    void aTenantOverItsImageDownloadsIsAnswered429AndTheDownloadInFlightStillCompletes() throws Exception {
-        CountDownLatch requested = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        byte[] png = TestImages.png(8, 8);
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/slow.png", exchange -> {
-            requested.countDown();
-            try {
-                release.await(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            exchange.getResponseHeaders().set("Content-Type", "image/png");
-            exchange.sendResponseHeaders(200, png.length);
-            exchange.getResponseBody().write(png);
-            exchange.close();
-        });
-        server.setExecutor(Executors.newCachedThreadPool());
-        server.start();
-        try {
-            Map<String, String> body = Map.of("url", "http://127.0.0.1:" + server.getAddress().getPort() + "/slow.png");
-            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> http.mutate()
-                    .responseTimeout(Duration.ofSeconds(30)).build().post().uri("/v1/models/image/jobs")
+    void aTenantOverItsImageDownloadsWaitsItsTurnThenIsAnswered429AndTheDownloadInFlightStillCompletes()
+            throws Exception {
+        try (SlowImageServer image = new SlowImageServer()) {
+            Map<String, String> body = Map.of("url", image.url());
+            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> submitUrl(body));
+            assertThat(image.requested()).as("the first download under way").isTrue();
+            JsonNode problem = problem(patient().post().uri("/v1/models/image/jobs")
                     .contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
-                    .returnResult(String.class).getStatus().value());
-            assertThat(requested.await(20, TimeUnit.SECONDS)).as("the first download under way").isTrue();
-            JsonNode problem = problem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.APPLICATION_JSON)
-                    .bodyValue(body).exchange().expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS)
-                    .expectHeader().exists("Retry-After"));
+                    .expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS).expectHeader().exists("Retry-After"));
             assertThat(problem.get("type").asString()).isEqualTo(PROBLEMS + "too-many-downloads");
             assertThat(problem.get("setting").asString()).isEqualTo("inferq.gateway.limits.downloads.per-tenant");
-            release.countDown();
+            image.release();
             assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(202);
-        } finally {
-            release.countDown();
-            server.stop(0);
         }
+    }
+
+    @Test
+    void aDownloadBeyondTheCapThatGetsAPlaceWithinTheWaitSucceedsAndOneMoreThanMayWaitIsRefusedAtOnce()
+            throws Exception {
+        QueuedPermits queued = (QueuedPermits) ReflectionTestUtils.getField(downloads, "permits");
+        try (SlowImageServer image = new SlowImageServer()) {
+            Map<String, String> body = Map.of("url", image.url());
+            CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> submitUrl(body));
+            assertThat(image.requested()).as("the first download under way").isTrue();
+            CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> submitUrl(body));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> queued.waiting(Tenants.DEFAULT) == 1);
+            JsonNode problem = problem(http.post().uri("/v1/models/image/jobs").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue(body).exchange().expectStatus().isEqualTo(HttpStatus.TOO_MANY_REQUESTS));
+            assertThat(problem.get("detail").asString()).contains("1 waiting");
+            image.release();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(202);
+            assertThat(second.get(30, TimeUnit.SECONDS)).as("the waiting download, handed the place").isEqualTo(202);
+        }
+    }
+
+    private int submitUrl(Map<String, String> body) {
+        return patient().post().uri("/v1/models/image/jobs").contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+                .exchange().returnResult(String.class).getStatus().value();
+    }
+
+    /** A client that outwaits a download held by the test and a wait for a place. */
+    private WebTestClient patient() {
+        return http.mutate().responseTimeout(Duration.ofSeconds(30)).build();
     }
 
     @Test
