@@ -1,6 +1,7 @@
 package dev.inferq.systemtest.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.inferq.launcher.Supervised;
 import dev.inferq.testsupport.TestImages;
@@ -23,6 +24,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -66,6 +68,8 @@ class AbuseFaultsIT {
     private final Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
     private final List<String> badAnswers = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger noAnswer = new AtomicInteger();
+    /** The kinds of request that A has finished sending at least once, answered or not. */
+    private final Set<String> sent = ConcurrentHashMap.newKeySet();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @Test
@@ -115,7 +119,9 @@ class AbuseFaultsIT {
             }
             running.add(abusers.submit(() -> whilst(abusing, () -> manyParts(url))));
             running.add(abusers.submit(() -> whilst(abusing, () -> pixelBomb(url))));
-            Thread.sleep(2000); // the abuse is under way before B's measured run
+            // B's measured run starts once the abuse is under way: each kind of sender has finished a request.
+            await().atMost(Duration.ofSeconds(60)).until(() -> sent.contains("many-parts")
+                    && sent.contains("pixel-bomb") && (sent.contains("10mb") || sent.contains("10mb-chunked")));
             List<Long> abused;
             try {
                 abused = b.run(B_JOBS);
@@ -299,6 +305,8 @@ class AbuseFaultsIT {
             noAnswer.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            sent.add(kind);
         }
     }
 
