@@ -16,19 +16,8 @@ import dev.inferq.contract.JobStatus;
 import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.WorkerProperties;
-import dev.inferq.worker.WorkerSettings;
-import dev.inferq.worker.cache.CacheMetrics;
-import dev.inferq.worker.cache.CacheProperties;
-import dev.inferq.worker.cache.ResponseCache;
-import dev.inferq.worker.compute.ComputeProperties;
-import dev.inferq.worker.compute.ComputeScheduler;
-import dev.inferq.worker.compute.ComputeScheduler.Workload;
-import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.inference.Classifier;
-import dev.inferq.worker.inference.ServedModel;
-import dev.inferq.worker.inference.TextInputReader;
 import dev.inferq.worker.store.BlockingJobStore;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -48,16 +37,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 
 /**
  * What a batch costs the worker in Redis, through the whole runner on a real Redis: round trips (each call a consumer
@@ -76,10 +59,7 @@ class BatchRedisCostIT {
     private final Queue<String> monitored = new ConcurrentLinkedQueue<>();
     private final AtomicInteger roundTrips = new AtomicInteger();
     private Socket monitor;
-    private LettuceConnectionFactory redis;
-    private DefaultKafkaProducerFactory<String, byte[]> producers;
-    private ComputeScheduler compute;
-    private InputPreparation preparation;
+    private RunnerFixture fixture;
     private JobStore store;
     private BatchJobRunner<String> runner;
 
@@ -101,35 +81,15 @@ class BatchRedisCostIT {
         }, "redis-monitor");
         reader.setDaemon(true);
         reader.start();
-        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        redis.afterPropertiesSet();
-        redis.start();
-        producers = new DefaultKafkaProducerFactory<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer());
-        store = new JobStore(redis, Duration.ofMinutes(10));
-        WorkerProperties properties = WorkerSettings.of(Map.of());
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        compute = new ComputeScheduler(
-                new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
-        preparation = new InputPreparation(compute, meters);
-        ServedModel<String> model = new ServedModel<>(new Positive(), new TextInputReader(),
-                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
-        runner = new BatchJobRunner<>(model, "1", new CountedStore(store, properties),
-                new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
-                new JobMetrics(meters, MODEL), JobTracing.noop(),
-                new ResponseCache(redis, new CacheProperties(false, Duration.ofMinutes(1),
-                        CacheProperties.Scope.TENANT), properties),
-                new CacheMetrics(meters, MODEL), compute, preparation);
+        fixture = new RunnerFixture(MODEL, new Positive(), Duration.ofMinutes(10), false, CountedStore::new);
+        store = fixture.store;
+        runner = fixture.runner;
     }
 
     @AfterEach
     void close() throws IOException {
         monitor.close();
-        preparation.close();
-        compute.close();
-        producers.destroy();
-        redis.destroy();
+        fixture.close();
     }
 
     @Test
@@ -152,7 +112,7 @@ class BatchRedisCostIT {
                 new JobInput.Texts(List.of("hello " + i)), Instant.now())).toList();
         requests.forEach(request -> store.create(JobRecord.queued(request, "4bf92f3577b34da6a3ce929d0e0e4736")
                 .withCallback()).block(REDIS));
-        ReactiveStringRedisTemplate template = new ReactiveStringRedisTemplate(redis);
+        ReactiveStringRedisTemplate template = new ReactiveStringRedisTemplate(fixture.redis);
         long completed = completed(template);
         String from = mark(template);
         roundTrips.set(0);

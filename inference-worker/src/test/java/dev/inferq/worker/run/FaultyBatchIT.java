@@ -13,39 +13,18 @@ import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
 import dev.inferq.contract.Prediction;
-import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.DeadLetterTopics;
-import dev.inferq.worker.WorkerProperties;
-import dev.inferq.worker.WorkerSettings;
-import dev.inferq.worker.cache.CacheMetrics;
-import dev.inferq.worker.cache.CacheProperties;
-import dev.inferq.worker.cache.ResponseCache;
-import dev.inferq.worker.compute.ComputeProperties;
-import dev.inferq.worker.compute.ComputeScheduler.Workload;
-import dev.inferq.worker.compute.ComputeScheduler;
-import dev.inferq.worker.inference.BatchPolicy;
 import dev.inferq.worker.inference.Classifier;
-import dev.inferq.worker.inference.ServedModel;
-import dev.inferq.worker.inference.TextInputReader;
 import dev.inferq.worker.store.BlockingJobStore;
 import dev.inferq.worker.store.TransientStoreException;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 
 /**
  * A batch that meets a fault that is no store failure (here, a model wrapper with a bug), on real Redis and Kafka:
@@ -57,44 +36,20 @@ class FaultyBatchIT {
     private static final String MODEL = "faulty";
     private static final Duration REDIS = Duration.ofSeconds(5);
 
-    private final RealInfrastructure infra = RealInfrastructure.shared();
-    private LettuceConnectionFactory redis;
-    private DefaultKafkaProducerFactory<String, byte[]> producers;
-    private ComputeScheduler compute;
-    private InputPreparation preparation;
+    private RunnerFixture fixture;
     private JobStore store;
     private BatchJobRunner<String> runner;
 
     @BeforeEach
     void runner() {
-        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        redis.afterPropertiesSet();
-        redis.start();
-        producers = new DefaultKafkaProducerFactory<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer());
-        store = new JobStore(redis, Duration.ofMinutes(10));
-        WorkerProperties properties = WorkerSettings.of(Map.of());
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        compute = new ComputeScheduler(
-                new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
-        preparation = new InputPreparation(compute, meters);
-        ServedModel<String> buggy = new ServedModel<>(new BuggyClassifier(), new TextInputReader(),
-                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
-        runner = new BatchJobRunner<>(buggy, "1", new BlockingJobStore(store, properties),
-                new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
-                new JobMetrics(meters, MODEL), JobTracing.noop(),
-                new ResponseCache(redis, new CacheProperties(true, Duration.ofMinutes(1),
-                        CacheProperties.Scope.TENANT), properties),
-                new CacheMetrics(meters, MODEL), compute, preparation);
+        fixture = new RunnerFixture(MODEL, new BuggyClassifier(), Duration.ofMinutes(10), true, BlockingJobStore::new);
+        store = fixture.store;
+        runner = fixture.runner;
     }
 
     @AfterEach
     void close() {
-        preparation.close();
-        compute.close();
-        producers.destroy();
-        redis.destroy();
+        fixture.close();
     }
 
     @Test

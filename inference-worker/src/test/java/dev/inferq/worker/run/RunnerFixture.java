@@ -1,0 +1,79 @@
+package dev.inferq.worker.run;
+
+import dev.inferq.common.job.JobStore;
+import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.worker.WorkerProperties;
+import dev.inferq.worker.WorkerSettings;
+import dev.inferq.worker.cache.CacheMetrics;
+import dev.inferq.worker.cache.CacheProperties;
+import dev.inferq.worker.cache.ResponseCache;
+import dev.inferq.worker.compute.ComputeProperties;
+import dev.inferq.worker.compute.ComputeScheduler;
+import dev.inferq.worker.compute.ComputeScheduler.Workload;
+import dev.inferq.worker.inference.BatchPolicy;
+import dev.inferq.worker.inference.Classifier;
+import dev.inferq.worker.inference.ServedModel;
+import dev.inferq.worker.inference.TextInputReader;
+import dev.inferq.worker.store.BlockingJobStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.kafka.core.DefaultKafkaProducerFactory;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * A {@link BatchJobRunner} of one text model on the shared real Redis and Kafka, built as the worker builds it, with
+ * what it needs (store, dead letters, cache, compute scheduler), all closed together: the batch-runner ITs differ only
+ * in the model, the result TTL, the cache and the store the runner talks through.
+ */
+final class RunnerFixture implements AutoCloseable {
+
+    final LettuceConnectionFactory redis;
+    final JobStore store;
+    final BatchJobRunner<String> runner;
+    private final DefaultKafkaProducerFactory<String, byte[]> producers;
+    private final ComputeScheduler compute;
+    private final InputPreparation preparation;
+
+    /**
+     * @param storeFor the blocking store the runner uses, over the job store (the worker's own, or one that counts)
+     */
+    RunnerFixture(String model, Classifier<String> classifier, Duration resultTtl, boolean cacheEnabled,
+            BiFunction<JobStore, WorkerProperties, BlockingJobStore> storeFor) {
+        RealInfrastructure infra = RealInfrastructure.shared();
+        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
+        redis.afterPropertiesSet();
+        redis.start();
+        producers = new DefaultKafkaProducerFactory<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer());
+        store = new JobStore(redis, resultTtl);
+        WorkerProperties properties = WorkerSettings.of(Map.of());
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        compute = new ComputeScheduler(
+                new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
+        preparation = new InputPreparation(compute, meters);
+        ServedModel<String> served = new ServedModel<>(classifier, new TextInputReader(),
+                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
+        runner = new BatchJobRunner<>(served, "1", storeFor.apply(store, properties),
+                new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
+                new JobMetrics(meters, model), JobTracing.noop(),
+                new ResponseCache(redis, new CacheProperties(cacheEnabled, Duration.ofMinutes(1),
+                        CacheProperties.Scope.TENANT), properties),
+                new CacheMetrics(meters, model), compute, preparation);
+    }
+
+    @Override
+    public void close() {
+        preparation.close();
+        compute.close();
+        producers.destroy();
+        redis.destroy();
+    }
+}
