@@ -1,7 +1,6 @@
 package dev.inferq.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.inferq.common.job.JobStore;
 import dev.inferq.contract.JobCodec;
@@ -11,21 +10,15 @@ import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RedisMonitor;
 import dev.inferq.testsupport.RealInfrastructureProperties;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,8 +48,6 @@ import tools.jackson.databind.json.JsonMapper;
 class EventsRedisCostIT {
 
     private static final Duration REDIS = Duration.ofSeconds(5);
-    /** {@code +<time> [<db> <client>] "<COMMAND>" ...}: the client is {@code lua} for a script's inner calls. */
-    private static final Pattern LINE = Pattern.compile("^\\+\\S+ \\[\\d+ (\\S+)] \"(\\w+)\".*");
 
     @Autowired
     WebTestClient http;
@@ -67,8 +58,7 @@ class EventsRedisCostIT {
     @Autowired
     JsonMapper json;
 
-    private final Queue<String> monitored = new ConcurrentLinkedQueue<>();
-    private Socket monitor;
+    private RedisMonitor monitor;
     private LettuceConnectionFactory workerRedis;
     private JobStore worker;
     private String workerClient;
@@ -76,40 +66,20 @@ class EventsRedisCostIT {
     @BeforeEach
     void monitorRedis() throws IOException {
         RealInfrastructure infra = RealInfrastructure.shared();
-        monitor = new Socket(infra.redisHost(), infra.redisPort());
-        monitor.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
-        BufferedReader lines = new BufferedReader(new InputStreamReader(monitor.getInputStream(),
-                StandardCharsets.UTF_8));
-        assertThat(lines.readLine()).isEqualTo("+OK");
-        Thread reader = new Thread(() -> {
-            try {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    monitored.add(line);
-                }
-            } catch (IOException closed) {
-                // The test is over.
-            }
-        }, "redis-monitor");
-        reader.setDaemon(true);
-        reader.start();
+        monitor = new RedisMonitor(infra.redisHost(), infra.redisPort());
         workerRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
         workerRedis.afterPropertiesSet();
         workerRedis.start();
         worker = new JobStore(workerRedis, Duration.ofMinutes(5));
-        Matcher found = LINE.matcher(markMonitor());
+        Matcher found = RedisMonitor.LINE.matcher(markMonitor());
         assertThat(found.matches()).isTrue();
         workerClient = found.group(1);
     }
 
-    /**
-     * Sends a marker command and waits until the monitor has it: Redis feeds the monitor in the order it runs
-     * commands, so every command run before is in {@link #monitored} then. Answers the marker's line.
-     */
+    /** Marks the monitor through the test's own connection ({@link RedisMonitor#mark}); answers the marker's line. */
     private String markMonitor() {
-        String marker = "inferq:test:marker-" + System.nanoTime();
-        new ReactiveStringRedisTemplate(workerRedis).opsForValue().get(marker).block(REDIS);
-        await().atMost(REDIS).until(() -> monitored.stream().anyMatch(line -> line.contains(marker)));
-        return monitored.stream().filter(line -> line.contains(marker)).findFirst().orElseThrow();
+        ReactiveStringRedisTemplate own = new ReactiveStringRedisTemplate(workerRedis);
+        return monitor.mark(marker -> own.opsForValue().get(marker).block(REDIS), REDIS);
     }
 
     @AfterEach
@@ -176,7 +146,8 @@ class EventsRedisCostIT {
     private Map<String, Integer> gatewayCommandsNaming(String id) {
         markMonitor();
         Map<String, Integer> counts = new TreeMap<>();
-        monitored.stream().filter(line -> line.contains(id)).map(LINE::matcher).filter(Matcher::matches)
+        monitor.lines().stream().filter(line -> line.contains(id)).map(RedisMonitor.LINE::matcher)
+                .filter(Matcher::matches)
                 .filter(found -> !found.group(1).equals("lua") && !found.group(1).equals(workerClient))
                 .forEach(found -> counts.merge(found.group(2).toUpperCase(), 1, Integer::sum));
         return counts;

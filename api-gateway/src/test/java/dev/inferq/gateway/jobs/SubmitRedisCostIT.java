@@ -5,21 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import dev.inferq.common.job.JobNames;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RedisMonitor;
 import dev.inferq.testsupport.RealInfrastructureProperties;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,40 +46,22 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class SubmitRedisCostIT {
 
     private static final Duration REDIS = Duration.ofSeconds(5);
-    /** {@code +<time> [<db> <client>] "<COMMAND>" ...}: the client is {@code lua} for a script's inner calls. */
-    private static final Pattern LINE = Pattern.compile("^\\+\\S+ \\[\\d+ (\\S+)] \"(\\w+)\".*");
 
     @Autowired
     WebTestClient http;
 
-    private final Queue<String> monitored = new ConcurrentLinkedQueue<>();
-    private Socket monitor;
+    private RedisMonitor monitor;
     private LettuceConnectionFactory testRedis;
     private String testClient;
 
     @BeforeEach
     void monitorRedis() throws IOException {
         RealInfrastructure infra = RealInfrastructure.shared();
-        monitor = new Socket(infra.redisHost(), infra.redisPort());
-        monitor.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
-        BufferedReader lines = new BufferedReader(new InputStreamReader(monitor.getInputStream(),
-                StandardCharsets.UTF_8));
-        assertThat(lines.readLine()).isEqualTo("+OK");
-        Thread reader = new Thread(() -> {
-            try {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    monitored.add(line);
-                }
-            } catch (IOException closed) {
-                // The test is over.
-            }
-        }, "redis-monitor");
-        reader.setDaemon(true);
-        reader.start();
+        monitor = new RedisMonitor(infra.redisHost(), infra.redisPort());
         testRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
         testRedis.afterPropertiesSet();
         testRedis.start();
-        Matcher found = LINE.matcher(markMonitor());
+        Matcher found = RedisMonitor.LINE.matcher(markMonitor());
         assertThat(found.matches()).isTrue();
         testClient = found.group(1);
     }
@@ -111,9 +87,9 @@ class SubmitRedisCostIT {
         assertThat(idempotent.stream().map(SubmitRedisCostIT::command)).containsExactly("SET", "EVALSHA", "EVALSHA");
     }
 
-    /** The command of a line that {@link #LINE} matches. */
+    /** The command of a line that {@link RedisMonitor#LINE} matches. */
     private static String command(String line) {
-        Matcher found = LINE.matcher(line);
+        Matcher found = RedisMonitor.LINE.matcher(line);
         assertThat(found.matches()).isTrue();
         return found.group(2).toUpperCase();
     }
@@ -135,13 +111,13 @@ class SubmitRedisCostIT {
         String end = markMonitor();
         List<String> commands = new ArrayList<>();
         boolean within = false;
-        for (String line : monitored) {
+        for (String line : monitor.lines()) {
             if (line.equals(start)) {
                 within = true;
             } else if (line.equals(end)) {
                 break;
             } else if (within) {
-                Matcher found = LINE.matcher(line);
+                Matcher found = RedisMonitor.LINE.matcher(line);
                 if (found.matches() && !found.group(1).equals("lua") && !found.group(1).equals(testClient)) {
                     commands.add(line.length() > 200 ? line.substring(0, 200) + "..." : line);
                 }
@@ -150,14 +126,9 @@ class SubmitRedisCostIT {
         return commands;
     }
 
-    /**
-     * Sends a marker command and waits until the monitor has it: Redis feeds the monitor in the order it runs
-     * commands, so every command run before is in {@link #monitored} then. Answers the marker's line.
-     */
+    /** Marks the monitor through the test's own connection ({@link RedisMonitor#mark}); answers the marker's line. */
     private String markMonitor() {
-        String marker = "inferq:test:marker-" + System.nanoTime();
-        new ReactiveStringRedisTemplate(testRedis).opsForValue().get(marker).block(REDIS);
-        await().atMost(REDIS).until(() -> monitored.stream().anyMatch(line -> line.contains(marker)));
-        return monitored.stream().filter(line -> line.contains(marker)).findFirst().orElseThrow();
+        ReactiveStringRedisTemplate own = new ReactiveStringRedisTemplate(testRedis);
+        return monitor.mark(marker -> own.opsForValue().get(marker).block(REDIS), REDIS);
     }
 }

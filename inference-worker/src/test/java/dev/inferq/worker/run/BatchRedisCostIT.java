@@ -1,7 +1,6 @@
 package dev.inferq.worker.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
@@ -15,26 +14,19 @@ import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
 import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
+import dev.inferq.testsupport.RedisMonitor;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.store.BlockingJobStore;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -52,35 +44,17 @@ class BatchRedisCostIT {
 
     private static final String MODEL = "redis-cost";
     private static final Duration REDIS = Duration.ofSeconds(5);
-    /** {@code +<time> [<db> <client>] "<COMMAND>" ...}: the client is {@code lua} for a script's inner calls. */
-    private static final Pattern LINE = Pattern.compile("^\\+\\S+ \\[\\d+ (\\S+)] \"(\\w+)\".*");
 
     private final RealInfrastructure infra = RealInfrastructure.shared();
-    private final Queue<String> monitored = new ConcurrentLinkedQueue<>();
     private final AtomicInteger roundTrips = new AtomicInteger();
-    private Socket monitor;
+    private RedisMonitor monitor;
     private RunnerFixture fixture;
     private JobStore store;
     private BatchJobRunner<String> runner;
 
     @BeforeEach
     void runner() throws IOException {
-        monitor = new Socket(infra.redisHost(), infra.redisPort());
-        monitor.getOutputStream().write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
-        BufferedReader lines = new BufferedReader(new InputStreamReader(monitor.getInputStream(),
-                StandardCharsets.UTF_8));
-        assertThat(lines.readLine()).isEqualTo("+OK");
-        Thread reader = new Thread(() -> {
-            try {
-                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                    monitored.add(line);
-                }
-            } catch (IOException closed) {
-                // The test is over.
-            }
-        }, "redis-monitor");
-        reader.setDaemon(true);
-        reader.start();
+        monitor = new RedisMonitor(infra.redisHost(), infra.redisPort());
         fixture = new RunnerFixture(MODEL, new Positive(), Duration.ofMinutes(10), false, CountedStore::new);
         store = fixture.store;
         runner = fixture.runner;
@@ -140,24 +114,18 @@ class BatchRedisCostIT {
                 .map(Long::parseLong).orElse(0L);
     }
 
-    /**
-     * Sends a marker command and waits until the monitor has it: Redis feeds the monitor in the order it runs
-     * commands, so every command run before is in {@link #monitored} then. Answers the marker.
-     */
+    /** Marks the monitor through {@code template} ({@link RedisMonitor#mark}); answers the marker's line. */
     private String mark(ReactiveStringRedisTemplate template) {
-        String marker = "inferq:test:marker-" + System.nanoTime();
-        template.opsForValue().get(marker).block(REDIS);
-        await().atMost(REDIS).until(() -> monitored.stream().anyMatch(line -> line.contains(marker)));
-        return marker;
+        return monitor.mark(marker -> template.opsForValue().get(marker).block(REDIS), REDIS);
     }
 
     /** The commands between two markers, by name: those scripts ran ({@code lua}), or those sent. */
     private Map<String, Integer> commands(String from, String to, boolean lua) {
-        List<String> lines = new ArrayList<>(monitored);
+        List<String> lines = monitor.lines();
         int first = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains(from)).findFirst().orElseThrow();
         int last = IntStream.range(0, lines.size()).filter(i -> lines.get(i).contains(to)).findFirst().orElseThrow();
         Map<String, Integer> counts = new TreeMap<>();
-        lines.subList(first + 1, last).stream().map(LINE::matcher).filter(Matcher::matches)
+        lines.subList(first + 1, last).stream().map(RedisMonitor.LINE::matcher).filter(Matcher::matches)
                 .filter(found -> found.group(1).equals("lua") == lua)
                 .forEach(found -> counts.merge(found.group(2).toUpperCase(), 1, Integer::sum));
         return counts;
