@@ -36,7 +36,7 @@ public class ImageDownloads {
         this.quotas = quotas;
         this.gateway = gateway;
         this.permits = new QueuedPermits(limits.downloads().total(), limits.downloads().perTenant(),
-                limits.downloads().waitTime());
+                limits.downloads().waitTime(), limits.downloads().queuedTotal(), limits.downloads().queuedPerTenant());
     }
 
     /** The image at {@code url}, for a job of {@code model} that {@code tenant} submits. */

@@ -101,17 +101,24 @@ public record LimitsProperties(
      * @param total downloads running on this gateway (each buffers up to {@code inferq.image.max-bytes})
      * @param perTenant downloads running on this gateway for one tenant
      * @param waitTime longest a download beyond either cap waits for a place, in order of arrival, before it is
-     *        refused; it holds its request meanwhile, no image. As many may wait as may run (per tenant and in all),
-     *        one more is refused at once; 0: refused at once
+     *        refused; it holds its request meanwhile, no image; 0: refused at once
+     * @param queuedTotal downloads that may wait for a place at once on this gateway; one more is refused at once. A
+     *        waiter holds only its small request: under the seed's load test with the response cache on (about 60
+     *        image requests a second from one tenant) as many waiters as places refused 8% of them
+     * @param queuedPerTenant downloads of one tenant that may wait for a place at once; one more is refused at once
      */
     public record Downloads(@DefaultValue("16") int total, @DefaultValue("4") int perTenant,
             // bound as "wait": a record component may not be named after Object.wait()
-            @Name("wait") @DefaultValue("2s") Duration waitTime) {
+            @Name("wait") @DefaultValue("2s") Duration waitTime,
+            @DefaultValue("256") int queuedTotal, @DefaultValue("64") int queuedPerTenant) {
 
         public Downloads {
             require(total > 0 && perTenant > 0, "downloads limits must be positive");
             require(perTenant <= total, "downloads.per-tenant must not exceed downloads.total");
             require(waitTime != null && !waitTime.isNegative(), "downloads.wait must not be negative");
+            require(queuedTotal >= 0 && queuedPerTenant >= 0 && queuedPerTenant <= queuedTotal,
+                    "downloads.queued-per-tenant and downloads.queued-total must not be negative, nor the first "
+                            + "exceed the second");
         }
     }
 

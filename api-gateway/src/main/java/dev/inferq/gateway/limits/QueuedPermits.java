@@ -20,9 +20,9 @@ import reactor.core.scheduler.Schedulers;
  * {@link Permits} whose takers, when a cap is full, wait for a place a bounded time, in order of arrival, instead of
  * being refused at once: a taker that would get a place within milliseconds is not turned away. A waiter holds a few
  * objects, never a thread: its {@link Mono} completes when a released permit is handed to it, or with the refusal
- * once {@code wait} has passed. At most as many wait as may hold permits, per key and in all; one more is refused at
- * once, so waiting cannot grow memory without bound. A waiter whose subscriber cancels (its client gone) leaves the
- * queue at once. Counts and waiters live in this process; each gateway replica has its own.
+ * once {@code wait} has passed. At most {@code maxWaitingPerKey} wait per key and {@code maxWaiting} in all; one more
+ * is refused at once, so waiting cannot grow memory without bound. A waiter whose subscriber cancels (its client gone)
+ * leaves the queue at once. Counts and waiters live in this process; each gateway replica has its own.
  */
 public final class QueuedPermits {
 
@@ -42,15 +42,17 @@ public final class QueuedPermits {
     private final Map<String, Integer> waitingByKey = new HashMap<>();
 
     /**
-     * @param total permits in all; as many may wait
-     * @param perKey permits per key; as many may wait per key
+     * @param total permits in all
+     * @param perKey permits per key
      * @param wait longest a taker waits for a place; zero: refused at once, as {@link Permits#tryAcquire}
+     * @param maxWaiting takers that may wait at once, in all
+     * @param maxWaitingPerKey takers that may wait at once for one key
      */
-    public QueuedPermits(int total, int perKey, Duration wait) {
+    public QueuedPermits(int total, int perKey, Duration wait, int maxWaiting, int maxWaitingPerKey) {
         this.permits = new Permits(total, perKey, this::handOver);
         this.wait = wait;
-        this.maxWaiting = total;
-        this.maxWaitingPerKey = perKey;
+        this.maxWaiting = maxWaiting;
+        this.maxWaitingPerKey = maxWaitingPerKey;
     }
 
     /**

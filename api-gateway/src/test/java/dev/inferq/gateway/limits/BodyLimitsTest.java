@@ -51,10 +51,12 @@ class BodyLimitsTest {
     void settingsThatCannotWorkAreRefusedAtStart() {
         assertThatThrownBy(() -> new LimitsProperties.Streams(10, 20))
                 .hasMessageContaining("inferq.gateway.limits.streams");
-        assertThatThrownBy(() -> new LimitsProperties.Downloads(0, 0, Duration.ZERO))
+        assertThatThrownBy(() -> new LimitsProperties.Downloads(0, 0, Duration.ZERO, 0, 0))
                 .hasMessageContaining("inferq.gateway.limits.downloads");
-        assertThatThrownBy(() -> new LimitsProperties.Downloads(16, 4, Duration.ofSeconds(-1)))
+        assertThatThrownBy(() -> new LimitsProperties.Downloads(16, 4, Duration.ofSeconds(-1), 256, 64))
                 .hasMessageContaining("inferq.gateway.limits.downloads.wait");
+        assertThatThrownBy(() -> new LimitsProperties.Downloads(16, 4, Duration.ofSeconds(2), 8, 64))
+                .hasMessageContaining("inferq.gateway.limits.downloads.queued-per-tenant");
         assertThatThrownBy(() -> new LimitsProperties.Connections(Duration.ZERO, Duration.ofSeconds(1),
                 Duration.ofSeconds(1), Duration.ofSeconds(1), 1)).hasMessageContaining("timeouts");
     }
@@ -63,7 +65,8 @@ class BodyLimitsTest {
         return new LimitsProperties(new LimitsProperties.Connections(Duration.ofSeconds(60), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), 8192), new LimitsProperties.Json(16, 1024),
                 new LimitsProperties.Multipart(4, DataSize.ofKilobytes(8)), DataSize.ofKilobytes(64), DataSize.ofBytes(0),
-                new LimitsProperties.Streams(2000, 50), new LimitsProperties.Downloads(16, 4, Duration.ofSeconds(2)),
+                new LimitsProperties.Streams(2000, 50),
+                new LimitsProperties.Downloads(16, 4, Duration.ofSeconds(2), 256, 64),
                 new LimitsProperties.Webhooks(64, 8, 4), DataSize.ofMegabytes(256));
     }
 }

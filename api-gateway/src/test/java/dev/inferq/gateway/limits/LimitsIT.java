@@ -59,6 +59,7 @@ import tools.jackson.databind.json.JsonMapper;
     "inferq.gateway.limits.tenant-input-bytes=1KB",
     "inferq.gateway.limits.downloads.per-tenant=1",
     "inferq.gateway.limits.downloads.wait=3s",
+    "inferq.gateway.limits.downloads.queued-per-tenant=1",
     "inferq.gateway.url-fetch.allowlist=127.0.0.1"
 })
 @AutoConfigureWebTestClient

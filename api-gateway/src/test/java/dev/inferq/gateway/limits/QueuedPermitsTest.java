@@ -36,7 +36,7 @@ class QueuedPermitsTest {
 
     @Test
     void aFreedPlaceGoesToTheWaitersInTheirOrderOfArrivalAndWaitersBeyondTheCapAreRefusedAtOnce() {
-        QueuedPermits permits = new QueuedPermits(2, 2, WAIT);
+        QueuedPermits permits = new QueuedPermits(2, 2, WAIT, 2, 2);
         Permits.Result first = granted(permits, "a");
         Permits.Result second = granted(permits, "a");
         List<Permits.Result> a = subscribe(permits, "a");
@@ -60,7 +60,7 @@ class QueuedPermitsTest {
 
     @Test
     void aKeyWaitsForItsOwnShareOnlyAndAsManyOfItMayWaitAsMayRun() {
-        QueuedPermits permits = new QueuedPermits(4, 1, WAIT);
+        QueuedPermits permits = new QueuedPermits(4, 1, WAIT, 4, 1);
         Permits.Result held = granted(permits, "a");
         List<Permits.Result> waiting = subscribe(permits, "a");
 
@@ -75,7 +75,7 @@ class QueuedPermitsTest {
 
     @Test
     void aWaiterWithoutAPlaceWhenTheWaitEndsIsRefusedAndTakesNoLaterOne() {
-        QueuedPermits permits = new QueuedPermits(2, 1, WAIT);
+        QueuedPermits permits = new QueuedPermits(2, 1, WAIT, 2, 1);
         Permits.Result held = granted(permits, "a");
 
         StepVerifier.withVirtualTime(() -> permits.acquire("a"))
@@ -92,7 +92,7 @@ class QueuedPermitsTest {
 
     @Test
     void aCancelledWaiterGivesUpItsPlaceInTheQueue() {
-        QueuedPermits permits = new QueuedPermits(1, 1, WAIT);
+        QueuedPermits permits = new QueuedPermits(1, 1, WAIT, 1, 1);
         Permits.Result held = granted(permits, "a");
 
         StepVerifier.withVirtualTime(() -> permits.acquire("a"))
@@ -110,7 +110,7 @@ class QueuedPermitsTest {
 
     @Test
     void aPermitHandedToASubscriberThatCancelsBeforeTakingItGoesBack() {
-        QueuedPermits permits = new QueuedPermits(1, 1, WAIT);
+        QueuedPermits permits = new QueuedPermits(1, 1, WAIT, 1, 1);
         Permits.Result held = granted(permits, "a");
 
         // requesting nothing, the subscriber leaves the permit in the sink until it cancels
@@ -127,7 +127,7 @@ class QueuedPermitsTest {
 
     @Test
     void noWaitRefusesAtOnceAsPermitsDo() {
-        QueuedPermits permits = new QueuedPermits(2, 1, Duration.ZERO);
+        QueuedPermits permits = new QueuedPermits(2, 1, Duration.ZERO, 2, 1);
         granted(permits, "a");
 
         assertThat(subscribe(permits, "a")).singleElement()
@@ -137,7 +137,7 @@ class QueuedPermitsTest {
 
     @Test
     void concurrentTakersThatWaitNeverExceedEitherCapAndEveryPermitComesBack() throws Exception {
-        QueuedPermits permits = new QueuedPermits(3, 2, WAIT);
+        QueuedPermits permits = new QueuedPermits(3, 2, WAIT, 3, 2);
         ExecutorService pool = Executors.newFixedThreadPool(8);
         CountDownLatch start = new CountDownLatch(1);
         AtomicInteger granted = new AtomicInteger();
