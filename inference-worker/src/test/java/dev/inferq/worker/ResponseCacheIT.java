@@ -3,6 +3,7 @@ package dev.inferq.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.inferq.common.cache.CacheKeys;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.contract.JobCodec;
@@ -15,7 +16,6 @@ import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TestImages;
 import dev.inferq.testsupport.TestModels;
-import dev.inferq.worker.cache.CacheKeys;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.ModelRegistry;
 import dev.inferq.worker.inference.ServedModel;
@@ -318,7 +318,7 @@ class ResponseCacheIT {
                 .filter(candidate -> candidate.name().equals(model)).findFirst().orElseThrow();
         JobRequest request = JobRequest.of(JobId.random(), model, new JobInput.Texts(texts), Instant.now(), null,
                 tenant, false);
-        return cached.getBean(ResponseCache.class).key(model, served.variant(), request.tenant(),
+        return cached.getBean(ResponseCache.class).key(model, "1", served.variant(), request.tenant(),
                 new TextInputReader().content(request, null));
     }
 

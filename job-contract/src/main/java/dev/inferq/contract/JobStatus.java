@@ -8,7 +8,8 @@ import java.util.Set;
  *
  * <pre>
  *   QUEUED ──> RUNNING ──> SUCCEEDED | FAILED
- *     │  └────────────────> FAILED    (it can never run: e.g. delivered too often)
+ *     │  ├────────────────> FAILED    (it can never run: e.g. delivered too often)
+ *     │  └────────────────> SUCCEEDED (answered from the response cache as it is accepted)
  *     ├──> CANCELLED                  (by its client, before a worker started it)
  *     └──> EXPIRED                    (its deadline passed before a worker started it)
  * </pre>
@@ -50,8 +51,7 @@ public enum JobStatus {
     public Set<JobStatus> predecessors() {
         return switch (this) {
             case QUEUED -> EnumSet.noneOf(JobStatus.class);
-            case RUNNING, EXPIRED, FAILED -> EnumSet.of(QUEUED, RUNNING);
-            case SUCCEEDED -> EnumSet.of(RUNNING);
+            case RUNNING, EXPIRED, FAILED, SUCCEEDED -> EnumSet.of(QUEUED, RUNNING);
             case CANCELLED -> EnumSet.of(QUEUED);
         };
     }

@@ -11,7 +11,7 @@ class JobStatusTest {
     void theLifecycleAllowsExactlyTheDocumentedMoves() {
         assertThat(JobStatus.QUEUED.predecessors()).isEmpty();
         assertThat(JobStatus.RUNNING.predecessors()).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.RUNNING);
-        assertThat(JobStatus.SUCCEEDED.predecessors()).containsExactly(JobStatus.RUNNING);
+        assertThat(JobStatus.SUCCEEDED.predecessors()).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.RUNNING);
         assertThat(JobStatus.FAILED.predecessors()).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.RUNNING);
         assertThat(JobStatus.CANCELLED.predecessors()).containsExactly(JobStatus.QUEUED);
         assertThat(JobStatus.EXPIRED.predecessors()).containsExactlyInAnyOrder(JobStatus.QUEUED, JobStatus.RUNNING);

@@ -67,7 +67,7 @@ class EndToEndIT {
     }
 
     @Test
-    void aRepeatedJobIsAnsweredFromTheResponseCacheUnlessTheClientSendsNoCache() throws Exception {
+    void aRepeatedJobIsAnsweredFromTheResponseCacheByTheGatewayUnlessTheClientSendsNoCache() throws Exception {
         List<String> texts = List.of("the same words twice " + JobId.random(), "and once more");
         JobRecord computed = pollUntilTerminal(submitTexts("sentiment", texts.toArray(String[]::new)));
 
@@ -78,6 +78,8 @@ class EndToEndIT {
         assertThat(List.of(computed, repeated, fresh)).extracting(JobRecord::status).containsOnly(JobStatus.SUCCEEDED);
         assertThat(computed.cached()).isFalse();
         assertThat(repeated.cached()).as("the same input again").isTrue();
+        assertThat(repeated.worker()).as("answered by the gateway, before anything was queued").isNull();
+        assertThat(computed.worker()).isNotNull();
         assertThat(repeated.id()).isNotEqualTo(computed.id());
         assertThat(repeated.predictions()).isEqualTo(computed.predictions());
         assertThat(fresh.cached()).as("Cache-Control: no-cache").isFalse();

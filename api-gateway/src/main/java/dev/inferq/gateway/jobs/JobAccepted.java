@@ -13,7 +13,8 @@ import org.springframework.http.ResponseEntity;
 public record JobAccepted(
         JobId id,
         @Schema(example = "sentiment") String model,
-        @Schema(description = "QUEUED, or the current status of the job an Idempotency-Key replays")
+        @Schema(description = "QUEUED; SUCCEEDED when the response cache answered it at once; or the current status"
+                + " of the job an Idempotency-Key replays")
         JobStatus status,
         Instant createdAt) {
 

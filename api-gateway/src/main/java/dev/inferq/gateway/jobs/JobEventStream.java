@@ -91,9 +91,13 @@ public class JobEventStream {
                 .map(Stored::record);
     }
 
-    /** The job's terminal state, as soon as it is stored; empty if the job disappears first. */
-    public Mono<JobRecord> terminal(JobId id) {
-        return changes(id).filter(job -> job.status().isTerminal()).next();
+    /**
+     * The job's terminal state, as soon as it is stored; empty if the job disappears first. {@code known} is its state
+     * as last seen: when that is terminal already (a job the cache answered as it was accepted), nothing is read.
+     */
+    public Mono<JobRecord> terminal(JobRecord known) {
+        return known.status().isTerminal() ? Mono.just(known)
+                : changes(known.id()).filter(job -> job.status().isTerminal()).next();
     }
 
     /**

@@ -10,13 +10,14 @@ import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.backlog.BacklogMonitor;
+import dev.inferq.gateway.cache.CacheLookup;
 import dev.inferq.gateway.callbacks.CallbackStore;
 import dev.inferq.gateway.metrics.SubmitMeters;
 import dev.inferq.gateway.outbox.CrashBeforePublish;
 import dev.inferq.gateway.outbox.JobPublisher;
 import dev.inferq.gateway.problems.ApiException;
-import dev.inferq.gateway.redis.RedisFull;
 import dev.inferq.gateway.quota.TenantQuotas;
+import dev.inferq.gateway.redis.RedisFull;
 import dev.inferq.gateway.versions.VersionRouter;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -28,6 +29,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -42,7 +44,10 @@ import reactor.core.publisher.Mono;
  * the job's message in the outbox, then its input, then publishes the job to the model's Kafka topic
  * ({@link JobPublisher}). A job counts as accepted only when all have succeeded; otherwise its traces are removed and
  * the client gets a 503 to retry, so no half-created job is left behind. A gateway that dies between the record and
- * the publish leaves the job in the outbox, where a sweep publishes it. A submission with an {@code Idempotency-Key}
+ * the publish leaves the job in the outbox, where a sweep publishes it. A job the response cache can answer
+ * ({@link CacheLookup}) is created and ended {@code SUCCEEDED} with {@code cached: true} at once, with its own record,
+ * events and webhook, and never travels to Kafka; the backlog does not refuse it, since it waits in no queue. A
+ * submission with an {@code Idempotency-Key}
  * claims the key first and frees it again whenever the job is not accepted (429, 503, ...), so the client's retry
  * can create the job; a replay whose job is still in the outbox publishes it before it answers.
  *
@@ -72,12 +77,14 @@ public class JobService {
     private final TenantQuotas quotas;
     private final JobListProperties jobList;
     private final VersionRouter versions;
+    private final CacheLookup cache;
 
     public JobService(JobStore store, JobPublisher publisher, CrashBeforePublish crashHook, BacklogMonitor backlog,
             GatewayProperties properties, SubmitMeters meters, ObservationRegistry observations, Tracer tracer,
             Clock clock, CallbackStore callbacks, TenantQuotas quotas, JobListProperties jobList,
-            VersionRouter versions) {
+            VersionRouter versions, CacheLookup cache) {
         this.versions = versions;
+        this.cache = cache;
         this.store = store;
         this.publisher = publisher;
         this.crashHook = crashHook;
@@ -93,7 +100,7 @@ public class JobService {
     }
 
     /**
-     * Accepts {@code submission} as a new job and answers its QUEUED record. With an idempotency key, a repeat of the
+     * Accepts {@code submission} as a new job and answers its record: QUEUED, or SUCCEEDED when the cache answered. With an idempotency key, a repeat of the
      * same request (while jobs live) answers the job the first one created instead; the same key with a different
      * request is a 422.
      */
@@ -199,7 +206,6 @@ public class JobService {
     private Mono<JobRecord> accept(JobId id, Submission submission, Observation accept) {
         // Deferred, so that a 429 from the backlog travels the same error path as any other refusal.
         return Mono.defer(() -> {
-            backlog.admit(submission.model());
             Instant now = clock.instant();
             Instant deadline = submission.timeout() == null ? null : now.plus(submission.timeout());
             JobRequest request = JobRequest.of(id, submission.model(), submission.input(), now, deadline,
@@ -208,34 +214,64 @@ public class JobService {
             JobRecord recorded = JobRecord.queued(request, traceId(accept)).withModelVersion(request.modelVersion());
             // Marked, so that whoever shows the job knows without a read whether it has webhook state.
             JobRecord queued = submission.callbackUrl() == null ? recorded : recorded.withCallback();
-            Mono<Boolean> saveInput = submission.inputBytes() == null ? Mono.just(true)
-                    : store.saveInput(id, submission.inputBytes());
-            // The record first: creating it is what fails when the id is taken or the tenant is over a quota, and
-            // then nothing of ours is stored.
-            Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
-                    : callbacks.register(id, submission.callbackUrl(), store.unfinishedTtl());
-            // The outbox entry in the record's own script call: a gateway that dies after it leaves its job to the
-            // sweep, and a refused job (an ApiException, a 429) has neither, so only other failures withdraw it.
-            return publisher.entering(request, quotas.create(queued, submission.inputBytes() == null ? 0
-                            : submission.inputBytes().length, jobList.maxJobs()))
-                    .then(Mono.defer(() -> saveInput.then(registerCallback)
-                            .then(Mono.fromRunnable(() -> crashHook.check(request)))
-                            .then(publisher.publish(request, accept))
-                            .onErrorResume(e -> store.delete(queued).onErrorComplete()
-                                    .then(Mono.error(e)))))
-                    .onErrorResume(e -> !(e instanceof ApiException),
-                            e -> publisher.withdraw(id).onErrorComplete().then(Mono.error(e)))
-                    .thenReturn(queued)
-                    .onErrorResume(e -> !(e instanceof ApiException), e -> {
-                        about(id, () -> log.warn("Job {} for model '{}' could not be queued, nothing of it is kept:"
-                                + " {}", id, submission.model(), e.toString()));
-                        return Mono.error(notQueued(e));
+            List<String> cacheKeys = cache.keys(request, submission.inputBytes());
+            return cache.find(request, cacheKeys)
+                    .flatMap(predictions -> {
+                        JobRecord answered = queued.succeeded(predictions, clock.instant(), true);
+                        return create(request, queued, submission, 0, answer(answered)).thenReturn(answered);
                     })
+                    .switchIfEmpty(Mono.defer(() -> {
+                        backlog.admit(submission.model());
+                        byte[] bytes = submission.inputBytes();
+                        Mono<Boolean> saveInput = bytes == null ? Mono.just(true) : store.saveInput(id, bytes);
+                        return create(request, queued, submission, bytes == null ? 0 : bytes.length,
+                                saveInput.then(Mono.fromRunnable(() -> crashHook.check(request)))
+                                        .then(Mono.when(publisher.publish(request, accept),
+                                                cache.await(cacheKeys, id))))
+                                .thenReturn(queued);
+                    }))
                     .flatMap(accepted -> meters.accepted(submission.model(), submission.tenant()).thenReturn(accepted))
                     // DEBUG: a line per job at INFO cost more CPU than the job's own bookkeeping.
-                    .doOnNext(accepted -> about(id, () -> log.debug("Job {} accepted for model '{}' ({} inputs)", id,
-                            submission.model(), accepted.inputCount())));
+                    .doOnNext(accepted -> about(id, () -> log.debug("Job {} accepted for model '{}' ({} inputs), {}",
+                            id, submission.model(), accepted.inputCount(), accepted.status())));
         });
+    }
+
+    /**
+     * Creates {@code queued}'s record with its message in the outbox, registers its webhook, then runs {@code then}:
+     * the job's way to its Kafka topic, or its answer from the cache. The record first: creating it is what fails
+     * when the id is taken or the tenant is over a quota, and then nothing of ours is stored. The outbox entry is in
+     * the record's own script call: a gateway that dies after it leaves its job to the sweep, and a refused job (an
+     * ApiException, a 429) has neither, so only other failures withdraw it, and the record with it.
+     */
+    private Mono<Void> create(JobRequest request, JobRecord queued, Submission submission, long inputBytes,
+            Mono<?> then) {
+        JobId id = request.id();
+        Mono<Boolean> registerCallback = submission.callbackUrl() == null ? Mono.just(true)
+                : callbacks.register(id, submission.callbackUrl(), store.unfinishedTtl());
+        return publisher.entering(request, quotas.create(queued, inputBytes, jobList.maxJobs()))
+                .then(Mono.defer(() -> registerCallback.then(then)
+                        .onErrorResume(e -> store.delete(queued).onErrorComplete().then(Mono.error(e)))))
+                .onErrorResume(e -> !(e instanceof ApiException),
+                        e -> publisher.withdraw(id).onErrorComplete().then(Mono.error(e)))
+                .onErrorResume(e -> !(e instanceof ApiException), e -> {
+                    about(id, () -> log.warn("Job {} for model '{}' could not be queued, nothing of it is kept: {}",
+                            id, submission.model(), e.toString()));
+                    return Mono.error(notQueued(e));
+                })
+                .then();
+    }
+
+    /**
+     * Ends a job that the cache answered, then takes its message out of the outbox: nothing of it travels to a worker.
+     * A gateway that dies in between leaves the job to the sweep, and the worker answers it from the cache.
+     */
+    private Mono<Void> answer(JobRecord answered) {
+        return store.transition(answered)
+                .flatMap(transition -> transition.outcome() == JobStore.Outcome.APPLIED
+                        ? publisher.withdraw(answered.id())
+                        : Mono.error(new IllegalStateException("job " + answered.id()
+                                + " could not be answered from the cache: " + transition)));
     }
 
     /** The 503 of a job that could not be queued: Redis full (it refuses writes), or a store or queue that failed. */

@@ -31,7 +31,7 @@ public class SubmitAnswers {
         }
         Duration wait = preferences.waitFor().get().compareTo(maxWait) > 0 ? maxWait : preferences.waitFor().get();
         String applied = "wait=" + wait.toSeconds();
-        return events.terminal(queued.id())
+        return events.terminal(queued)
                 .timeout(wait, Mono.empty())
                 .flatMap(views::view)
                 .map(done -> ResponseEntity.ok().header(Preferences.APPLIED, applied).<Object>body(done))

@@ -141,7 +141,7 @@ public class LegacyController {
                     .header(Preferences.APPLIED, Preferences.RESPOND_ASYNC)
                     .body(accepted.getBody()));
         }
-        return events.terminal(queued.id())
+        return events.terminal(queued)
                 .timeout(properties.resultWait(), Mono.empty())
                 .map(done -> {
                     if (done.status() != JobStatus.SUCCEEDED) {

@@ -1,5 +1,6 @@
 package dev.inferq.common.config;
 
+import dev.inferq.common.cache.CacheConfiguration;
 import dev.inferq.common.image.ImagePolicy;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
@@ -19,11 +20,13 @@ import org.springframework.kafka.core.KafkaAdmin;
  * The beans both services build the same way: the model catalog, the job store, the image policy and the per-model
  * job topics and dead-letter topics (created at start by Spring's {@link KafkaAdmin} when missing, so neither side
  * depends on the other having started first); span export to the collector OpenTelemetry's own variable names; and
- * the keep-alive workaround of their HTTP servers ({@link KeepAliveReadsConfiguration}); the model version store.
+ * the keep-alive workaround of their HTTP servers ({@link KeepAliveReadsConfiguration}); the model version store and
+ * the response cache.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(InferqProperties.class)
-@Import({OtlpEnvironmentConfiguration.class, KeepAliveReadsConfiguration.class, VersionsConfiguration.class})
+@Import({OtlpEnvironmentConfiguration.class, KeepAliveReadsConfiguration.class, VersionsConfiguration.class,
+        CacheConfiguration.class})
 public class JobPlatformConfiguration {
 
     @Bean

@@ -1,11 +1,9 @@
 package dev.inferq.worker.inference;
 
+import dev.inferq.common.cache.CacheKeys;
 import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRequest;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Reads a text job: its texts travel inside the message. */
@@ -20,15 +18,8 @@ public final class TextInputReader implements InputReader<String> {
                 + "' classifies texts, but the job's input is not text");
     }
 
-    /** The texts in order, each as its UTF-8 length and bytes, so that no two lists of texts encode alike. */
     @Override
     public byte[] content(JobRequest request, StoredInputs stored) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (String text : read(request, stored)) {
-            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-            out.writeBytes(ByteBuffer.allocate(Integer.BYTES).putInt(utf8.length).array());
-            out.writeBytes(utf8);
-        }
-        return out.toByteArray();
+        return CacheKeys.texts(read(request, stored));
     }
 }

@@ -1,8 +1,8 @@
 package dev.inferq.worker.queue;
 
+import dev.inferq.common.cache.CacheMetrics;
 import dev.inferq.common.job.JobNames;
 import dev.inferq.worker.WorkerProperties;
-import dev.inferq.worker.cache.CacheMetrics;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.BatchPolicy;

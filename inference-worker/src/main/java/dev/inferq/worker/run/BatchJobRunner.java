@@ -1,11 +1,12 @@
 package dev.inferq.worker.run;
 
+import dev.inferq.common.cache.CacheMetrics;
 import dev.inferq.common.job.JobStore.Transition;
 import dev.inferq.contract.ErrorCodes;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobRecord;
+import dev.inferq.contract.Prediction;
 import dev.inferq.worker.WorkerProperties;
-import dev.inferq.worker.cache.CacheMetrics;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.compute.ComputeScheduler;
 import dev.inferq.worker.inference.ServedModel;
@@ -16,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -79,9 +81,8 @@ public final class BatchJobRunner<I> implements BatchRunner {
         this.reading = preparation.forModel(model.name(), model.inputs(), store);
         this.outcomes = new Outcomes(model.name(), store, deadLetters, metrics, tracing);
         this.starts = new JobStarts(store, outcomes, tracing, properties.maxDeliveries(), properties.id(), version);
-        // Versions may share a variant's name but not its weights: an added version's answers are cached apart.
-        this.cached = new CachedAnswers(model.name(), "1".equals(version) ? model.variant()
-                : "v" + version + "/" + model.variant(), model.inputs(), cache, cacheMetrics, outcomes);
+        this.cached = new CachedAnswers(model.name(), version, model.variant(), model.inputs(), cache, cacheMetrics,
+                outcomes, store);
         this.lost = new LostRecords(model.name(), store, deadLetters, tracing);
         this.passes = new ForwardPasses<>(reading,
                 new BatchedInference<>(model.classifier(), compute.passSizes(model.workload(),
@@ -197,7 +198,12 @@ public final class BatchJobRunner<I> implements BatchRunner {
             lost.handle(batch, delivery, now);
         } else if (current.status().isTerminal()) {
             try (JobTracing.Scope scope = tracing.about(batch, delivery)) {
-                log.info("Skipping job {}: it is already {}", delivery.request().id(), current.status());
+                // A job the cache answered before its message came is expected here, and frequent under repeats.
+                if (current.cached()) {
+                    log.debug("Skipping job {}: answered from the cache already", delivery.request().id());
+                } else {
+                    log.info("Skipping job {}: it is already {}", delivery.request().id(), current.status());
+                }
             }
         } else if (current.isPastDeadline(now)) {
             JobRun job = new JobRun(delivery, current);
@@ -240,8 +246,20 @@ public final class BatchJobRunner<I> implements BatchRunner {
         StoredInputs loaded = new LoadedInputs(reading.stored(store));
         List<Computation> computations = cached.answer(batch, started, loaded);
         int ran = passes.run(batch, computations, loaded);
-        cached.remember(computations);
+        Map<JobId, List<Prediction>> waiting = cached.remember(computations);
         outcomes.finish(batch, group);
+        endWaiting(waiting);
         return ran;
+    }
+
+    /** {@link CachedAnswers#endWaiting}, after the batch's own outcomes: a failure here costs the batch nothing. */
+    private void endWaiting(Map<JobId, List<Prediction>> waiting) {
+        try {
+            int ended = cached.endWaiting(waiting);
+            log.debug("Model '{}': {} waiting job(s) answered by this batch's computations", model, ended);
+        } catch (RuntimeException e) {
+            log.warn("Model '{}': the jobs waiting for this batch's computations are left to their own messages: {}",
+                    model, e.toString());
+        }
     }
 }

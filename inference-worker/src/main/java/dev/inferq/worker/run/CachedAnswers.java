@@ -1,13 +1,17 @@
 package dev.inferq.worker.run;
 
+import dev.inferq.common.cache.CacheMetrics;
+import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobId;
+import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
 import dev.inferq.contract.Prediction;
-import dev.inferq.worker.cache.CacheMetrics;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.inference.InputReader;
 import dev.inferq.worker.inference.InvalidInputException;
 import dev.inferq.worker.inference.StoredInputs;
+import dev.inferq.worker.store.BlockingJobStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +29,9 @@ import java.util.Optional;
  * (also {@code cached: true}); the entries of what was computed are written before the outcomes are stored, so a job
  * submitted after another's result was seen is answered from the cache.
  *
+ * <p>Jobs the gateway registered as waiting for an entry ({@code CacheEntries#await}) are ended with it as soon as
+ * it is written, on whichever worker their own messages are ({@link #endWaiting}).
+ *
  * <p>A job with {@code bypass_cache} neither reads, shares nor writes an entry: the client asked for its own
  * computation, and {@code Cache-Control: no-store} asks that nothing of it be kept. Failures are never cached.
  * Lookups are counted by result ({@link CacheMetrics}).
@@ -32,15 +39,19 @@ import java.util.Optional;
 final class CachedAnswers {
 
     private final String model;
+    private final String version;
     private final String variant;
     private final InputReader<?> inputs;
     private final ResponseCache cache;
     private final CacheMetrics metrics;
     private final Outcomes outcomes;
+    private final BlockingJobStore store;
 
-    CachedAnswers(String model, String variant, InputReader<?> inputs, ResponseCache cache, CacheMetrics metrics,
-            Outcomes outcomes) {
+    CachedAnswers(String model, String version, String variant, InputReader<?> inputs, ResponseCache cache,
+            CacheMetrics metrics, Outcomes outcomes, BlockingJobStore store) {
+        this.store = store;
         this.model = model;
+        this.version = version;
         this.variant = variant;
         this.inputs = inputs;
         this.cache = cache;
@@ -88,8 +99,12 @@ final class CachedAnswers {
         return computations;
     }
 
-    /** Writes the predictions of each computation that succeeded, under its key, for {@code inferq.cache.ttl}. */
-    void remember(List<Computation> computations) {
+    /**
+     * Writes the predictions of each computation that succeeded, under its key, for {@code inferq.cache.ttl}; answers
+     * the jobs that waited for those entries (queued by the gateway while an identical job was computed), each with
+     * the predictions it is to be ended with ({@link #endWaiting}).
+     */
+    Map<JobId, List<Prediction>> remember(List<Computation> computations) {
         Map<String, List<Prediction>> entries = new LinkedHashMap<>();
         for (Computation computation : computations) {
             JobRun leader = computation.leader();
@@ -97,7 +112,40 @@ final class CachedAnswers {
                 entries.put(leader.cacheKey(), leader.record().predictions());
             }
         }
-        cache.store(entries);
+        Map<JobId, List<Prediction>> waiting = new LinkedHashMap<>();
+        cache.store(entries).forEach((key, ids) -> ids.forEach(id -> waiting.putIfAbsent(new JobId(id),
+                entries.get(key))));
+        return waiting;
+    }
+
+    /**
+     * Ends each job of {@code waiting} that is still QUEUED (and within its deadline) SUCCEEDED with
+     * {@code cached: true} and the predictions of the identical job just computed: it shares that computation, on
+     * whichever worker its own message is, without waiting for its turn. Its message still arrives, and finds it
+     * ended. A job started meanwhile, or whose end fails to be stored, is left to its own message, so nothing here
+     * can lose a job. Answers how many it ended.
+     */
+    int endWaiting(Map<JobId, List<Prediction>> waiting) {
+        if (waiting.isEmpty()) {
+            return 0;
+        }
+        List<JobId> ids = List.copyOf(waiting.keySet());
+        List<Optional<JobRecord>> current = store.findAll(ids);
+        Instant now = Instant.now();
+        List<JobRecord> answered = new ArrayList<>();
+        // The store answers in the order asked.
+        for (int i = 0; i < ids.size(); i++) {
+            List<Prediction> predictions = waiting.get(ids.get(i));
+            current.get(i)
+                    .filter(job -> job.status().isQueued() && !job.isPastDeadline(now)
+                            && job.inputCount() == predictions.size())
+                    .ifPresent(job -> answered.add(job.succeeded(predictions, now, true)));
+        }
+        int ended = (int) store.transitionAll(answered).stream().filter(JobStore.Transition::applied).count();
+        for (int i = 0; i < ended; i++) {
+            metrics.hit();
+        }
+        return ended;
     }
 
     /** The job's cache key; null when it neither reads nor shares the cache (the cache is off, or it bypasses it). */
@@ -105,7 +153,7 @@ final class CachedAnswers {
         if (!cache.enabled() || request.bypassCache()) {
             return null;
         }
-        return cache.key(model, variant, request.tenant(), inputs.content(request, loaded));
+        return cache.key(model, version, variant, request.tenant(), inputs.content(request, loaded));
     }
 
     /** The stored predictions by key, for the keys the cache has. */

@@ -1,11 +1,12 @@
 package dev.inferq.worker.run;
 
+import dev.inferq.common.cache.CacheEntries;
+import dev.inferq.common.cache.CacheMetrics;
+import dev.inferq.common.cache.CacheProperties;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.WorkerSettings;
-import dev.inferq.worker.cache.CacheMetrics;
-import dev.inferq.worker.cache.CacheProperties;
 import dev.inferq.worker.cache.ResponseCache;
 import dev.inferq.worker.compute.ComputeProperties;
 import dev.inferq.worker.compute.ComputeScheduler;
@@ -34,6 +35,9 @@ import org.springframework.kafka.core.KafkaTemplate;
  */
 final class RunnerFixture implements AutoCloseable {
 
+    /** The variant the runner serves: its cache entries are keyed by it. */
+    static final String VARIANT = "model.pt";
+
     final LettuceConnectionFactory redis;
     final JobStore store;
     final BatchJobRunner<String> runner;
@@ -60,12 +64,12 @@ final class RunnerFixture implements AutoCloseable {
                 new ComputeProperties(0, 1, Duration.ofMillis(600), Duration.ZERO, Duration.ofSeconds(2)));
         preparation = new InputPreparation(compute, meters);
         ServedModel<String> served = new ServedModel<>(classifier, new TextInputReader(),
-                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, "model.pt", "PyTorch", "only", new TreeMap<>());
+                new BatchPolicy(8, Duration.ZERO), Workload.LATENCY, VARIANT, "PyTorch", "only", new TreeMap<>());
         runner = new BatchJobRunner<>(served, "1", storeFor.apply(store, properties),
                 new DeadLetters(new KafkaTemplate<>(producers), properties), properties,
                 new JobMetrics(meters, model), JobTracing.noop(),
-                new ResponseCache(redis, new CacheProperties(cacheEnabled, Duration.ofMinutes(1),
-                        CacheProperties.Scope.TENANT), properties),
+                new ResponseCache(new CacheEntries(redis, new CacheProperties(cacheEnabled, Duration.ofMinutes(1),
+                        CacheProperties.Scope.TENANT)), properties),
                 new CacheMetrics(meters, model), compute, preparation);
     }
 

@@ -1,4 +1,4 @@
-package dev.inferq.worker.cache;
+package dev.inferq.common.cache;
 
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;

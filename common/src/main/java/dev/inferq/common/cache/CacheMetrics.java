@@ -1,4 +1,4 @@
-package dev.inferq.worker.cache;
+package dev.inferq.common.cache;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
