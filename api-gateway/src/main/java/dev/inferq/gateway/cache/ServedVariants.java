@@ -1,5 +1,6 @@
 package dev.inferq.gateway.cache;
 
+import dev.inferq.common.lifecycle.PeriodicTask;
 import dev.inferq.common.model.versions.VersionsProperties;
 import dev.inferq.common.worker.WorkerDirectory;
 import dev.inferq.common.worker.WorkerPresence;
@@ -7,12 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,18 +20,15 @@ import reactor.core.publisher.Mono;
  * demand, so jobs of an added version are looked up in the cache by the worker that runs them.
  */
 @Component
-public class ServedVariants implements SmartLifecycle {
-
-    private static final Logger log = LoggerFactory.getLogger(ServedVariants.class);
+public class ServedVariants extends PeriodicTask {
 
     private final WorkerDirectory directory;
-    private final Duration refresh;
     private volatile Map<String, Set<String>> variants = Map.of();
-    private volatile Disposable polling;
 
     public ServedVariants(WorkerDirectory directory, VersionsProperties properties) {
+        // The variants last read stay while Redis is away.
+        super(Duration.ZERO, properties.refresh(), "Reading the worker directory");
         this.directory = directory;
-        this.refresh = properties.refresh();
     }
 
     /** The variants of {@code model}'s first version that live workers serve; empty when none is known. */
@@ -43,33 +36,13 @@ public class ServedVariants implements SmartLifecycle {
         return variants.getOrDefault(model, Set.of());
     }
 
-    private Mono<Void> reload() {
+    @Override
+    protected Mono<Void> round() {
         return directory.workers()
                 .flatMapIterable(WorkerPresence::models)
                 .collect(Collectors.groupingBy(WorkerPresence.Served::model,
                         Collectors.mapping(WorkerPresence.Served::variant, Collectors.toUnmodifiableSet())))
                 .doOnNext(read -> variants = Map.copyOf(read))
-                .onErrorResume(e -> {
-                    // Redis away: the variants last read stay, and the next refresh tries again.
-                    log.debug("Could not read the worker directory: {}", e.toString());
-                    return Mono.empty();
-                })
                 .then();
-    }
-
-    @Override
-    public void start() {
-        polling = Flux.interval(Duration.ZERO, refresh).onBackpressureDrop().concatMap(tick -> reload()).subscribe();
-    }
-
-    @Override
-    public void stop() {
-        polling.dispose();
-        polling = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return polling != null;
     }
 }

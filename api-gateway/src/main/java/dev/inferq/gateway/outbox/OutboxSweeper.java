@@ -1,6 +1,7 @@
 package dev.inferq.gateway.outbox;
 
 import dev.inferq.common.job.JobLogs;
+import dev.inferq.common.lifecycle.PeriodicTask;
 import dev.inferq.common.job.JobOutbox;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.QueueTrim;
@@ -13,9 +14,7 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -28,7 +27,7 @@ import reactor.core.publisher.Mono;
  * ({@link JobOutbox#claimDue}), not by talking to each other.
  */
 @Component
-public class OutboxSweeper implements SmartLifecycle {
+public class OutboxSweeper extends PeriodicTask {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxSweeper.class);
 
@@ -39,10 +38,10 @@ public class OutboxSweeper implements SmartLifecycle {
     private final ModelCatalog catalog;
     private final OutboxProperties properties;
     private final Clock clock;
-    private volatile Disposable loop;
 
     OutboxSweeper(JobOutbox outbox, JobStore store, JobPublisher publisher, QueueTrim queues, ModelCatalog catalog,
             OutboxProperties properties, Clock clock) {
+        super(properties.interval(), properties.interval(), "The outbox sweep");
         this.outbox = outbox;
         this.store = store;
         this.publisher = publisher;
@@ -53,14 +52,8 @@ public class OutboxSweeper implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        loop = Flux.interval(properties.interval())
-                .onBackpressureDrop()
-                .concatMap(tick -> sweep().onErrorResume(e -> {
-                    log.debug("Outbox sweep failed, trying again: {}", e.toString());
-                    return Mono.empty();
-                }))
-                .subscribe();
+    protected Mono<Void> round() {
+        return sweep();
     }
 
     /** One round: the outbox, then the queues. */
@@ -117,19 +110,5 @@ public class OutboxSweeper implements SmartLifecycle {
         try (MDC.MDCCloseable job = JobLogs.about(id)) {
             line.run();
         }
-    }
-
-    @Override
-    public void stop() {
-        Disposable running = loop;
-        if (running != null) {
-            running.dispose();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        Disposable running = loop;
-        return running != null && !running.isDisposed();
     }
 }

@@ -1,17 +1,13 @@
 package dev.inferq.gateway.redis;
 
+import dev.inferq.common.lifecycle.PeriodicTask;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -21,23 +17,19 @@ import reactor.core.publisher.Mono;
  * refuses new jobs (deploy/prometheus/alerts.yml). Read by every gateway: Redis is one, so any of them tells.
  */
 @Component
-public class RedisMemoryGauge implements SmartLifecycle {
+public class RedisMemoryGauge extends PeriodicTask {
 
     static final String USED = "inferq.redis.memory.used";
     static final String MAX = "inferq.redis.memory.max";
     static final String RATIO = "inferq.redis.memory.used.ratio";
 
-    private static final Logger log = LoggerFactory.getLogger(RedisMemoryGauge.class);
-
     private final ReactiveRedisConnectionFactory connections;
-    private final Duration interval;
     private final AtomicReference<Memory> last = new AtomicReference<>(new Memory(Double.NaN, Double.NaN));
-    private volatile Disposable loop;
 
     RedisMemoryGauge(ReactiveRedisConnectionFactory connections, MeterRegistry registry,
             RedisMemoryProperties properties) {
+        super(Duration.ZERO, properties.interval(), "Reading Redis's memory use");
         this.connections = connections;
-        this.interval = properties.interval();
         Gauge.builder(USED, last, memory -> memory.get().used()).baseUnit("bytes")
                 .description("memory Redis uses (INFO memory used_memory)").register(registry);
         Gauge.builder(MAX, last, memory -> memory.get().max()).baseUnit("bytes")
@@ -54,28 +46,8 @@ public class RedisMemoryGauge implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        loop = Flux.interval(Duration.ZERO, interval)
-                .onBackpressureDrop()
-                .concatMap(tick -> read().doOnNext(last::set).onErrorResume(e -> {
-                    log.debug("Could not read Redis's memory use: {}", e.toString());
-                    return Mono.empty();
-                }))
-                .subscribe();
-    }
-
-    @Override
-    public void stop() {
-        Disposable running = loop;
-        if (running != null) {
-            running.dispose();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        Disposable running = loop;
-        return running != null && !running.isDisposed();
+    protected Mono<Void> round() {
+        return read().doOnNext(last::set).then();
     }
 
     /** Redis's memory figures: bytes used, and the cap (0: none). */

@@ -1,5 +1,6 @@
 package dev.inferq.gateway.versions;
 
+import dev.inferq.common.lifecycle.PeriodicTask;
 import dev.inferq.common.model.ModelCatalog;
 import dev.inferq.common.model.versions.Canary;
 import dev.inferq.common.model.versions.ModelVersionStore;
@@ -11,13 +12,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -30,25 +26,22 @@ import reactor.core.publisher.Mono;
  * gateway the canary has had exactly {@code floor(N * share)}; with several gateways, within one job per gateway.
  */
 @Component
-public class VersionRouter implements SmartLifecycle {
-
-    private static final Logger log = LoggerFactory.getLogger(VersionRouter.class);
+public class VersionRouter extends PeriodicTask {
 
     private final ModelCatalog catalog;
     private final ModelVersionStore store;
-    private final Duration refresh;
     private final Map<String, ModelVersions> versions = new ConcurrentHashMap<>();
     private final Map<String, Split> splits = new ConcurrentHashMap<>();
-    private volatile Disposable polling;
 
     /** A canary's counter: reset by a new canary. */
     private record Split(Canary canary, AtomicLong jobs) {
     }
 
     public VersionRouter(ModelCatalog catalog, ModelVersionStore store, VersionsProperties properties) {
+        // Routing goes on by the versions last read while Redis is away.
+        super(Duration.ZERO, properties.refresh(), "Reading the model versions");
         this.catalog = catalog;
         this.store = store;
-        this.refresh = properties.refresh();
         catalog.names().forEach(model -> versions.put(model, ModelVersions.initial(model)));
     }
 
@@ -81,30 +74,8 @@ public class VersionRouter implements SmartLifecycle {
         versions.put(changed.model(), changed);
     }
 
-    private Mono<Void> reload() {
-        return store.readAll(catalog.names())
-                .doOnNext(this.versions::putAll)
-                .onErrorResume(e -> {
-                    // Redis away: routing goes on by the versions last read, and the next refresh tries again.
-                    log.debug("Could not read the model versions: {}", e.toString());
-                    return Mono.empty();
-                })
-                .then();
-    }
-
     @Override
-    public void start() {
-        polling = Flux.interval(Duration.ZERO, refresh).onBackpressureDrop().concatMap(tick -> reload()).subscribe();
-    }
-
-    @Override
-    public void stop() {
-        polling.dispose();
-        polling = null;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return polling != null;
+    protected Mono<Void> round() {
+        return store.readAll(catalog.names()).doOnNext(this.versions::putAll).then();
     }
 }
