@@ -6,17 +6,14 @@ import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.common.job.StartOrder;
 import dev.inferq.common.job.StartResult;
-import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
-import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.RedisMonitor;
 import dev.inferq.worker.WorkerProperties;
-import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.store.BlockingJobStore;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +51,7 @@ class BatchRedisCostIT {
     @BeforeEach
     void runner() throws IOException {
         monitor = new RedisMonitor(infra.redisHost(), infra.redisPort());
-        fixture = new RunnerFixture(MODEL, new Positive(), Duration.ofMinutes(10), false, CountedStore::new);
+        fixture = new RunnerFixture(MODEL, new RunnerFixture.Positive(MODEL), Duration.ofMinutes(10), false, CountedStore::new);
         store = fixture.store;
         runner = fixture.runner;
     }
@@ -91,8 +87,7 @@ class BatchRedisCostIT {
         String from = mark(template);
         roundTrips.set(0);
 
-        runner.run(new Batch(requests.stream().map(request -> Delivery.decode(new ConsumerRecord<>(
-                JobNames.topic(MODEL), 0, 0, request.id().value(), JobCodec.encodeRequest(request)), MODEL)).toList()));
+        runner.run(RunnerFixture.batchOf(MODEL, requests));
 
         int trips = roundTrips.get();
         String to = mark(template);
@@ -185,24 +180,6 @@ class BatchRedisCostIT {
         public Optional<byte[]> load(JobId id) {
             roundTrips.incrementAndGet();
             return super.load(id);
-        }
-    }
-
-    /** Every input is positive. */
-    private static final class Positive implements Classifier<String> {
-
-        @Override
-        public String name() {
-            return MODEL;
-        }
-
-        @Override
-        public List<Prediction> classify(List<String> inputs) {
-            return inputs.stream().map(input -> new Prediction("positive", 1.0, List.of())).toList();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -2,25 +2,19 @@ package dev.inferq.worker.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
 import dev.inferq.contract.ErrorCodes;
-import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
-import dev.inferq.contract.Prediction;
 import dev.inferq.worker.DeadLetterTopics;
-import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.store.BlockingJobStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +36,7 @@ class LostRecordsIT {
 
     @BeforeEach
     void runner() {
-        fixture = new RunnerFixture(MODEL, new Positive(), RESULT_TTL, false, BlockingJobStore::new);
+        fixture = new RunnerFixture(MODEL, new RunnerFixture.Positive(MODEL), RESULT_TTL, false, BlockingJobStore::new);
         store = fixture.store;
         runner = fixture.runner;
     }
@@ -58,7 +52,7 @@ class LostRecordsIT {
         JobRequest kept = request(Instant.now());
         store.create(JobRecord.queued(kept)).block(REDIS);
 
-        runner.run(batchOf(lost, kept));
+        runner.run(RunnerFixture.batchOf(MODEL, List.of(lost, kept)));
 
         JobRecord failed = store.find(lost.id()).block(REDIS);
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
@@ -72,35 +66,12 @@ class LostRecordsIT {
     void aJobOlderThanTheResultTimeToLiveWithoutARecordIsSkipped() {
         JobRequest expired = request(Instant.now().minus(RESULT_TTL).minusSeconds(1));
 
-        runner.run(batchOf(expired));
+        runner.run(RunnerFixture.batchOf(MODEL, List.of(expired)));
 
         assertThat(store.find(expired.id()).block(REDIS)).isNull();
     }
 
     private static JobRequest request(Instant createdAt) {
         return JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("hello")), createdAt);
-    }
-
-    private static Batch batchOf(JobRequest... requests) {
-        return new Batch(Arrays.stream(requests).map(request -> Delivery.decode(new ConsumerRecord<>(
-                JobNames.topic(MODEL), 0, 0, request.id().value(), JobCodec.encodeRequest(request)), MODEL)).toList());
-    }
-
-    /** Every input is positive. */
-    private static final class Positive implements Classifier<String> {
-
-        @Override
-        public String name() {
-            return MODEL;
-        }
-
-        @Override
-        public List<Prediction> classify(List<String> inputs) {
-            return inputs.stream().map(input -> new Prediction("positive", 1.0, List.of())).toList();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

@@ -3,7 +3,11 @@ package dev.inferq.worker.run;
 import dev.inferq.common.cache.CacheEntries;
 import dev.inferq.common.cache.CacheMetrics;
 import dev.inferq.common.cache.CacheProperties;
+import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
+import dev.inferq.contract.JobCodec;
+import dev.inferq.contract.JobRequest;
+import dev.inferq.contract.Prediction;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.worker.WorkerProperties;
 import dev.inferq.worker.WorkerSettings;
@@ -18,9 +22,12 @@ import dev.inferq.worker.inference.TextInputReader;
 import dev.inferq.worker.store.BlockingJobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -79,5 +86,41 @@ final class RunnerFixture implements AutoCloseable {
         compute.close();
         producers.destroy();
         redis.destroy();
+    }
+
+    /** A batch of the messages of {@code requests}, as the model's consumer hands them to the runner. */
+    static Batch batchOf(String model, List<JobRequest> requests) {
+        return new Batch(requests.stream().map(request -> Delivery.decode(new ConsumerRecord<>(
+                JobNames.topic(model), 0, 0, request.id().value(), JobCodec.encodeRequest(request)), model)).toList());
+    }
+
+    /** Every input is positive; counts its forward passes. */
+    static final class Positive implements Classifier<String> {
+
+        private final String model;
+        private final AtomicInteger passes = new AtomicInteger();
+
+        Positive(String model) {
+            this.model = model;
+        }
+
+        int passes() {
+            return passes.get();
+        }
+
+        @Override
+        public String name() {
+            return model;
+        }
+
+        @Override
+        public List<Prediction> classify(List<String> inputs) {
+            passes.incrementAndGet();
+            return inputs.stream().map(input -> new Prediction("positive", 1.0, List.of())).toList();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }

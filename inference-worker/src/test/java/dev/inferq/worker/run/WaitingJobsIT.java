@@ -5,23 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.inferq.common.cache.CacheEntries;
 import dev.inferq.common.cache.CacheKeys;
 import dev.inferq.common.cache.CacheProperties;
-import dev.inferq.common.job.JobNames;
 import dev.inferq.common.job.JobStore;
-import dev.inferq.contract.JobCodec;
 import dev.inferq.contract.JobId;
 import dev.inferq.contract.JobInput;
 import dev.inferq.contract.JobRecord;
 import dev.inferq.contract.JobRequest;
 import dev.inferq.contract.JobStatus;
-import dev.inferq.contract.Prediction;
 import dev.inferq.contract.Tenants;
-import dev.inferq.worker.inference.Classifier;
 import dev.inferq.worker.store.BlockingJobStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,14 +32,14 @@ class WaitingJobsIT {
     private static final String MODEL = "waiting-jobs";
     private static final Duration REDIS = Duration.ofSeconds(5);
 
-    private final AtomicInteger passes = new AtomicInteger();
+    private final RunnerFixture.Positive classifier = new RunnerFixture.Positive(MODEL);
     private RunnerFixture fixture;
     private JobStore store;
     private CacheEntries entries;
 
     @BeforeEach
     void runner() {
-        fixture = new RunnerFixture(MODEL, new Counting(), Duration.ofMinutes(10), true, BlockingJobStore::new);
+        fixture = new RunnerFixture(MODEL, classifier, Duration.ofMinutes(10), true, BlockingJobStore::new);
         store = fixture.store;
         entries = new CacheEntries(fixture.redis, new CacheProperties(true, Duration.ofMinutes(1),
                 CacheProperties.Scope.TENANT));
@@ -71,7 +65,7 @@ class WaitingJobsIT {
             entries.await(List.of(key), job.id().value()).block(REDIS);
         }
 
-        fixture.runner.run(batchOf(computed));
+        fixture.runner.run(RunnerFixture.batchOf(MODEL, List.of(computed)));
 
         JobRecord leader = store.find(computed.id()).block(REDIS);
         assertThat(leader.status()).isEqualTo(JobStatus.SUCCEEDED);
@@ -87,9 +81,9 @@ class WaitingJobsIT {
         assertThat(new ReactiveStringRedisTemplate(fixture.redis).hasKey(CacheKeys.waiting(key)).block(REDIS))
                 .as("the waiting set was taken").isFalse();
 
-        fixture.runner.run(batchOf(waiting));
+        fixture.runner.run(RunnerFixture.batchOf(MODEL, List.of(waiting)));
 
-        assertThat(passes.get()).as("forward passes").isEqualTo(1);
+        assertThat(classifier.passes()).as("forward passes").isEqualTo(1);
         assertThat(store.find(waiting.id()).block(REDIS).cached()).isTrue();
     }
 
@@ -98,29 +92,5 @@ class WaitingJobsIT {
                 .withModelVersion("1");
         store.create(JobRecord.queued(request).withModelVersion("1")).block(REDIS);
         return request;
-    }
-
-    private static Batch batchOf(JobRequest request) {
-        return new Batch(List.of(Delivery.decode(new ConsumerRecord<>(JobNames.topic(MODEL), 0, 0,
-                request.id().value(), JobCodec.encodeRequest(request)), MODEL)));
-    }
-
-    /** Every input is positive; counts the forward passes. */
-    private final class Counting implements Classifier<String> {
-
-        @Override
-        public String name() {
-            return MODEL;
-        }
-
-        @Override
-        public List<Prediction> classify(List<String> inputs) {
-            passes.incrementAndGet();
-            return inputs.stream().map(input -> new Prediction("positive", 1.0, List.of())).toList();
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }
