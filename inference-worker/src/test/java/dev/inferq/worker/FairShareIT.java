@@ -63,9 +63,7 @@ class FairShareIT {
     @BeforeAll
     static void burstThenWorker() throws Exception {
         RealInfrastructure infra = RealInfrastructure.shared();
-        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        connections.afterPropertiesSet();
-        connections.start();
+        connections = infra.redisConnections();
         store = new JobStore(connections, Duration.ofMinutes(10));
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()));
         admin.createTopics(List.of(new NewTopic(PARTITION.topic(), 4, (short) 1))).all().get();

@@ -53,9 +53,7 @@ class GracefulShutdownIT {
     void stoppingFinishesAndCommitsTheInFlightBatch() throws Exception {
         RealInfrastructure infra = RealInfrastructure.shared();
         // The test's own Redis client: the worker's is closed with the worker.
-        LettuceConnectionFactory redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        redis.afterPropertiesSet();
-        redis.start();
+        LettuceConnectionFactory redis = infra.redisConnections();
         ConfigurableApplicationContext worker = new SpringApplicationBuilder(WorkerApplication.class)
                 // Arguments, not default properties: those rank below application.yml.
                 .run(

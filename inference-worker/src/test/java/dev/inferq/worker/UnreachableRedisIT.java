@@ -79,9 +79,7 @@ class UnreachableRedisIT {
         JobRequest request = JobRequest.of(JobId.random(), MODEL, new JobInput.Texts(List.of("hello")),
                 Instant.now());
         RealInfrastructure infra = RealInfrastructure.shared();
-        LettuceConnectionFactory realRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        realRedis.afterPropertiesSet();
-        realRedis.start();
+        LettuceConnectionFactory realRedis = infra.redisConnections();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 infra.kafkaBootstrapServers()))) {
             JobStore store = new JobStore(realRedis, Duration.ofMinutes(10));

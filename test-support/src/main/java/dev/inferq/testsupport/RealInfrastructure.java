@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -56,6 +57,14 @@ public final class RealInfrastructure {
 
     public String kafkaBootstrapServers() {
         return kafkaBootstrapServers;
+    }
+
+    /** A started connection factory of the test's own to the shared Redis; the caller destroys it. */
+    public LettuceConnectionFactory redisConnections() {
+        LettuceConnectionFactory connections = new LettuceConnectionFactory(redisHost, redisPort);
+        connections.afterPropertiesSet();
+        connections.start();
+        return connections;
     }
 
     public String redisHost() {

@@ -67,9 +67,7 @@ class EventsRedisCostIT {
     void monitorRedis() throws IOException {
         RealInfrastructure infra = RealInfrastructure.shared();
         monitor = new RedisMonitor(infra.redisHost(), infra.redisPort());
-        workerRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        workerRedis.afterPropertiesSet();
-        workerRedis.start();
+        workerRedis = infra.redisConnections();
         worker = new JobStore(workerRedis, Duration.ofMinutes(5));
         Matcher found = RedisMonitor.LINE.matcher(markMonitor());
         assertThat(found.matches()).isTrue();

@@ -58,9 +58,7 @@ class SubmitRedisCostIT {
     void monitorRedis() throws IOException {
         RealInfrastructure infra = RealInfrastructure.shared();
         monitor = new RedisMonitor(infra.redisHost(), infra.redisPort());
-        testRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        testRedis.afterPropertiesSet();
-        testRedis.start();
+        testRedis = infra.redisConnections();
         Matcher found = RedisMonitor.LINE.matcher(markMonitor());
         assertThat(found.matches()).isTrue();
         testClient = found.group(1);

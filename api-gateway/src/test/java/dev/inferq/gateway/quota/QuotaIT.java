@@ -121,9 +121,7 @@ class QuotaIT {
         String tenant = "shared-" + RUN;
         TenantQuota quota = TenantQuota.of(0.01, 2, 0);
         RealInfrastructure infra = RealInfrastructure.shared();
-        LettuceConnectionFactory otherRedis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        otherRedis.afterPropertiesSet();
-        otherRedis.start();
+        LettuceConnectionFactory otherRedis = infra.redisConnections();
         TenantRateLimiter otherGateway = new TenantRateLimiter(otherRedis);
         try {
             assertThat(limiter.tryTake(tenant, quota).block().getRemainingTokens()).isEqualTo(1);

@@ -40,9 +40,7 @@ class JobOutboxIT {
     @BeforeAll
     static void connect() {
         RealInfrastructure infra = RealInfrastructure.shared();
-        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        connections.afterPropertiesSet();
-        connections.start();
+        connections = infra.redisConnections();
         store = new JobStore(connections, Duration.ofMinutes(5), Duration.ofMinutes(30));
         outbox = new JobOutbox(connections, store.unfinishedTtl());
         redis = new ReactiveStringRedisTemplate(connections);

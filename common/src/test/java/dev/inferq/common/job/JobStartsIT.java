@@ -35,9 +35,7 @@ class JobStartsIT {
     @BeforeAll
     static void connect() {
         RealInfrastructure infra = RealInfrastructure.shared();
-        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        connections.afterPropertiesSet();
-        connections.start();
+        connections = infra.redisConnections();
         store = new JobStore(connections, Duration.ofMinutes(5), Duration.ofMinutes(30));
         redis = new ReactiveStringRedisTemplate(connections);
     }

@@ -38,9 +38,7 @@ class JobStoreIT {
     @BeforeAll
     static void connect() {
         RealInfrastructure infra = RealInfrastructure.shared();
-        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        connections.afterPropertiesSet();
-        connections.start();
+        connections = infra.redisConnections();
         store = new JobStore(connections, Duration.ofMinutes(5), Duration.ofMinutes(30));
     }
 

@@ -25,9 +25,7 @@ class WorkerDirectoryIT {
     @BeforeAll
     static void connect() {
         RealInfrastructure infra = RealInfrastructure.shared();
-        connections = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        connections.afterPropertiesSet();
-        connections.start();
+        connections = infra.redisConnections();
         directory = new WorkerDirectory(connections);
     }
 

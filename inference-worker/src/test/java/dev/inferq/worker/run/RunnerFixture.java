@@ -58,9 +58,7 @@ final class RunnerFixture implements AutoCloseable {
     RunnerFixture(String model, Classifier<String> classifier, Duration resultTtl, boolean cacheEnabled,
             BiFunction<JobStore, WorkerProperties, BlockingJobStore> storeFor) {
         RealInfrastructure infra = RealInfrastructure.shared();
-        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        redis.afterPropertiesSet();
-        redis.start();
+        redis = infra.redisConnections();
         producers = new DefaultKafkaProducerFactory<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer());

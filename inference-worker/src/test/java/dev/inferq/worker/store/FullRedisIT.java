@@ -37,9 +37,7 @@ class FullRedisIT {
     @BeforeEach
     void connect() {
         RealInfrastructure infra = RealInfrastructure.shared();
-        redis = new LettuceConnectionFactory(infra.redisHost(), infra.redisPort());
-        redis.afterPropertiesSet();
-        redis.start();
+        redis = infra.redisConnections();
         server = redis.getReactiveConnection();
     }
 
