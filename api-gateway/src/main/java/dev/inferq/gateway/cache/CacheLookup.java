@@ -62,9 +62,16 @@ public class CacheLookup {
                 .toList();
     }
 
-    /** The predictions the cache holds under {@code keys} for {@code request}, one per input; empty when none. */
+    /**
+     * The predictions the cache holds under {@code keys} for {@code request}, one per input; empty when none, and when
+     * the lookup fails: the job is then queued as any miss, and whatever failed (Redis away) answers there, as a 503.
+     */
     public Mono<List<Prediction>> find(JobRequest request, List<String> keys) {
         return entries.lookup(keys)
+                .onErrorResume(e -> {
+                    log.debug("Job {}: the cache lookup failed, queueing it: {}", request.id(), e.toString());
+                    return Mono.empty();
+                })
                 .flatMap(found -> Mono.justOrEmpty(found.stream().flatMap(Optional::stream)
                         .filter(predictions -> predictions.size() == request.input().count())
                         .findFirst()))
