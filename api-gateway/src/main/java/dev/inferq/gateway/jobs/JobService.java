@@ -204,7 +204,8 @@ public class JobService {
     }
 
     private Mono<JobRecord> accept(JobId id, Submission submission, Observation accept) {
-        // Deferred, so that a 429 from the backlog travels the same error path as any other refusal.
+        // Deferred, so that a refusal thrown here (an unknown version's 404, the backlog's 429) travels the same error
+        // path as any other.
         return Mono.defer(() -> {
             Instant now = clock.instant();
             Instant deadline = submission.timeout() == null ? null : now.plus(submission.timeout());
