@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
 /**
  * An unguessable job identifier: 128 random bits from a {@link SecureRandom}, URL-safe Base64 without padding.
  *
- * <p>Knowing a job id is what lets a client read its result, so ids must not be enumerable.
+ * <p>Knowing a job id is what lets a client read its result, so ids must not be enumerable. A new id never begins
+ * with {@code -}: command lines (the Python client's, {@code curl}, {@code redis-cli}) would take it for an option.
+ * Ids that do are still accepted.
  */
 public record JobId(@JsonValue String value) {
 
@@ -28,8 +30,12 @@ public record JobId(@JsonValue String value) {
     /** Creates a fresh random id. */
     public static JobId random() {
         byte[] bytes = new byte[16];
-        RANDOM.nextBytes(bytes);
-        return new JobId(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+        String value;
+        do {
+            RANDOM.nextBytes(bytes);
+            value = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        } while (value.charAt(0) == '-');
+        return new JobId(value);
     }
 
     /** True when {@code candidate} has the shape of a job id; lets callers answer 404 without a lookup. */

@@ -26,6 +26,15 @@ class JobContractTest {
     }
 
     @Test
+    void newJobIdsNeverLookLikeACommandLineOption() {
+        // a generator that let one id in 64 begin with '-' passes 10,000 draws with probability (63/64)^10000 < 1e-68
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(JobId.random().value()).doesNotStartWith("-");
+        }
+        assertThat(new JobId("-AAAAAAAAAAAAAAAAAAAAA").value()).as("an older id is still read").startsWith("-");
+    }
+
+    @Test
     void jobIdRejectsMalformedValues() {
         assertThat(JobId.isWellFormed("../../etc/passwd")).isFalse();
         assertThat(JobId.isWellFormed("abc")).isFalse();
