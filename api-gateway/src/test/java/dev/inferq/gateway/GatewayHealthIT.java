@@ -7,13 +7,16 @@ import dev.inferq.testsupport.Ports;
 import dev.inferq.testsupport.RealInfrastructure;
 import dev.inferq.testsupport.TcpForwarder;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -21,7 +24,8 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /**
  * Liveness and readiness of the gateway against a real Kafka broker and a real Redis reached through a forwarder the
  * test controls: readiness goes DOWN (503) when Redis stops answering and UP again when it is back, in the same
- * process, while liveness stays UP throughout.
+ * process, while liveness stays UP throughout; meanwhile reading a job or following its events is a 503 with
+ * {@code Retry-After}, not a 500.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
     "inferq.models-dir=../models/tiny",
@@ -32,6 +36,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class GatewayHealthIT {
 
     private static final int REDIS_PORT = Ports.freePort();
+    private static final String SOME_JOB = "AAAAAAAAAAAAAAAAAAAAAA";
     private static TcpForwarder redis = forwardRedis();
 
     @DynamicPropertySource
@@ -68,6 +73,14 @@ class GatewayHealthIT {
                 .jsonPath("$.components.redis.status").isEqualTo("DOWN")
                 .jsonPath("$.components.kafka.status").isEqualTo("UP");
         assertThat(status("/actuator/health/liveness")).isEqualTo(HttpStatus.OK);
+        for (String route : List.of("/v1/jobs/" + SOME_JOB, "/v1/jobs/" + SOME_JOB + "/events")) {
+            http.get().uri(route).exchange()
+                    .expectStatus().isEqualTo(HttpStatus.SERVICE_UNAVAILABLE)
+                    .expectHeader().exists(HttpHeaders.RETRY_AFTER)
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.detail").value(String.class,
+                            detail -> assertThat(detail).as(route).contains("Redis", "retry"));
+        }
 
         redis = forwardRedis();
         await().atMost(Duration.ofSeconds(60)).until(() -> status("/actuator/health/readiness") == HttpStatus.OK);

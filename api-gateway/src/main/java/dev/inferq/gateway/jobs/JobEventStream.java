@@ -104,7 +104,10 @@ public class JobEventStream {
      * The events of {@code tenant}'s job {@code id} after {@code lastEventId} (null: from the current state), with
      * queue figures while queued and keep-alive comments while the job is idle; 404 when the job is not the
      * tenant's. The job's state is read once, after it is followed, so that a change in between arrives as a message.
-     * The stream takes its permit ({@link #admit}) once the job is found, so a 404 costs none.
+     * The stream takes its permit ({@link #admit}) before anything is read: a tenant at its limit is refused without a
+     * Redis command. Two thousand streams opened at once, each refused after its read, once kept the Redis client's
+     * I/O thread (where a reply's subscribers run) rendering refusals for longer than the command timeout, and the
+     * burst's last reads timed out.
      */
     public Flux<ServerSentEvent<Object>> follow(JobId id, String lastEventId, String tenant) {
         return follow(id, Resume.parse(lastEventId), tenant, () -> admit(tenant));
@@ -135,17 +138,17 @@ public class JobEventStream {
     private Flux<ServerSentEvent<Object>> follow(JobId id, Resume resume, String tenant,
             Supplier<Permits.Permit> permit) {
         return hub.ready().thenMany(Flux.defer(() -> {
+            Permits.Permit taken = permit.get();
             ConnectableFlux<Stored> updates = hub.updates(id).replay();
             Disposable following = updates.connect();
             return store.findStored(id)
                     .filter(current -> current.record().belongsTo(tenant))
                     .switchIfEmpty(Mono.error(() -> ApiException.jobNotFound(id.value())))
-                    .flatMapMany(current -> {
-                        Permits.Permit taken = permit.get();
-                        return events(Flux.merge(updates, Mono.just(current)), resume)
-                                .doFinally(signal -> taken.close());
-                    })
-                    .doFinally(signal -> following.dispose());
+                    .flatMapMany(current -> events(Flux.merge(updates, Mono.just(current)), resume))
+                    .doFinally(signal -> {
+                        following.dispose();
+                        taken.close();
+                    });
         }));
     }
 

@@ -1,5 +1,6 @@
 package dev.inferq.gateway.problems;
 
+import dev.inferq.gateway.GatewayProperties;
 import dev.inferq.gateway.redis.RedisFull;
 import java.util.Collection;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -8,6 +9,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -43,6 +46,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final String MULTIPART_PARTS = "inferq.gateway.limits.multipart.max-parts";
     private static final String MULTIPART_HEADERS = "inferq.gateway.limits.multipart.max-header-bytes";
 
+    private final GatewayProperties properties;
+
+    public ProblemHandler(GatewayProperties properties) {
+        this.properties = properties;
+    }
+
     @ExceptionHandler(ApiException.class)
     public ResponseEntity<ProblemDetail> handleApi(ApiException e) {
         if (e.status().is5xxServerError()) {
@@ -67,12 +76,18 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     /**
      * Redis refusing a write at its memory cap ({@code noeviction}), on any route: a 503 naming the cause
-     * ({@link RedisFull}). Any other store failure is left to the default handling.
+     * ({@link RedisFull}). Redis not answering in time or not reachable (a restart, a burst the client could not keep
+     * up with) is a 503 with {@code Retry-After} too: nothing the client sent is wrong, and the same request may
+     * succeed in a moment. Any other store failure is a fault of ours and left to the default handling (500).
      */
     @ExceptionHandler(DataAccessException.class)
     public ResponseEntity<ProblemDetail> handleStoreFailure(DataAccessException e) {
         if (RedisFull.is(e)) {
             return handleApi(RedisFull.problem(e));
+        }
+        if (e instanceof TransientDataAccessException || e instanceof DataAccessResourceFailureException) {
+            return handleApi(ApiException.unavailable("the job store (Redis) did not answer in time; retry later",
+                    properties.retryAfter(), e));
         }
         throw e;
     }

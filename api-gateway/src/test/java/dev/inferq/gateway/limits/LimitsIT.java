@@ -66,6 +66,7 @@ import tools.jackson.databind.json.JsonMapper;
 class LimitsIT {
 
     private static final String PROBLEMS = "https://inferq.dev/problems/";
+    private static final String NO_SUCH_JOB = "AAAAAAAAAAAAAAAAAAAAAA";
 
     /** A tenant of its own per run: what it holds in the shared Redis starts at nothing. */
     private static final String IMAGES_TENANT = "images-" + UUID.randomUUID().toString().substring(0, 8);
@@ -241,9 +242,28 @@ class LimitsIT {
             JsonNode problem = problem(refused);
             assertThat(problem.get("type").asString()).isEqualTo(PROBLEMS + "too-many-streams");
             assertThat(problem.get("setting").asString()).isEqualTo("inferq.gateway.limits.streams.per-tenant");
+            // Refused before anything is read: the same answer for a job that does not exist.
+            assertThat(eventsStatus(NO_SUCH_JOB)).isEqualTo(HttpStatus.TOO_MANY_REQUESTS);
         } finally {
             open.forEach(Disposable::dispose);
         }
+        // Once the streams have closed, a 404 gives its permit back: three of them leave room for two streams.
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> eventsStatus(NO_SUCH_JOB) == HttpStatus.NOT_FOUND);
+        for (int i = 0; i < 3; i++) {
+            assertThat(eventsStatus(NO_SUCH_JOB)).isEqualTo(HttpStatus.NOT_FOUND);
+        }
+        for (int i = 0; i < 2; i++) {
+            open.add(http.get().uri(location + "/events").accept(MediaType.TEXT_EVENT_STREAM).exchange()
+                    .expectStatus().isOk().returnResult(String.class).getResponseBody().subscribe());
+        }
+        open.forEach(Disposable::dispose);
+    }
+
+    private HttpStatus eventsStatus(String job) {
+        return HttpStatus.valueOf(http.get().uri("/v1/jobs/" + job + "/events")
+                .accept(MediaType.TEXT_EVENT_STREAM, MediaType.APPLICATION_PROBLEM_JSON).exchange()
+                .returnResult(String.class).getStatus().value());
     }
 
     @Test
