@@ -22,6 +22,7 @@ public final class BenchMain {
     private static final Consumer<String> LOG = message -> System.out.println("[bench] " + message);
     /** Part d starts the image load this long before the text load, so the worker is already busy with images. */
     private static final Duration IMAGE_LEAD = Duration.ofSeconds(2);
+    private static final Duration WARM_UP_ROUND = Duration.ofSeconds(15);
 
     private BenchMain() {
     }
@@ -86,10 +87,10 @@ public final class BenchMain {
                     : s.imageModel() + " is served as " + report.served.variant() + " on " + report.served.engine());
             // As many jobs as the platform takes, 32 in flight, so the JIT compiles the hot paths without a backlog
             // being left for the measurements.
-            LOG.accept("warm-up: 32 text jobs in flight for " + s.warmup().toSeconds() + " s (JIT)");
-            StepResult warm = load.closedLoop("warm-up", texts, Integer.MAX_VALUE, 32, s.warmup());
-            LOG.accept(String.format(Locale.ROOT, "warm-up: %d jobs, %.1f jobs/s, p50 %.0f ms", warm.sent(),
-                    warm.completedPerSec(), warm.latency().p50Ms()));
+            LOG.accept("warm-up: 32 text jobs in flight, in rounds of " + WARM_UP_ROUND.toSeconds() + " s, until"
+                    + " the JIT compilers are quiet (at most " + s.warmup().toSeconds() + " s)");
+            report.warmUp = CpuPerJob.warmUp(platform,
+                    () -> load.closedLoop("warm-up", texts, Integer.MAX_VALUE, 32, WARM_UP_ROUND), s.warmup(), LOG);
             if (images.size() > 0) {
                 load.closedLoop("image warm-up", images, 4, 2, s.warmup());
             }

@@ -33,6 +33,8 @@ final class BenchReport {
     final Map<String, List<Platform.Memory>> memory = new LinkedHashMap<>();
     /** Part f: the image model's fp32 file under plain PyTorch; empty when skipped. */
     List<EngineBench.Result> torch = List.of();
+    /** The platform's warm-up before parts c to g; null with --engine-only. */
+    CpuPerJob.WarmUp warmUp;
     /** Part e. */
     CpuPerJob.Result cpu;
     /** Part g: the image model kept saturated through the platform. */
@@ -224,6 +226,11 @@ final class BenchReport {
             out.println();
             out.println("== (e) CPU per completed job by process and thread (/proc/<pid>/task/*/stat utime+stime), "
                     + settings.textModel() + ", after the saturation steps ==");
+            if (warmUp != null) {
+                out.printf(Locale.ROOT, "warm-up: %.0f s, %d jobs; the platform's JIT threads at its end: %.0f%% of a"
+                        + " core (%s)%n", warmUp.seconds(), warmUp.jobs(), warmUp.lastJitPctOfCore(), warmUp.quiet()
+                        ? "quiet" : "NOT quiet: the figures below include compilation; raise --warmup-seconds");
+            }
             CpuPerJob.print(cpu, out);
         }
         if (imageE2e != null) {
@@ -295,6 +302,7 @@ final class BenchReport {
         json.put("served", served);
         json.put("engine", engine);
         json.put("torch", torch);
+        json.put("warm_up", warmUp);
         json.put("cpu_per_job", cpu);
         json.put("image_e2e", imageE2e);
         json.put("idle", idle);

@@ -23,7 +23,8 @@ import java.util.Set;
  *     second and third run, so at least 3)
  * @param textCalls timed calls per text batch size (the median is reported)
  * @param imageCalls timed calls per image batch size
- * @param warmup how long the platform gets text jobs, 32 in flight, before anything is measured (JIT)
+ * @param warmup the longest the platform gets text jobs, 32 in flight, before anything is measured: the warm-up
+ *     ends earlier once the JIT compilers are quiet ({@link CpuPerJob#warmUp})
  * @param idleJobs jobs of the closed loop (one in flight) of part c
  * @param startRate offered jobs/s of the first saturation step
  * @param rateFactor each saturation step offers this many times the previous one
@@ -102,7 +103,7 @@ public record BenchSettings(
     static BenchSettings full(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), false, false,
                 "sentiment", "image", List.of(1, 8, 32), List.of(1, 4, 8), 5, 50, 10,
-                Duration.ofSeconds(60), 300,
+                Duration.ofSeconds(600), 300,
                 50, 1.25, 14, Duration.ofSeconds(20), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(60), Duration.ofSeconds(30),
                 Double.NaN, Duration.ofSeconds(30), 2.0, 1,
@@ -112,7 +113,7 @@ public record BenchSettings(
     static BenchSettings quick(Path root) {
         return new BenchSettings(root, root.resolve("models/full"), root.resolve("bench/target"), true, false,
                 "sentiment", "image", List.of(1, 8, 32), List.of(1, 4), 3, 10, 3,
-                Duration.ofSeconds(20), 100,
+                Duration.ofSeconds(300), 100,
                 50, 1.5, 6, Duration.ofSeconds(6), new StepLimits(Duration.ofSeconds(1), 0.9, 0.01),
                 Duration.ofSeconds(20), Duration.ofSeconds(10),
                 Double.NaN, Duration.ofSeconds(8), 2.0, 1,

@@ -2,18 +2,20 @@ package dev.inferq.bench;
 
 import dev.inferq.bench.ThreadCpu.Kind;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Part e: the CPU time each process of the platform spends per completed text job, by kind of thread
- * ({@link ThreadCpu}), at three fixed rates below saturation, after the warm-up and the saturation steps (so C2 has
- * compiled the per-job code; the JIT's own time per window shows whether it had). The processes are run-local's
+ * ({@link ThreadCpu}), at three fixed rates below saturation, after the saturation steps and a warm-up that lasts
+ * until the JIT compilers are quiet ({@link #warmUp}; the JIT's own time per window shows whether they still are). The processes are run-local's
  * (launcher, Redis, Kafka, gateway, workers, by the pids it records) and the bench's own JVM, the load generator.
  *
  * <p>Two figures come out of it. Per job at each rate: a window's CPU over its completed jobs, background included.
@@ -56,6 +58,20 @@ final class CpuPerJob {
             return cpu.values().stream().mapToDouble(ThreadCpu::totalMs).sum() / jobs();
         }
     }
+
+    /**
+     * The warm-up: how long it ran, how many jobs it completed, and the platform's JIT compiler threads' share of a
+     * core over its last round; {@code quiet} when that share fell under {@link #QUIET_JIT_PCT} before the cap.
+     */
+    record WarmUp(double seconds, int jobs, double lastJitPctOfCore, boolean quiet) {
+    }
+
+    /**
+     * The JIT threads of every platform process together, as % of one core over a warm-up round, under which the
+     * per-job code counts as compiled. The gateway alone compiles about 23,000 methods: on 2 cores, with 32 jobs in
+     * flight, its compilers used 65 % of a core after 2 minutes and 2 to 6 % after 3.5 (Zen 5, 2026-12-08).
+     */
+    static final double QUIET_JIT_PCT = 10;
 
     /** A process' CPU ms per second of window against completed jobs per second, fitted over the windows. */
     record Slope(String process, double msPerJob, double idlePctOfCore) {
@@ -100,6 +116,39 @@ final class CpuPerJob {
             windows.add(new Window(step, seconds, used));
         }
         return new Result(windows, slopes(windows));
+    }
+
+    /**
+     * Runs {@code round} (load for a fixed time) until the platform's JIT compiler threads together used under
+     * {@link #QUIET_JIT_PCT} of a core over one round, or {@code cap} has passed: the figures after it are the
+     * platform's work per job, not its compilation.
+     */
+    static WarmUp warmUp(Platform platform, Supplier<StepResult> round, Duration cap, Consumer<String> log) {
+        Map<String, Long> pids = new LinkedHashMap<>(platform.processes());
+        pids.keySet().removeIf(process -> !isPlatform(process));
+        long start = System.nanoTime();
+        int jobs = 0;
+        double jitPct;
+        boolean quiet;
+        do {
+            Map<String, ThreadCpu> before = read(pids);
+            long roundStart = System.nanoTime();
+            StepResult step = round.get();
+            double seconds = (System.nanoTime() - roundStart) / 1e9;
+            Map<String, ThreadCpu> after = read(pids);
+            jobs += step.latency().count();
+            Map<String, Double> jitByProcess = new LinkedHashMap<>();
+            after.forEach((process, cpu) -> jitByProcess.put(process,
+                    cpu.minus(before.get(process)).ms(Kind.JIT) / seconds / 10));
+            jitPct = jitByProcess.values().stream().mapToDouble(Double::doubleValue).sum();
+            quiet = jitPct < QUIET_JIT_PCT;
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                    "warm-up: %.0f s, %.1f jobs/s; JIT threads, %% of a core:", (System.nanoTime() - start) / 1e9,
+                    step.completedPerSec()));
+            jitByProcess.forEach((process, pct) -> line.append(String.format(Locale.ROOT, " %s %.0f", process, pct)));
+            log.accept(line.toString());
+        } while (!quiet && System.nanoTime() - start < cap.toNanos());
+        return new WarmUp((System.nanoTime() - start) / 1e9, jobs, jitPct, quiet);
     }
 
     static boolean isPlatform(String process) {
