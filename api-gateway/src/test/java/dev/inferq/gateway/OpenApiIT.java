@@ -10,6 +10,7 @@ import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -49,6 +50,7 @@ class OpenApiIT {
     private static final Set<String> HTTP_METHODS = Set.of("get", "put", "post", "delete", "options", "head",
             "patch", "trace");
     static final String WRITE_PROPERTY = "inferq.openapi.write";
+    private static final Duration DOCUMENT_TIMEOUT = Duration.ofSeconds(60);
     private static final Path COMMITTED = Path.of("..", "docs", "openapi.json");
     private static final String REGENERATE = "./mvnw -B -pl api-gateway verify -Dtest=none"
             + " -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=OpenApiIT -D" + WRITE_PROPERTY + "=true";
@@ -66,7 +68,9 @@ class OpenApiIT {
 
     @BeforeEach
     void fetchDocument() {
-        json = http.get().uri("/openapi.json").exchange()
+        // springdoc builds the document on its first request, by walking every route: on a busy 2-core CI machine
+        // that once took longer than the client's default 5 s.
+        json = http.mutate().responseTimeout(DOCUMENT_TIMEOUT).build().get().uri("/openapi.json").exchange()
                 .expectStatus().isOk()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
                 .expectBody(String.class).returnResult().getResponseBody();
