@@ -23,6 +23,8 @@ public final class BenchMain {
     /** Part d starts the image load this long before the text load, so the worker is already busy with images. */
     private static final Duration IMAGE_LEAD = Duration.ofSeconds(2);
     private static final Duration WARM_UP_ROUND = Duration.ofSeconds(15);
+    /** The image warm-up is four jobs (the variants' first passes); this only bounds a worker that does not answer. */
+    private static final Duration IMAGE_WARM_UP_CAP = Duration.ofSeconds(60);
 
     private BenchMain() {
     }
@@ -92,7 +94,7 @@ public final class BenchMain {
             report.warmUp = CpuPerJob.warmUp(platform,
                     () -> load.closedLoop("warm-up", texts, Integer.MAX_VALUE, 32, WARM_UP_ROUND), s.warmup(), LOG);
             if (images.size() > 0) {
-                load.closedLoop("image warm-up", images, 4, 2, s.warmup());
+                load.closedLoop("image warm-up", images, 4, 2, IMAGE_WARM_UP_CAP);
             }
 
             LOG.accept("(c) idle: " + s.idleJobs() + " jobs, one at a time");

@@ -15,8 +15,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * Part e: the CPU time each process of the platform spends per completed text job, by kind of thread
  * ({@link ThreadCpu}), at three fixed rates below saturation, after the saturation steps and a warm-up that lasts
- * until the JIT compilers are quiet ({@link #warmUp}; the JIT's own time per window shows whether they still are). The processes are run-local's
- * (launcher, Redis, Kafka, gateway, workers, by the pids it records) and the bench's own JVM, the load generator.
+ * until the JIT compilers are quiet ({@link #warmUp}; the JIT's own time per window shows whether they still are).
+ * The processes are run-local's (launcher, Redis, Kafka, gateway, workers, by the pids it records) and the bench's
+ * own JVM, the load generator.
  *
  * <p>Two figures come out of it. Per job at each rate: a window's CPU over its completed jobs, background included.
  * And the slope: for each process, CPU ms per second of window fitted against completed jobs per second over the
@@ -105,17 +106,21 @@ final class CpuPerJob {
         for (double rate : rates) {
             log.accept(String.format(Locale.ROOT, "(e) CPU per job: %.1f text jobs/s for %d s", rate,
                     s.cpuWindow().toSeconds()));
-            Map<String, ThreadCpu> before = read(pids);
-            long start = System.nanoTime();
-            StepResult step = load.openLoop(String.format(Locale.ROOT, "cpu@%.1f/s", rate), texts, rate,
-                    s.cpuWindow(), s.drain());
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Map<String, ThreadCpu> after = read(pids);
-            Map<String, ThreadCpu> used = new LinkedHashMap<>();
-            after.forEach((process, cpu) -> used.put(process, cpu.minus(before.get(process))));
-            windows.add(new Window(step, seconds, used));
+            windows.add(window(pids, () -> load.openLoop(String.format(Locale.ROOT, "cpu@%.1f/s", rate), texts, rate,
+                    s.cpuWindow(), s.drain())));
         }
         return new Result(windows, slopes(windows));
+    }
+
+    /** Runs {@code load} and reads each process' CPU before and after it. */
+    private static Window window(Map<String, Long> pids, Supplier<StepResult> load) {
+        Map<String, ThreadCpu> before = read(pids);
+        long start = System.nanoTime();
+        StepResult step = load.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, ThreadCpu> used = new LinkedHashMap<>();
+        read(pids).forEach((process, cpu) -> used.put(process, cpu.minus(before.get(process))));
+        return new Window(step, seconds, used);
     }
 
     /**
@@ -131,20 +136,16 @@ final class CpuPerJob {
         double jitPct;
         boolean quiet;
         do {
-            Map<String, ThreadCpu> before = read(pids);
-            long roundStart = System.nanoTime();
-            StepResult step = round.get();
-            double seconds = (System.nanoTime() - roundStart) / 1e9;
-            Map<String, ThreadCpu> after = read(pids);
-            jobs += step.latency().count();
+            Window w = window(pids, round);
+            jobs += w.jobs();
+            // ms of CPU per second of round / 10 = % of one core
             Map<String, Double> jitByProcess = new LinkedHashMap<>();
-            after.forEach((process, cpu) -> jitByProcess.put(process,
-                    cpu.minus(before.get(process)).ms(Kind.JIT) / seconds / 10));
+            w.cpu().forEach((process, cpu) -> jitByProcess.put(process, cpu.ms(Kind.JIT) / w.seconds() / 10));
             jitPct = jitByProcess.values().stream().mapToDouble(Double::doubleValue).sum();
             quiet = jitPct < QUIET_JIT_PCT;
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
                     "warm-up: %.0f s, %.1f jobs/s; JIT threads, %% of a core:", (System.nanoTime() - start) / 1e9,
-                    step.completedPerSec()));
+                    w.load().completedPerSec()));
             jitByProcess.forEach((process, pct) -> line.append(String.format(Locale.ROOT, " %s %.0f", process, pct)));
             log.accept(line.toString());
         } while (!quiet && System.nanoTime() - start < cap.toNanos());
